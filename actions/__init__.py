@@ -1,0 +1,1 @@
+"""Rasa SDK action server package. rasa_sdk imports every sub-module and registers its actions."""

@@ -1,0 +1,62 @@
+"""All configuration comes from the environment; this is the one module that reads it.
+
+Names are listed in `.env.example`. Defaults are the embedded profile: SQLite under `var/`,
+in-memory stores, services on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from layani.paths import VAR_DIR
+
+
+def _get(name: str, default: str = "") -> str:
+    return os.environ.get(name, default)
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    redis_url: str
+    rasa_url: str
+    api_token: str
+    action_port: int
+    rasa_port: int
+    console_port: int
+    public_base_url: str
+    telegram_bot_token: str
+    telegram_secret_token: str
+    telegram_api_base_url: str
+    twilio_account_sid: str
+    twilio_auth_token: str
+    twilio_sms_number: str
+    twilio_whatsapp_number: str
+    twilio_api_base_url: str
+    twilio_whatsapp_template_sid: str
+    pii_encryption_key: str
+
+
+def load() -> Settings:
+    rasa_port = int(_get("RASA_PORT", "5005"))
+    return Settings(
+        database_url=_get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'layani.db'}"),
+        redis_url=_get("REDIS_URL", ""),
+        rasa_url=_get("RASA_URL", f"http://127.0.0.1:{rasa_port}"),
+        api_token=_get("LAYANI_API_TOKEN"),
+        action_port=int(_get("ACTION_PORT", "5055")),
+        rasa_port=rasa_port,
+        console_port=int(_get("CONSOLE_PORT", "5006")),
+        public_base_url=_get("PUBLIC_BASE_URL").rstrip("/"),
+        telegram_bot_token=_get("TELEGRAM_BOT_TOKEN"),
+        telegram_secret_token=_get("TELEGRAM_SECRET_TOKEN"),
+        telegram_api_base_url=_get("TELEGRAM_API_BASE_URL", "https://api.telegram.org"),
+        twilio_account_sid=_get("TWILIO_ACCOUNT_SID"),
+        twilio_auth_token=_get("TWILIO_AUTH_TOKEN"),
+        twilio_sms_number=_get("TWILIO_SMS_NUMBER"),
+        twilio_whatsapp_number=_get("TWILIO_WHATSAPP_NUMBER"),
+        twilio_api_base_url=_get("TWILIO_API_BASE_URL", "https://api.twilio.com"),
+        twilio_whatsapp_template_sid=_get("TWILIO_WHATSAPP_TEMPLATE_SID"),
+        pii_encryption_key=_get("LAYANI_PII_KEY"),
+    )

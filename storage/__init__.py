@@ -1,0 +1,1 @@
+"""Persistence for tickets, applications, handoffs and console data (no Rasa imports)."""

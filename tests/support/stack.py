@@ -1,0 +1,159 @@
+"""Start and stop Layani's processes for integration tests, and talk to them over HTTP."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Stack:
+    """A running action server + Rasa server. `rest()` sends one message over the REST channel."""
+
+    url: str
+    token: str
+    env: Dict[str, str]
+    logs: Dict[str, Path]
+    procs: Dict[str, subprocess.Popen] = field(default_factory=dict)
+
+    def rest(self, sender: str, text: str, metadata: Optional[dict] = None) -> List[dict]:
+        payload = {"sender": sender, "message": text}
+        if metadata:
+            payload["metadata"] = metadata
+        response = httpx.post(f"{self.url}/webhooks/rest/webhook", json=payload, timeout=60)
+        response.raise_for_status()
+        return response.json()
+
+    def texts(self, sender: str, text: str) -> List[str]:
+        return [m.get("text", "") for m in self.rest(sender, text)]
+
+    def tracker(self, sender: str) -> dict:
+        response = httpx.get(
+            f"{self.url}/conversations/{sender}/tracker",
+            params={"token": self.token},
+            timeout=30,
+        )
+        response.raise_for_status()
+        return response.json()
+
+    def parse(self, text: str) -> dict:
+        response = httpx.post(
+            f"{self.url}/model/parse", params={"token": self.token}, json={"text": text}, timeout=30
+        )
+        response.raise_for_status()
+        return response.json()
+
+    def log_text(self) -> str:
+        return "\n".join(p.read_text(errors="replace") for p in self.logs.values() if p.exists())
+
+    def restart(self, name: str) -> None:
+        """Kill one process hard (SIGKILL) and start it again with the same command."""
+        proc = self.procs[name]
+        proc.kill()
+        proc.wait()
+        self.procs[name] = _spawn(proc.args, self.env, self.logs[name])
+        _wait_ready(self, name)
+
+    def stop(self) -> None:
+        for proc in self.procs.values():
+            if proc.poll() is None:
+                proc.terminate()
+        for proc in self.procs.values():
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def _spawn(cmd, env: Dict[str, str], log: Path) -> subprocess.Popen:
+    handle = open(log, "ab")
+    return subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=handle, stderr=subprocess.STDOUT)
+
+
+def _wait_ready(stack: Stack, name: str, timeout: float = 300) -> None:
+    urls = {
+        "actions": f"http://127.0.0.1:{stack.env['ACTION_PORT']}/health",
+        "rasa": f"{stack.url}/status?token={stack.token}",
+    }
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        proc = stack.procs[name]
+        if proc.poll() is not None:
+            raise RuntimeError(f"{name} exited ({proc.returncode}):\n{stack.logs[name].read_text()[-4000:]}")
+        try:
+            if httpx.get(urls[name], timeout=2).status_code == 200:
+                if name != "rasa" or httpx.get(urls[name], timeout=2).json().get("model_id"):
+                    return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"{name} not ready after {timeout}s:\n{stack.logs[name].read_text()[-4000:]}")
+
+
+def start_stack(
+    model: Path,
+    workdir: Path,
+    profile: str = "embedded",
+    extra_env: Optional[Dict[str, str]] = None,
+) -> Stack:
+    from layani.run import build_env
+
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "TWILIO_"))}
+    env = build_env(profile, base)
+    env.update(
+        {
+            "RASA_PORT": str(free_port()),
+            "ACTION_PORT": str(free_port()),
+            "RASA_TRACKER_DB": str(workdir / "tracker.db"),
+            "DATABASE_URL": f"sqlite:///{workdir / 'layani.db'}",
+            "LAYANI_API_TOKEN": secrets.token_urlsafe(16),
+            "LAYANI_PII_KEY": env.get("LAYANI_PII_KEY", ""),
+            "LOG_LEVEL": "DEBUG",
+        }
+    )
+    env.update(extra_env or {})
+    env["RASA_URL"] = f"http://127.0.0.1:{env['RASA_PORT']}"
+    env["ACTION_SERVER_URL"] = f"http://127.0.0.1:{env['ACTION_PORT']}/webhook"
+    endpoints = ROOT / ("endpoints.production.yml" if profile == "production" else "endpoints.yml")
+    subprocess.run([sys.executable, "-m", "storage.migrate"], env=env, cwd=ROOT, check=False)
+    stack = Stack(
+        url=env["RASA_URL"],
+        token=env["LAYANI_API_TOKEN"],
+        env=env,
+        logs={"actions": workdir / "actions.log", "rasa": workdir / "rasa.log"},
+    )
+    stack.procs["actions"] = _spawn(
+        [sys.executable, "-m", "layani.action_server", "--port", env["ACTION_PORT"]],
+        env,
+        stack.logs["actions"],
+    )
+    stack.procs["rasa"] = _spawn(
+        [sys.executable, "-m", "layani.server", "--model", str(model), "--endpoints",
+         str(endpoints), "--port", env["RASA_PORT"]],
+        env,
+        stack.logs["rasa"],
+    )
+    try:
+        _wait_ready(stack, "actions")
+        _wait_ready(stack, "rasa")
+    except Exception:
+        stack.stop()
+        raise
+    return stack
