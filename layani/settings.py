@@ -36,6 +36,8 @@ class Settings:
     twilio_api_base_url: str
     twilio_whatsapp_template_sid: str
     pii_encryption_key: str
+    sla_default_days: int
+    sla_file: str
 
 
 def load() -> Settings:
@@ -59,4 +61,6 @@ def load() -> Settings:
         twilio_api_base_url=_get("TWILIO_API_BASE_URL", "https://api.twilio.com"),
         twilio_whatsapp_template_sid=_get("TWILIO_WHATSAPP_TEMPLATE_SID"),
         pii_encryption_key=_get("LAYANI_PII_KEY"),
+        sla_default_days=int(_get("LAYANI_SLA_DAYS", "5")),
+        sla_file=_get("LAYANI_SLA_FILE"),
     )
