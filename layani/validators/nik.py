@@ -1,0 +1,94 @@
+"""NIK (Nomor Induk Kependudukan) checks, the way a Dukcapil officer reads the number.
+
+Layout (PP 37/2007; dukcapil.klaten.go.id "arti 16 digit NIK"):
+``PP KK CC DDMMYY SSSS`` = province, regency/city, district of first registration, birth date
+(women add 40 to the day, so 41-71), and a serial from 0001. A structure check cannot prove the
+NIK is registered; it rejects numbers that cannot be a NIK and catches typos early.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Optional
+
+from layani.validators.dates import format_date_id
+from layani.validators.numbers import extract_digits
+from layani.validators.regions import check_region
+from layani.validators.result import Result
+
+NIK_LENGTH = 16
+FEMALE_DAY_OFFSET = 40
+SEXES = ("laki-laki", "perempuan")
+
+
+def birth_date_from_digits(ddmmyy: str, today: dt.date) -> Optional[tuple]:
+    """(date, sex) encoded in DDMMYY, or None when it is not a real date.
+
+    The century is inferred: a two-digit year not after this year's is 20xx, otherwise 19xx.
+    """
+    day, month, yy = int(ddmmyy[0:2]), int(ddmmyy[2:4]), int(ddmmyy[4:6])
+    sex = "laki-laki"
+    if day > FEMALE_DAY_OFFSET:
+        day -= FEMALE_DAY_OFFSET
+        sex = "perempuan"
+    year = 2000 + yy if yy <= today.year % 100 else 1900 + yy
+    try:
+        return dt.date(year, month, day), sex
+    except ValueError:
+        return None
+
+
+def validate_nik(
+    text: str,
+    *,
+    sex: Optional[str] = None,
+    birth_date: Optional[dt.date] = None,
+    today: Optional[dt.date] = None,
+) -> Result:
+    """Validate a NIK; when ``sex`` or ``birth_date`` is known, check the NIK agrees with them.
+
+    Returns ``value`` = the 16 digits, ``info`` = province, regency, district, sex, birth_date.
+    """
+    today = today or dt.date.today()
+    digits, letters_mixed = extract_digits(text)
+    if letters_mixed:
+        return Result.invalid("utter_invalid_nik_letters")
+    if not digits:
+        return Result.invalid("utter_invalid_nik_format")
+    if len(digits) != NIK_LENGTH:
+        return Result.invalid("utter_invalid_nik_length", count=len(digits))
+
+    region = check_region(digits)
+    if region.failed_level == "province":
+        return Result.invalid("utter_invalid_nik_province", code=region.code)
+    if region.failed_level is not None:
+        return Result.invalid("utter_invalid_nik_region", code=digits[:6])
+
+    decoded = birth_date_from_digits(digits[6:12], today)
+    if decoded is None:
+        return Result.invalid("utter_invalid_nik_birth_date", ddmmyy=digits[6:12])
+    nik_birth, nik_sex = decoded
+    if nik_birth > today:
+        return Result.invalid("utter_invalid_nik_birth_date", ddmmyy=digits[6:12])
+    if digits[12:] == "0000":
+        return Result.invalid("utter_invalid_nik_serial")
+
+    if sex is not None and sex != nik_sex:
+        return Result.invalid("utter_invalid_nik_sex_mismatch", nik_sex=nik_sex, stated_sex=sex)
+    # Compare the two-digit year the NIK actually holds, not the inferred century.
+    stated = None if birth_date is None else (birth_date.day, birth_date.month, birth_date.year % 100)
+    if stated is not None and stated != (nik_birth.day, nik_birth.month, nik_birth.year % 100):
+        return Result.invalid(
+            "utter_invalid_nik_birth_date_mismatch",
+            nik_birth_date=format_date_id(nik_birth, with_day=False),
+            stated_birth_date=format_date_id(birth_date, with_day=False),
+        )
+    return Result.valid(
+        digits,
+        province=region.province,
+        regency=region.regency,
+        district=region.district,
+        sex=nik_sex,
+        birth_date=nik_birth.isoformat(),
+    )
+
