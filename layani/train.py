@@ -13,6 +13,7 @@ import argparse
 import fcntl
 import hashlib
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Iterable, Optional
@@ -60,6 +61,7 @@ def train(
         if if_stale and target.exists():
             print(f"Model is up to date: {target.relative_to(ROOT) if target.is_relative_to(ROOT) else target}")
             return target
+        os.environ.setdefault("LOG_LEVEL", "INFO")
         import rasa.api
 
         from layani.importer import domain_files, training_files
