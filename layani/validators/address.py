@@ -33,7 +33,7 @@ def validate_address(text: str) -> Result:
     rt, rw = int(match.group(1)), int(match.group(2))
     if rt == 0 or rw == 0:
         return Result.invalid("utter_invalid_address_rt_rw_zero")
-    street = (address[: match.start()] + " " + address[match.end():]).strip(" ,.-")
+    street = (address[: match.start()] + " " + address[match.end() :]).strip(" ,.-")
     street = re.sub(r"\s+,", ",", re.sub(r"\s+", " ", street))
     if len(re.sub(r"[^A-Za-z]", "", street)) < MIN_STREET_LETTERS:
         return Result.invalid("utter_invalid_address_street")

@@ -20,26 +20,72 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from typing import Optional
 
 from layani.validators.result import Result
 
 MONTHS_ID = (
-    "Januari", "Februari", "Maret", "April", "Mei", "Juni",
-    "Juli", "Agustus", "September", "Oktober", "November", "Desember",
+    "Januari",
+    "Februari",
+    "Maret",
+    "April",
+    "Mei",
+    "Juni",
+    "Juli",
+    "Agustus",
+    "September",
+    "Oktober",
+    "November",
+    "Desember",
 )
 DAYS_ID = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
 
 _MONTH_WORDS = {
-    "januari": 1, "jan": 1, "februari": 2, "pebruari": 2, "feb": 2, "peb": 2, "maret": 3,
-    "mar": 3, "april": 4, "apr": 4, "mei": 5, "juni": 6, "jun": 6, "juli": 7, "jul": 7,
-    "agustus": 8, "agu": 8, "agt": 8, "ags": 8, "agust": 8, "aug": 8, "september": 9,
-    "sep": 9, "sept": 9, "oktober": 10, "okt": 10, "oct": 10, "november": 11, "nopember": 11,
-    "nov": 11, "nop": 11, "desember": 12, "des": 12, "dec": 12,
+    "januari": 1,
+    "jan": 1,
+    "februari": 2,
+    "pebruari": 2,
+    "feb": 2,
+    "peb": 2,
+    "maret": 3,
+    "mar": 3,
+    "april": 4,
+    "apr": 4,
+    "mei": 5,
+    "juni": 6,
+    "jun": 6,
+    "juli": 7,
+    "jul": 7,
+    "agustus": 8,
+    "agu": 8,
+    "agt": 8,
+    "ags": 8,
+    "agust": 8,
+    "aug": 8,
+    "september": 9,
+    "sep": 9,
+    "sept": 9,
+    "oktober": 10,
+    "okt": 10,
+    "oct": 10,
+    "november": 11,
+    "nopember": 11,
+    "nov": 11,
+    "nop": 11,
+    "desember": 12,
+    "des": 12,
+    "dec": 12,
 }
 _DAY_WORDS = {
-    "senin": 0, "selasa": 1, "rabu": 2, "kamis": 3, "jumat": 4, "jum'at": 4, "jumaat": 4,
-    "sabtu": 5, "minggu": 6, "ahad": 6,
+    "senin": 0,
+    "selasa": 1,
+    "rabu": 2,
+    "kamis": 3,
+    "jumat": 4,
+    "jum'at": 4,
+    "jumaat": 4,
+    "sabtu": 5,
+    "minggu": 6,
+    "ahad": 6,
 }
 _MONTH_RE = "|".join(sorted(_MONTH_WORDS, key=len, reverse=True))
 _DAY_RE = "|".join(sorted((re.escape(d) for d in _DAY_WORDS), key=len, reverse=True))
@@ -50,15 +96,23 @@ _TIME = re.compile(
 )
 _CLOCK = re.compile(r"\b(\d{1,2})[:.](\d{2})\s*(wib|wita|wit)?\b")
 _PERIOD = re.compile(r"\b(pagi|siang|sore|petang|malam)\b")
-_TEXT_DATE = re.compile(rf"\b(\d{{1,2}})\s*(?:-|\s)\s*({_MONTH_RE})\.?(?:\s*(?:-|\s)\s*(\d{{4}}|\d{{2}}))?\b")
+_TEXT_DATE = re.compile(
+    rf"\b(\d{{1,2}})\s*(?:-|\s)\s*({_MONTH_RE})\.?(?:\s*(?:-|\s)\s*(\d{{4}}|\d{{2}}))?\b"
+)
 _TEXT_DATE_TIGHT = re.compile(rf"\b(\d{{1,2}})({_MONTH_RE})(\d{{4}})?\b")
 _NUMERIC_DATE = re.compile(r"\b(\d{1,2})[/\-](\d{1,2})(?:[/\-](\d{4}|\d{2}))?\b")
 _DOTTED_DATE = re.compile(r"\b(\d{1,2})\.(\d{1,2})\.(\d{4}|\d{2})\b")
 _ISO_DATE = re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b")
-_IN_DAYS = re.compile(r"\b(\d{1,2}|se)\s*(hari|minggu|pekan)\s+(?:lagi|ke\s*depan|dari\s+sekarang)\b")
+_IN_DAYS = re.compile(
+    r"\b(\d{1,2}|se)\s*(hari|minggu|pekan)\s+(?:lagi|ke\s*depan|dari\s+sekarang)\b"
+)
 _DAYS_AGO = re.compile(r"\b(\d{1,3})\s*(hari|minggu|bulan|tahun)\s+(?:yang\s+)?lalu\b")
-_WEEKDAY = re.compile(rf"\b(?:hari\s+)?({_DAY_RE})\b(?:\s+(ini|depan|besok|minggu\s+depan|pekan\s+depan))?")
-_VAGUE = re.compile(r"\b(minggu|pekan|bulan|tahun)\s+(depan|ini|lalu)\b|\b(akhir|awal)\s+(bulan|minggu|tahun)\b")
+_WEEKDAY = re.compile(
+    rf"\b(?:hari\s+)?({_DAY_RE})\b(?:\s+(ini|depan|besok|minggu\s+depan|pekan\s+depan))?"
+)
+_VAGUE = re.compile(
+    r"\b(minggu|pekan|bulan|tahun)\s+(depan|ini|lalu)\b|\b(akhir|awal)\s+(bulan|minggu|tahun)\b"
+)
 
 SESSIONS = {"pagi": (dt.time(8, 0), dt.time(12, 0)), "siang": (dt.time(13, 0), dt.time(15, 0))}
 
@@ -67,9 +121,9 @@ SESSIONS = {"pagi": (dt.time(8, 0), dt.time(12, 0)), "siang": (dt.time(13, 0), d
 class When:
     """What a phrase said: a date, a clock time, a part of day, or that it was too vague."""
 
-    date: Optional[dt.date] = None
-    time: Optional[dt.time] = None
-    period: Optional[str] = None
+    date: dt.date | None = None
+    time: dt.time | None = None
+    period: str | None = None
     vague: bool = False
 
 
@@ -80,7 +134,7 @@ def _normalise(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def _to_24h(hour: int, minute: int, period: Optional[str]) -> Optional[dt.time]:
+def _to_24h(hour: int, minute: int, period: str | None) -> dt.time | None:
     if hour > 24 or minute > 59:
         return None
     if period == "pagi" and hour == 12:
@@ -115,7 +169,7 @@ def parse_time(text: str) -> When:
     return When(period=period_word)
 
 
-def _year_for(day: int, month: int, today: dt.date, prefer: str) -> Optional[dt.date]:
+def _year_for(day: int, month: int, today: dt.date, prefer: str) -> dt.date | None:
     """A date for day/month without a year: the next one (future) or the last one (past)."""
     for year in (today.year, today.year + 1, today.year - 1):
         try:
@@ -143,7 +197,7 @@ def _full_year(raw: str) -> int:
     return year
 
 
-def _make(year: int, month: int, day: int) -> Optional[dt.date]:
+def _make(year: int, month: int, day: int) -> dt.date | None:
     try:
         return dt.date(year, month, day)
     except ValueError:
@@ -154,7 +208,7 @@ class ImpossibleDate(ValueError):
     """The phrase names a calendar date that does not exist ("31 Februari")."""
 
 
-def _explicit_date(norm: str, today: dt.date, prefer: str) -> Optional[dt.date]:
+def _explicit_date(norm: str, today: dt.date, prefer: str) -> dt.date | None:
     for pattern in (_ISO_DATE,):
         m = pattern.search(norm)
         if m:
@@ -176,7 +230,7 @@ def _explicit_date(norm: str, today: dt.date, prefer: str) -> Optional[dt.date]:
 
 
 def _day_month_year(
-    day: int, month: int, year: Optional[str], today: dt.date, prefer: str, raw: str
+    day: int, month: int, year: str | None, today: dt.date, prefer: str, raw: str
 ) -> dt.date:
     if year:
         value = _make(_full_year(year), month, day)
@@ -189,7 +243,7 @@ def _day_month_year(
     return value
 
 
-def _relative_date(norm: str, today: dt.date) -> Optional[dt.date]:
+def _relative_date(norm: str, today: dt.date) -> dt.date | None:
     if re.search(r"\bkemarin\s+lusa\b", norm):
         return today - dt.timedelta(days=2)
     if re.search(r"\b(besok\s+)?lusa\b", norm):
@@ -210,7 +264,7 @@ def _relative_date(norm: str, today: dt.date) -> Optional[dt.date]:
     return None
 
 
-def _weekday_date(norm: str, today: dt.date) -> Optional[dt.date]:
+def _weekday_date(norm: str, today: dt.date) -> dt.date | None:
     for m in _WEEKDAY.finditer(norm):
         word, qualifier = m.group(1), (m.group(2) or "")
         # "minggu depan" without "hari" means "next week", not "Sunday".
@@ -227,7 +281,7 @@ def _weekday_date(norm: str, today: dt.date) -> Optional[dt.date]:
     return None
 
 
-def _dateparser_fallback(text: str, today: dt.date, prefer: str) -> Optional[dt.date]:
+def _dateparser_fallback(text: str, today: dt.date, prefer: str) -> dt.date | None:
     import dateparser
 
     base = dt.datetime.combine(today, dt.time(12, 0))
@@ -268,12 +322,12 @@ def parse_when(text: str, today: dt.date, prefer: str = "future") -> When:
 
 
 def format_date_id(value: dt.date, with_day: bool = True) -> str:
-    """"Senin, 12 Januari 2026": how dates are shown back to citizens."""
+    """ "Senin, 12 Januari 2026": how dates are shown back to citizens."""
     text = f"{value.day} {MONTHS_ID[value.month - 1]} {value.year}"
     return f"{DAYS_ID[value.weekday()]}, {text}" if with_day else text
 
 
-def _holiday_name(day: dt.date) -> Optional[str]:
+def _holiday_name(day: dt.date) -> str | None:
     """The national holiday or cuti bersama on ``day`` (SKB 3 Menteri data in lokal-id)."""
     from lokal.holidays import holidays_on
 
@@ -295,7 +349,7 @@ def next_working_day(day: dt.date) -> dt.date:
     return day
 
 
-def session_for_time(value: dt.time) -> Optional[str]:
+def session_for_time(value: dt.time) -> str | None:
     """Which service session a clock time falls in; None outside service hours."""
     if SESSIONS["pagi"][0] <= value < SESSIONS["pagi"][1]:
         return "pagi"
@@ -348,7 +402,7 @@ def validate_appointment_date(
     return Result.valid(day.isoformat(), **info)
 
 
-def _session_from_when(when: When) -> Optional[str]:
+def _session_from_when(when: When) -> str | None:
     if when.time is not None:
         return session_for_time(when.time)
     if when.period in ("pagi", "siang"):
@@ -357,7 +411,7 @@ def _session_from_when(when: When) -> Optional[str]:
 
 
 def validate_session(text: str) -> Result:
-    """"pagi"/"siang", a button payload, "1"/"2", or a time such as "jam 9 pagi"."""
+    """ "pagi"/"siang", a button payload, "1"/"2", or a time such as "jam 9 pagi"."""
     norm = _normalise(text)
     if norm in ("1", "pagi") or re.fullmatch(r"(sesi\s+)?pagi.*", norm):
         return Result.valid("pagi")

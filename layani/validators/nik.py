@@ -9,7 +9,6 @@ NIK is registered; it rejects numbers that cannot be a NIK and catches typos ear
 from __future__ import annotations
 
 import datetime as dt
-from typing import Optional
 
 from layani.validators.dates import format_date_id
 from layani.validators.numbers import extract_digits
@@ -21,7 +20,7 @@ FEMALE_DAY_OFFSET = 40
 SEXES = ("laki-laki", "perempuan")
 
 
-def birth_date_from_digits(ddmmyy: str, today: dt.date) -> Optional[tuple]:
+def birth_date_from_digits(ddmmyy: str, today: dt.date) -> tuple | None:
     """(date, sex) encoded in DDMMYY, or None when it is not a real date.
 
     The century is inferred: a two-digit year not after this year's is 20xx, otherwise 19xx.
@@ -41,9 +40,9 @@ def birth_date_from_digits(ddmmyy: str, today: dt.date) -> Optional[tuple]:
 def validate_nik(
     text: str,
     *,
-    sex: Optional[str] = None,
-    birth_date: Optional[dt.date] = None,
-    today: Optional[dt.date] = None,
+    sex: str | None = None,
+    birth_date: dt.date | None = None,
+    today: dt.date | None = None,
 ) -> Result:
     """Validate a NIK; when ``sex`` or ``birth_date`` is known, check the NIK agrees with them.
 
@@ -76,7 +75,9 @@ def validate_nik(
     if sex is not None and sex != nik_sex:
         return Result.invalid("utter_invalid_nik_sex_mismatch", nik_sex=nik_sex, stated_sex=sex)
     # Compare the two-digit year the NIK actually holds, not the inferred century.
-    stated = None if birth_date is None else (birth_date.day, birth_date.month, birth_date.year % 100)
+    stated = (
+        None if birth_date is None else (birth_date.day, birth_date.month, birth_date.year % 100)
+    )
     if stated is not None and stated != (nik_birth.day, nik_birth.month, nik_birth.year % 100):
         return Result.invalid(
             "utter_invalid_nik_birth_date_mismatch",
@@ -91,4 +92,3 @@ def validate_nik(
         sex=nik_sex,
         birth_date=nik_birth.isoformat(),
     )
-

@@ -8,13 +8,12 @@ typo is "O" for 0) are reported instead of guessed, because a wrong NIK is worse
 from __future__ import annotations
 
 import re
-from typing import Optional, Tuple
 
 _RUN = re.compile(r"\d[\d .\-]*\d|\d")
 _LETTER_IN_NUMBER = re.compile(r"\d[A-Za-z]+\d")
 
 
-def extract_digits(text: str) -> Tuple[Optional[str], bool]:
+def extract_digits(text: str) -> tuple[str | None, bool]:
     """The longest digit run (separators removed) and whether letters are mixed into it."""
     text = text or ""
     runs = [re.sub(r"\D", "", m.group(0)) for m in _RUN.finditer(text)]

