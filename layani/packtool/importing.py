@@ -1,0 +1,45 @@
+"""`layani pack import`: spreadsheet -> validated topics -> pack files -> lint of the pack.
+
+Nothing is written while the sheet has errors. After writing, the pack is linted (without the
+slow `rasa data validate`) against every other pack, so a question that collides with another
+agency's is reported at once, with both places named.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import List, Optional
+
+from layani import packs
+from layani.packtool import rules
+from layani.packtool.lint import lint
+from layani.packtool.model import Problem
+from layani.packtool.scaffold import new_pack
+from layani.packtool.tabular import parse_sheet
+from layani.packtool.writer import merge
+from layani.paths import AGENCIES_DIR
+
+
+@dataclass
+class ImportResult:
+    directory: Path
+    topics: List[str]
+    problems: List[Problem]
+
+
+def import_sheet(
+    agency: str, sheet: Path, agencies_dir: Path = AGENCIES_DIR, today: Optional[dt.date] = None
+) -> ImportResult:
+    finding = rules.id_problem(agency, "agency id")
+    if finding:
+        raise ValueError(f"{finding[0]}: {finding[1]}")
+    if not sheet.is_file():
+        raise ValueError(f"{sheet} does not exist")
+    topics = parse_sheet(sheet, today)
+    directory = agencies_dir / agency
+    new_pack(agency, agencies_dir, only_missing=True)
+    merge(directory, agency, topics, packs.PACK_NLU_FILE, packs.PACK_RESPONSES_FILE)
+    problems = lint([agency], agencies_dir, run_rasa=False, today=today)
+    return ImportResult(directory, [t.topic for t in topics], problems)
