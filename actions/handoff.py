@@ -1,0 +1,167 @@
+"""Human handoff actions: put the conversation in an officer's queue, and take it back.
+
+`action_handoff_start` is reached four ways: the `request_human` intent (rule), two fallbacks
+in a row (the fallback action returns `FollowupAction("action_handoff_start")`), a form that
+gave up after repeated failed answers (same follow-up, optionally after setting the
+`handoff_reason` slot to "form"), and a sensitive topic (rule for the intent, HandoffPolicy for
+keywords). It tells the citizen roughly when an officer will answer and their queue number;
+from then on HandoffPolicy keeps the bot silent until the officer resolves the conversation in
+the console or the citizen says "kembali ke asisten" (`action_handoff_end`).
+
+The queue row only points at the conversation; the messages stay in the tracker, which the
+console reads. Which agency's queue: the agency of the complaint category or FAQ topic the
+conversation was about, else the configured default queue.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.exc import SQLAlchemyError
+
+from layani.policies.handoff_config import HandoffConfig, load_config
+
+logger = logging.getLogger(__name__)
+
+FALLBACK_ACTIONS = ("action_default_fallback", "action_fallback", "action_two_stage_fallback")
+
+
+def conversation_channel(tracker: Tracker) -> str:
+    """The channel of the latest message (`metadata.channel`, else Rasa's input channel)."""
+    metadata = (tracker.latest_message or {}).get("metadata") or {}
+    channel = metadata.get("channel") or tracker.get_latest_input_channel() or "rest"
+    return str(channel)
+
+
+def handoff_reason(tracker: Tracker, settings: HandoffConfig) -> str:
+    latest = tracker.latest_message or {}
+    intent = (latest.get("intent") or {}).get("name")
+    if settings.is_sensitive(intent, latest.get("text")):
+        return "sensitive"
+    explicit = tracker.get_slot("handoff_reason")
+    if explicit:
+        return str(explicit)
+    if intent == "request_human":
+        return "request_human"
+    if tracker.active_loop_name:
+        return "form"
+    executed = [
+        e.get("name") for e in tracker.events if e.get("event") == "action"
+    ]
+    previous = next((n for n in reversed(executed) if n != "action_handoff_start"), None)
+    if intent == "nlu_fallback" or (previous and previous in FALLBACK_ACTIONS):
+        return "fallback"
+    return "other"
+
+
+def route_agency(tracker: Tracker, settings: HandoffConfig) -> str:
+    """The agency whose officers should answer, from what the conversation was about."""
+    from layani.catalogue import load_catalogue
+
+    catalogue = load_catalogue()
+    category = tracker.get_slot("complaint_category")  # None when not declared
+    if category in catalogue.complaint_categories:
+        return catalogue.complaint_route(category)
+    for event in reversed(tracker.events):
+        if event.get("event") != "user":
+            continue
+        parse = event.get("parse_data") or {}
+        selector = (parse.get("response_selector") or {}).get("faq") or {}
+        key = (selector.get("response") or {}).get("intent_response_key") or ""
+        topic = key.split("/", 1)[1] if key.startswith("faq/") else None
+        if topic in catalogue.faq:
+            agency = catalogue.faq_agency(topic)
+            return agency if agency != "umum" else settings.default_agency
+    return settings.default_agency
+
+
+def _enqueue(sender_id: str, channel: str, agency: str, reason: str, urgent: bool):  # type: ignore[no-untyped-def]
+    from storage import handoff
+    from storage.db import session_scope
+
+    with session_scope() as session:
+        return handoff.enqueue(session, sender_id, channel, agency, reason, urgent=urgent)
+
+
+def _close(sender_id: str) -> None:
+    from storage import handoff
+    from storage.db import session_scope
+
+    with session_scope() as session:
+        handoff.close_for_sender(session, sender_id, "returned", by="citizen")
+
+
+class ActionHandoffStart(Action):
+    """Queue the conversation for an officer and tell the citizen when to expect an answer."""
+
+    def name(self) -> Text:
+        return "action_handoff_start"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        settings = load_config()
+        reason = handoff_reason(tracker, settings)
+        urgent = reason == "sensitive"
+        if urgent:
+            # Emergency numbers first: the citizen must not wait for an officer to get them.
+            dispatcher.utter_message(response="utter_handoff_emergency")
+        agency = route_agency(tracker, settings)
+        try:
+            place = await asyncio.to_thread(
+                _enqueue, tracker.sender_id, conversation_channel(tracker), agency, reason, urgent
+            )
+        except SQLAlchemyError:
+            logger.exception("Could not queue handoff for a conversation")
+            dispatcher.utter_message(response="utter_handoff_unavailable")
+            return [SlotSet("handoff_reason", None)]
+        if settings.is_open():
+            dispatcher.utter_message(
+                response="utter_handoff_started",
+                position=place.position,
+                wait_minutes=settings.estimated_wait_minutes(place.position),
+            )
+        else:
+            dispatcher.utter_message(
+                response="utter_handoff_after_hours",
+                position=place.position,
+                next_open=settings.describe_opening(settings.next_opening()),
+            )
+        logger.info(
+            "Handoff %s queued (agency %s, reason %s, position %s)",
+            place.handoff_id, agency, reason, place.position,
+        )
+        events: List[EventType] = []
+        if tracker.active_loop_name:
+            events.append(ActiveLoop(None))  # the officer takes over; the form would talk over them
+        return events + [
+            SlotSet("handoff_active", True),
+            SlotSet("handoff_id", place.handoff_id),
+            SlotSet("handoff_reason", None),
+        ]
+
+
+class ActionHandoffEnd(Action):
+    """The citizen asked to go back to the assistant: leave the queue, the bot answers again."""
+
+    def name(self) -> Text:
+        return "action_handoff_end"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        if not tracker.get_slot("handoff_active"):
+            dispatcher.utter_message(response="utter_handoff_not_active")
+            return []
+        try:
+            await asyncio.to_thread(_close, tracker.sender_id)
+        except SQLAlchemyError:
+            # The citizen still gets the bot back; the console shows the row until resolved.
+            logger.exception("Could not close handoff row for a conversation")
+        dispatcher.utter_message(response="utter_handoff_ended")
+        return [SlotSet("handoff_active", False), SlotSet("handoff_id", None)]

@@ -1,0 +1,93 @@
+"""Thin client for the two Rasa-server APIs the console uses.
+
+- Rasa's HTTP API (`--enable-api`, token in the query): read a conversation's tracker, append
+  events (the handoff slot) to it.
+- Layani's outbound API (`POST /layani/outbound`, Bearer token): send an officer's message through
+  the citizen's own channel; the server records it in the tracker as a bot message with
+  `metadata.staff`, so the transcript shows who wrote it.
+
+One `aiohttp.ClientSession` per console process; errors become `RasaUnavailable` so views can
+show "try again" instead of a 500.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Dict, List, Optional
+from urllib.parse import quote
+
+import aiohttp
+
+from layani.pii import mask_text
+
+logger = logging.getLogger(__name__)
+
+
+class RasaUnavailable(Exception):
+    """The Rasa server did not answer, or answered with an error (message says which)."""
+
+
+class RasaClient:
+    def __init__(self, base_url: str, token: str, timeout: float = 15.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.token = token
+        self._timeout = aiohttp.ClientTimeout(total=timeout)
+        self._session: Optional[aiohttp.ClientSession] = None
+
+    async def _http(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(timeout=self._timeout)
+        return self._session
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+
+    def _conversation_url(self, sender_id: str, suffix: str) -> str:
+        return f"{self.base_url}/conversations/{quote(sender_id, safe='')}/{suffix}"
+
+    async def _request(self, method: str, url: str, **kwargs: Any) -> Any:
+        http = await self._http()
+        try:
+            async with http.request(method, url, **kwargs) as response:
+                body = await response.text()
+                if response.status >= 300:
+                    raise RasaUnavailable(f"HTTP {response.status}: {mask_text(body[:200])}")
+                return await response.json(content_type=None) if body else None
+        except aiohttp.ClientError as exc:
+            raise RasaUnavailable(f"{type(exc).__name__}: {exc}") from exc
+        except TimeoutError as exc:
+            raise RasaUnavailable("timeout") from exc
+
+    async def tracker(self, sender_id: str) -> Dict[str, Any]:
+        """The conversation with every event (the console shows the whole history)."""
+        return await self._request(
+            "GET",
+            self._conversation_url(sender_id, "tracker"),
+            params={"token": self.token, "include_events": "ALL"},
+        )
+
+    async def append_events(self, sender_id: str, events: List[Dict[str, Any]]) -> None:
+        await self._request(
+            "POST",
+            self._conversation_url(sender_id, "tracker/events"),
+            params={"token": self.token, "include_events": "NONE"},
+            json=events,
+        )
+
+    async def set_slots(self, sender_id: str, values: Dict[str, Any]) -> None:
+        await self.append_events(
+            sender_id, [{"event": "slot", "name": k, "value": v} for k, v in values.items()]
+        )
+
+    async def send(self, sender_id: str, text: str, staff: Optional[str] = None) -> None:
+        """Send `text` to the citizen through their channel (recorded in the tracker)."""
+        payload: Dict[str, Any] = {"sender_id": sender_id, "text": text}
+        if staff:
+            payload["staff"] = staff
+        await self._request(
+            "POST",
+            f"{self.base_url}/layani/outbound",
+            json=payload,
+            headers={"Authorization": f"Bearer {self.token}"},
+        )

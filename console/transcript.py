@@ -1,0 +1,87 @@
+"""Turn a Rasa tracker (its JSON events) into the rows the conversation view shows.
+
+Citizen messages carry the intent and confidence NLU gave them, so an officer can see where the
+bot misunderstood. Bot messages written by an officer (recorded by the outbound API with
+`metadata.staff`) are shown as staff messages. Text is masked (NIK, KK, phone) by default: the
+transcript is often on a shared screen, and the full values are one deliberate reveal away in the
+ticket view.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any, Dict, Iterable, List, Optional
+
+from layani.pii import mask_text
+
+HANDOFF_SLOT = "handoff_active"
+
+
+@dataclass(frozen=True)
+class Row:
+    kind: str  # "citizen", "bot", "staff" or "system"
+    text: str
+    at: Optional[dt.datetime]  # UTC, naive
+    intent: Optional[str] = None
+    confidence: Optional[float] = None
+    staff: Optional[str] = None
+
+
+def _time(event: Dict[str, Any]) -> Optional[dt.datetime]:
+    stamp = event.get("timestamp")
+    if stamp is None:
+        return None
+    return dt.datetime.fromtimestamp(float(stamp), dt.timezone.utc).replace(tzinfo=None)
+
+
+def _bot_text(event: Dict[str, Any]) -> str:
+    text = event.get("text") or ""
+    data = event.get("data") or {}
+    buttons = [b.get("title", "") for b in data.get("buttons") or [] if isinstance(b, dict)]
+    if buttons:
+        text = f"{text} [{' | '.join(buttons)}]".strip()
+    if not text and (data.get("image") or data.get("attachment")):
+        text = "(lampiran)"
+    return text
+
+
+def rows(events: Iterable[Dict[str, Any]]) -> List[Row]:
+    out: List[Row] = []
+    for event in events:
+        kind = event.get("event")
+        if kind == "user":
+            intent = (event.get("parse_data") or {}).get("intent") or {}
+            text = event.get("text") or ""
+            metadata = event.get("metadata") or {}
+            if not text and metadata.get("photo"):
+                text = "(foto)"
+            out.append(
+                Row(
+                    "citizen",
+                    mask_text(text),
+                    _time(event),
+                    intent=intent.get("name"),
+                    confidence=intent.get("confidence"),
+                )
+            )
+        elif kind == "bot":
+            staff = (event.get("metadata") or {}).get("staff")
+            out.append(
+                Row("staff" if staff else "bot", mask_text(_bot_text(event)), _time(event), staff=staff)
+            )
+        elif kind == "slot" and event.get("name") == HANDOFF_SLOT:
+            label = "Diteruskan ke petugas" if event.get("value") else "Kembali ke asisten"
+            out.append(Row("system", label, _time(event)))
+        elif kind == "session_started":
+            out.append(Row("system", "Sesi baru", _time(event)))
+    return out
+
+
+def channel_of(events: Iterable[Dict[str, Any]]) -> Optional[str]:
+    """The channel of the latest citizen message (metadata.channel, else input_channel)."""
+    channel = None
+    for event in events:
+        if event.get("event") == "user":
+            channel = (event.get("metadata") or {}).get("channel") or event.get("input_channel")
+    return channel

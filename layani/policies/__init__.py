@@ -1,0 +1,1 @@
+"""Layani's own dialogue policies (see `handoff.HandoffPolicy`) and the handoff settings."""
