@@ -92,3 +92,42 @@ def validate_nik(
         sex=nik_sex,
         birth_date=nik_birth.isoformat(),
     )
+
+
+# A parent born less than this many years before the child is almost certainly a typo in the NIK.
+MIN_PARENT_AGE_YEARS = 10
+
+
+def validate_parent_nik(
+    text: str,
+    *,
+    role: str,
+    child_birth_date: dt.date | None = None,
+    other_parent_nik: str | None = None,
+    today: dt.date | None = None,
+) -> Result:
+    """A father's (``role="ayah"``) or mother's (``role="ibu"``) NIK for a birth registration.
+
+    On top of `validate_nik`: the sex in the NIK must match the role, the parents' NIKs must
+    differ, and the parent must have been born well before the child.
+    """
+    sex = "laki-laki" if role == "ayah" else "perempuan"
+    result = validate_nik(text, sex=sex, today=today)
+    if not result.ok:
+        return result
+    if other_parent_nik and result.value == other_parent_nik:
+        return Result.invalid("utter_invalid_parent_nik_same")
+    if child_birth_date is not None:
+        parent_birth = dt.date.fromisoformat(result.info["birth_date"])
+        try:
+            latest = child_birth_date.replace(year=child_birth_date.year - MIN_PARENT_AGE_YEARS)
+        except ValueError:  # 29 February
+            latest = child_birth_date.replace(
+                year=child_birth_date.year - MIN_PARENT_AGE_YEARS, day=28
+            )
+        if parent_birth > latest:
+            return Result.invalid(
+                "utter_invalid_parent_nik_age",
+                parent_birth_date=format_date_id(parent_birth, with_day=False),
+            )
+    return result
