@@ -1,0 +1,178 @@
+"""Starting, resuming, cancelling, pausing and submitting an application."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActiveLoop, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+from sqlalchemy.exc import SQLAlchemyError
+
+from actions.applications.forms import CONFIRM_SLOT, FAILURES_SLOT
+from actions.applications.services import (
+    ALL_FIELD_SLOTS,
+    DUKCAPIL_SERVICES,
+    PERSONAL_SLOTS,
+    SERVICES,
+    SLOT_LABELS,
+    match_service,
+)
+from actions.applications.summary import template_values
+from layani.identity import owner_key
+
+logger = logging.getLogger(__name__)
+
+DRAFT_SLOTS = (*ALL_FIELD_SLOTS, CONFIRM_SLOT, FAILURES_SLOT, "application_draft_id")
+SERVICE_TITLES = {
+    "domisili": "Surat Keterangan Domisili",
+    "antrean_dukcapil": "Antrean layanan Dukcapil",
+    "kelahiran": "Pencatatan kelahiran",
+}
+
+
+def _reset() -> list[dict[str, Any]]:
+    return [SlotSet(slot, None) for slot in (*DRAFT_SLOTS, "application_service")]
+
+
+def _has_draft(tracker: Tracker) -> bool:
+    service = SERVICES.get(tracker.get_slot("application_service") or "")
+    return service is not None and any(tracker.get_slot(s) for s in service.fields)
+
+
+def _channel(tracker: Tracker) -> str:
+    metadata = tracker.latest_message.get("metadata") or {}
+    return str(metadata.get("channel") or tracker.get_latest_input_channel() or "rest")
+
+
+class ActionApplicationStart(Action):
+    """Begin an application, or resume the unfinished one (slots survive FAQ detours, handoff)."""
+
+    def name(self) -> str:
+        return "action_application_start"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        entity = next(tracker.get_latest_entity_values("application_service"), None)
+        chosen = match_service(str(entity)) if entity else None
+        if _has_draft(tracker) and chosen in (None, tracker.get_slot("application_service")):
+            dispatcher.utter_message(response="utter_application_resumed")
+            return []
+        events = _reset()
+        events.append(SlotSet("application_draft_id", uuid.uuid4().hex))
+        if chosen:
+            # The form validates this pre-filled answer on activation (and says what comes next).
+            events.append(SlotSet("application_service", chosen))
+        return events
+
+
+class ActionApplicationCancel(Action):
+    """Stop the form and forget everything typed into it."""
+
+    def name(self) -> str:
+        return "action_application_cancel"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        dispatcher.utter_message(response="utter_application_cancelled")
+        return [ActiveLoop(None), SlotSet("requested_slot", None), *_reset()]
+
+
+class ActionApplicationPause(Action):
+    """Leave the form for an officer, keeping the answers so far for later resumption."""
+
+    def name(self) -> str:
+        return "action_application_pause"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        dispatcher.utter_message(response="utter_application_paused")
+        events: list[dict[str, Any]] = [ActiveLoop(None), SlotSet("requested_slot", None)]
+        if "handoff_reason" in (domain.get("slots") or {}):
+            requested = tracker.get_slot("requested_slot") or ""
+            service = SERVICE_TITLES.get(tracker.get_slot("application_service") or "", "")
+            reason = f"Permohonan {service or '(layanan belum dipilih)'}"
+            if requested in SLOT_LABELS:
+                failures = (tracker.get_slot(FAILURES_SLOT) or {}).get(requested, 0)
+                reason += f": kesulitan mengisi {SLOT_LABELS[requested]} ({failures}x ditolak)"
+            events.append(SlotSet("handoff_reason", reason))
+        return events
+
+
+class ActionApplicationSubmit(Action):
+    """Store the confirmed application as a `PMH-...` ticket and give the citizen the number."""
+
+    def name(self) -> str:
+        return "action_application_submit"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        from storage.applications import submit_application
+        from storage.personal_data import PersonalDataError
+        from storage.tickets import TicketError
+
+        service = SERVICES.get(tracker.get_slot("application_service") or "")
+        if service is None or tracker.get_slot(CONFIRM_SLOT) != "ya":
+            return []
+        values = {slot: tracker.get_slot(slot) for slot in service.fields}
+        missing = [slot for slot, value in values.items() if not value]
+        if missing:  # cannot happen through the form; never store half an application
+            logger.error("Application submit with empty fields %s", missing)
+            return [SlotSet(CONFIRM_SLOT, None)]
+        personal = {k: v for k, v in values.items() if k in PERSONAL_SLOTS}
+        data: dict[str, Any] = {"service": service.id}
+        data.update({k: v for k, v in values.items() if k not in PERSONAL_SLOTS})
+        if service.id == "antrean_dukcapil":
+            data["dukcapil_service_name"] = DUKCAPIL_SERVICES[values["dukcapil_service"]]
+        channel = _channel(tracker)
+        draft_id = tracker.get_slot("application_draft_id") or uuid.uuid4().hex
+        try:
+            view = submit_application(
+                service=service.id,
+                agency=service.agency,
+                owner_key=owner_key(tracker.sender_id, channel),
+                sender_id=tracker.sender_id,
+                channel=channel,
+                draft_id=draft_id,
+                data=data,
+                personal=personal,
+                description=_description(service.id, values),
+                contact_name=values.get("applicant_name"),
+            )
+        except (TicketError, PersonalDataError, SQLAlchemyError):
+            logger.exception("Application could not be stored (draft %s)", draft_id)
+            dispatcher.utter_message(response="utter_application_submit_failed")
+            # Keep the answers and the draft id: "ajukan permohonan" resumes at the summary and
+            # a second submit finds the same ticket if the first one got through after all.
+            return [SlotSet(CONFIRM_SLOT, None), SlotSet("application_draft_id", draft_id)]
+
+        logger.info("Application %s stored (%s, created=%s)", view.id, service.id, view.created)
+        params = template_values(tracker.slots)
+        if service.id == "antrean_dukcapil":
+            dispatcher.utter_message(
+                response="utter_application_submitted_antrean", ticket_id=view.id, **params
+            )
+        else:
+            dispatcher.utter_message(response="utter_application_submitted", ticket_id=view.id)
+            dispatcher.utter_message(response=f"utter_application_requirements_{service.id}")
+        return [*_reset(), SlotSet("application_last_ticket", view.id)]
+
+
+def _description(service: str, values: dict[str, Any]) -> str:
+    """One line for staff lists (no identity numbers)."""
+    title = SERVICE_TITLES[service]
+    if service == "domisili":
+        return f"{title}: {values.get('domisili_purpose')}"
+    if service == "antrean_dukcapil":
+        return (
+            f"{title}: {DUKCAPIL_SERVICES.get(values.get('dukcapil_service') or '', '')}, "
+            f"{values.get('appointment_date')} sesi {values.get('appointment_session')}"
+        )
+    return f"{title}: {values.get('child_name')}, lahir {values.get('child_birth_date')}"

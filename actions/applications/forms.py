@@ -1,0 +1,267 @@
+"""`validate_application_form`: the officer's checks, applied to each answer as it arrives.
+
+For every answer, in this order:
+1. a correction ("ubah tanggal lahir", "eh salah, NIK-nya 3273...") changes or clears that field
+   and the form asks again from the first empty question;
+2. the answer is validated (actions.applications.fields); a valid answer is always taken;
+3. an invalid answer that is really an FAQ question ("syaratnya apa?") gets the FAQ answer and
+   the same question again (a detour and back, the form stays active);
+4. otherwise the specific explanation is sent; after three failures on the same question the
+   citizen is also offered an officer.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.applications import corrections
+from actions.applications.fields import CHECKERS, check
+from actions.applications.services import SERVICES, SLOT_LABELS
+from actions.applications.summary import template_values
+
+logger = logging.getLogger(__name__)
+
+FORM = "application_form"
+CONFIRM_SLOT = "application_confirmed"
+FAILURES_SLOT = "application_failures"
+MAX_FAILURES = 3
+FAQ_CONFIDENCE = 0.5
+# A free-text answer ("apa syarat KTP hilang") can pass as a name or an address, so it is only
+# treated as an FAQ question when the NLU is sure and the text reads like a question.
+FAQ_CONFIDENCE_FREE_TEXT = 0.8
+_QUESTION = re.compile(
+    r"\?\s*$|^\s*(apa|apakah|bagaimana|gimana|gmn|berapa|brp|di ?mana|dmn|kapan|kenapa|mengapa|"
+    r"bisakah|bisa gak|syarat|cara|boleh)\b",
+    re.I,
+)
+_YES = re.compile(
+    r"^\W*(ya|iya|iyah|yes|y|ok|oke|okay|benar|betul|bener|sudah benar|sudah|setuju|kirim|"
+    r"lanjut|sip|siap)\b",
+    re.I,
+)
+_NO = re.compile(r"^\W*(tidak|tdk|nggak|enggak|gak|ga|no|belum|bukan|salah)\b", re.I)
+
+
+def _intent(tracker: Tracker) -> tuple[str | None, float]:
+    intent = tracker.latest_message.get("intent") or {}
+    return intent.get("name"), float(intent.get("confidence") or 0.0)
+
+
+def faq_response(tracker: Tracker, domain: DomainDict, text: str, free_text: bool) -> str | None:
+    """The FAQ response to give instead of an answer, if the message is an FAQ question."""
+    name, confidence = _intent(tracker)
+    if name != "faq":
+        return None
+    if free_text and (confidence < FAQ_CONFIDENCE_FREE_TEXT or not _QUESTION.search(text)):
+        return None
+    if confidence < FAQ_CONFIDENCE:
+        return None
+    selector = (tracker.latest_message.get("response_selector") or {}).get("faq") or {}
+    key = (selector.get("response") or {}).get("intent_response_key")
+    response = f"utter_{key}" if key else None
+    if response and response in (domain.get("responses") or {}):
+        return response
+    return None
+
+
+class ValidateApplicationForm(FormValidationAction):
+    """Validation for `application_form`; `validate_<slot>` methods are generated below."""
+
+    def name(self) -> str:
+        return "validate_application_form"
+
+    async def required_slots(
+        self,
+        domain_slots: list[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[str]:
+        service = SERVICES.get(tracker.get_slot("application_service") or "")
+        if service is None:
+            return list(domain_slots)
+        return ["application_service", *service.fields, CONFIRM_SLOT]
+
+    def validate_slot(
+        self,
+        slot: str,
+        value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        text = str(value or "")
+        service = tracker.get_slot("application_service") or ""
+        if slot != "application_service":
+            intent, confidence = _intent(tracker)
+            correction = corrections.detect(
+                text,
+                service=service,
+                requested_slot=slot,
+                intent=intent,
+                confidence=confidence,
+                entities=tracker.latest_message.get("entities"),
+            )
+            if correction is not None:
+                return self._correct(slot, correction, dispatcher, tracker, domain)
+        if slot == CONFIRM_SLOT:
+            return self._confirm(text, dispatcher, tracker, domain)
+
+        result = check(slot, text, dict(tracker.slots))
+        if result.ok:
+            return self._accepted(slot, result, dispatcher, tracker)
+        free_text = slot in corrections.FREE_TEXT_SLOTS
+        faq = faq_response(tracker, domain, text, free_text)
+        if faq:
+            dispatcher.utter_message(response=faq)
+            dispatcher.utter_message(response="utter_application_continue")
+            return {slot: None}
+        return self._rejected(slot, result.error or "", result.params, dispatcher, tracker)
+
+    def _accepted(
+        self, slot: str, result: Any, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> dict[str, Any]:
+        out: dict[str, Any] = {slot: result.value}
+        failures = dict(tracker.get_slot(FAILURES_SLOT) or {})
+        if failures.pop(slot, None) is not None:
+            out[FAILURES_SLOT] = failures
+        if slot == "application_service":
+            dispatcher.utter_message(response=f"utter_application_started_{result.value}")
+            if not tracker.get_slot("application_draft_id"):
+                out["application_draft_id"] = uuid.uuid4().hex
+        if slot == "appointment_date" and result.info.get("session"):
+            # "besok jam 9 pagi" answers the session question too.
+            out["appointment_session"] = result.info["session"]
+        return out
+
+    def _rejected(
+        self,
+        slot: str,
+        error: str,
+        params: dict[str, Any],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+    ) -> dict[str, Any]:
+        dispatcher.utter_message(response=error, **params)
+        failures = dict(tracker.get_slot(FAILURES_SLOT) or {})
+        failures[slot] = int(failures.get(slot, 0)) + 1
+        if failures[slot] >= MAX_FAILURES:
+            dispatcher.utter_message(response="utter_application_offer_human")
+        logger.info("Application answer rejected: %s (%s, attempt %d)", slot, error, failures[slot])
+        return {slot: None, FAILURES_SLOT: failures}
+
+    def _confirm(
+        self, text: str, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        intent, confidence = _intent(tracker)
+        if (intent == "affirm" and confidence >= 0.5) or _YES.search(text):
+            return {CONFIRM_SLOT: "ya"}
+        if (intent == "deny" and confidence >= 0.5) or _NO.search(text):
+            dispatcher.utter_message(response="utter_ask_which_field")
+            return {CONFIRM_SLOT: None}
+        # After "Data mana yang ingin diubah?" a bare field name ("tanggal lahir") is enough.
+        named = corrections.detect(
+            text,
+            service=tracker.get_slot("application_service") or "",
+            requested_slot=CONFIRM_SLOT,
+            intent="correct_application_field",
+            confidence=1.0,
+        )
+        if named is not None and named.slot:
+            return self._correct(CONFIRM_SLOT, named, dispatcher, tracker, domain)
+        faq = faq_response(tracker, domain, text, free_text=False)
+        if faq:
+            dispatcher.utter_message(response=faq)
+            dispatcher.utter_message(response="utter_application_continue")
+            return {CONFIRM_SLOT: None}
+        return self._rejected(CONFIRM_SLOT, "utter_invalid_confirmation", {}, dispatcher, tracker)
+
+    def _correct(
+        self,
+        slot: str,
+        correction: corrections.Correction,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        out: dict[str, Any] = {slot: None, CONFIRM_SLOT: None}
+        service = SERVICES.get(tracker.get_slot("application_service") or "")
+        target = correction.slot
+        if service is None or target not in service.fields:
+            dispatcher.utter_message(response="utter_ask_which_field")
+            return out
+        label = SLOT_LABELS[target]
+        if correction.value:
+            others = {k: v for k, v in tracker.slots.items() if k != target}
+            result = check(target, correction.value, others)
+            if result.ok:
+                dispatcher.utter_message(
+                    response="utter_application_field_corrected", field_label=label
+                )
+                accepted = self._accepted(target, result, dispatcher, tracker)
+                out.update(accepted)
+                if target == slot:
+                    out[slot] = result.value
+                return out
+            out.update(
+                self._rejected(target, result.error or "", result.params, dispatcher, tracker)
+            )
+            return out
+        dispatcher.utter_message(response="utter_application_field_cleared", field_label=label)
+        out[target] = None
+        return out
+
+
+def _make_validator(slot: str):  # type: ignore[no-untyped-def]
+    def validate(
+        self: ValidateApplicationForm,
+        value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        return self.validate_slot(slot, value, dispatcher, tracker, domain)
+
+    validate.__name__ = f"validate_{slot}"
+    validate.__doc__ = f"Validate `{slot}` (see ValidateApplicationForm.validate_slot)."
+    return validate
+
+
+for _slot in (*CHECKERS, CONFIRM_SLOT):
+    setattr(ValidateApplicationForm, f"validate_{_slot}", _make_validator(_slot))
+
+
+class ActionAskApplicationConfirmed(Action):
+    """Show the masked summary and ask for confirmation (buttons: kirim / ubah / batal)."""
+
+    def name(self) -> str:
+        return "action_ask_application_confirmed"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        if _asked_which_field_this_turn(tracker):
+            return []  # the citizen is choosing a field; the summary would bury that question
+        service = tracker.get_slot("application_service")
+        dispatcher.utter_message(
+            response=f"utter_application_summary_{service}", **template_values(tracker.slots)
+        )
+        dispatcher.utter_message(response="utter_ask_application_confirmed")
+        return []
+
+
+def _asked_which_field_this_turn(tracker: Tracker) -> bool:
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return False
+        if event.get("event") == "bot":
+            if (event.get("metadata") or {}).get("utter_action") == "utter_ask_which_field":
+                return True
+    return False
