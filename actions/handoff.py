@@ -16,6 +16,7 @@ conversation was about, else the configured default queue.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 from typing import Any, Dict, List, Text
 
@@ -27,6 +28,11 @@ from sqlalchemy.exc import SQLAlchemyError
 from layani.policies.handoff_config import HandoffConfig, load_config
 
 logger = logging.getLogger(__name__)
+
+def utc_now() -> dt.datetime:
+    """The clock office hours are checked against (replaced in tests)."""
+    return dt.datetime.now(dt.timezone.utc)
+
 
 FALLBACK_ACTIONS = ("action_default_fallback", "action_fallback", "action_two_stage_fallback")
 
@@ -120,7 +126,8 @@ class ActionHandoffStart(Action):
             logger.exception("Could not queue handoff for a conversation")
             dispatcher.utter_message(response="utter_handoff_unavailable")
             return [SlotSet("handoff_reason", None)]
-        if settings.is_open():
+        now = utc_now()
+        if settings.is_open(now):
             dispatcher.utter_message(
                 response="utter_handoff_started",
                 position=place.position,
@@ -130,7 +137,7 @@ class ActionHandoffStart(Action):
             dispatcher.utter_message(
                 response="utter_handoff_after_hours",
                 position=place.position,
-                next_open=settings.describe_opening(settings.next_opening()),
+                next_open=settings.describe_opening(settings.next_opening(now)),
             )
         logger.info(
             "Handoff %s queued (agency %s, reason %s, position %s)",

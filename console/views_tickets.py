@@ -113,6 +113,7 @@ async def _detail(
         revealed=revealed or {},
         transitions=tickets.allowed_transitions(view.status),
         can_act=user.can_act_on_agency(view.agency),
+        can_reveal=personal.can_reveal(user, view.agency),
         notice=notice or request.query.get("notice", ""),
         mask=mask_text,
     )
@@ -158,6 +159,8 @@ async def reveal(request: web.Request) -> web.Response:
     """Show one personal-data field in full, after writing who/what/when to the audit log."""
     view = await _load(request)
     user = access.require_act(request, view.agency)
+    if not personal.can_reveal(user, view.agency):
+        raise access.Forbidden("Peran Anda tidak boleh melihat data pribadi secara utuh.")
     form = await request.post()
     field = str(form.get("field", ""))
     if field not in personal.LABELS:

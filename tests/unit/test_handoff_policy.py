@@ -1,0 +1,96 @@
+"""HandoffPolicy: silence while handed off, the way back, and sensitive keywords."""
+
+from __future__ import annotations
+
+from typing import List, Optional
+
+import pytest
+from rasa.core.policies.ensemble import DefaultPolicyPredictionEnsemble
+from rasa.core.policies.policy import PolicyPrediction
+from rasa.engine.graph import ExecutionContext, GraphSchema
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.shared.core.constants import ACTION_LISTEN_NAME
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from layani.paths import DOMAIN_DIR
+from layani.policies.handoff import HandoffPolicy
+
+
+@pytest.fixture(scope="module")
+def domain() -> Domain:
+    return Domain.load([str(DOMAIN_DIR / "core.yml"), str(DOMAIN_DIR / "handoff.yml")])
+
+
+@pytest.fixture()
+def policy(tmp_path) -> HandoffPolicy:
+    config = {**HandoffPolicy.get_default_config()}
+    return HandoffPolicy.create(
+        config,
+        LocalModelStorage(tmp_path),
+        Resource("handoff_policy"),
+        ExecutionContext(GraphSchema({}), "test"),
+    )
+
+
+def tracker(domain: Domain, handed_off: bool, text: str, intent: str) -> DialogueStateTracker:
+    events = [ActionExecuted(ACTION_LISTEN_NAME)]
+    if handed_off:
+        events += [
+            UserUttered("petugas", {"name": "request_human", "confidence": 0.99}),
+            ActionExecuted("action_handoff_start"),
+            SlotSet("handoff_active", True),
+            ActionExecuted(ACTION_LISTEN_NAME),
+        ]
+    events.append(UserUttered(text, {"name": intent, "confidence": 0.97}))
+    return DialogueStateTracker.from_events("citizen", events, slots=domain.slots)
+
+
+def predicted(policy: HandoffPolicy, domain: Domain, trk: DialogueStateTracker) -> Optional[str]:
+    prediction = policy.predict_action_probabilities(trk, domain)
+    if prediction.max_confidence <= 0:
+        return None
+    return domain.action_names_or_texts[prediction.max_confidence_index]
+
+
+def test_bot_listens_silently_to_anything_while_handed_off(policy, domain):
+    for text, intent in [("halo", "greet"), ("menu", "help"), ("asdfgh", "nlu_fallback")]:
+        assert predicted(policy, domain, tracker(domain, True, text, intent)) == ACTION_LISTEN_NAME
+
+
+def test_back_to_bot_ends_the_handoff(policy, domain):
+    trk = tracker(domain, True, "kembali ke asisten", "back_to_bot")
+    assert predicted(policy, domain, trk) == "action_handoff_end"
+
+
+def test_after_its_own_action_the_policy_keeps_listening(policy, domain):
+    trk = tracker(domain, True, "halo", "greet")
+    trk.update(ActionExecuted(ACTION_LISTEN_NAME))  # bot already listened for this turn
+    assert predicted(policy, domain, trk) == ACTION_LISTEN_NAME
+
+
+def test_normal_conversation_is_left_to_the_other_policies(policy, domain):
+    prediction = policy.predict_action_probabilities(tracker(domain, False, "halo", "greet"), domain)
+    assert prediction.max_confidence == 0.0
+
+
+def test_sensitive_keyword_hands_over_even_when_nlu_missed_it(policy, domain):
+    for text in ("rasanya saya ingin mati saja", "saya mau BUNUH DIRI", "tetangga mengancam saya"):
+        trk = tracker(domain, False, text, "out_of_scope")
+        assert predicted(policy, domain, trk) == "action_handoff_start", text
+
+
+def test_policy_wins_over_a_rule_and_an_active_form(policy, domain):
+    """Against RulePolicy's 1.0 (priority 6) and a form's happy-path prediction."""
+    trk = tracker(domain, True, "menu", "help")
+    ours = policy.predict_action_probabilities(trk, domain)
+    rule_probs: List[float] = [0.0] * domain.num_actions
+    rule_probs[domain.index_for_action("utter_help")] = 1.0
+    rule = PolicyPrediction(rule_probs, "RulePolicy", 6)
+    form = PolicyPrediction(rule_probs, "RulePolicy", 6, is_no_user_prediction=True)
+    for other in (rule, form):
+        best = DefaultPolicyPredictionEnsemble._pick_best_policy([other, ours])
+        assert best.policy_name == "HandoffPolicy"
+        assert domain.action_names_or_texts[best.max_confidence_index] == ACTION_LISTEN_NAME
