@@ -1,0 +1,137 @@
+"""Rasa SDK actions for FAQ answers, clarifying questions, follow-ups and LANJUT.
+
+Rules (bot/rules/faq.yml): faq -> action_faq_answer, choose_faq_topic -> action_faq_choose,
+faq_followup -> action_faq_followup, faq_more -> action_faq_more.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.faq.selection import (
+    RESPONSE_PREFIX,
+    answered_just_before,
+    best_topic,
+    choice_payload,
+    close_pair,
+    default_variant,
+    known_topics,
+    topic_label,
+    topic_ranking,
+)
+
+LAST_TOPIC_SLOT = "faq_last_topic"
+OPTIONS_SLOT = "faq_options"
+CHOSEN_SLOT = "faq_topic"
+
+
+def _answer(dispatcher: CollectingDispatcher, topic: Text) -> List[EventType]:
+    """Send the topic's answer (Rasa picks the channel variant) and remember the topic."""
+    dispatcher.utter_message(response=RESPONSE_PREFIX + topic)
+    return [SlotSet(LAST_TOPIC_SLOT, topic), SlotSet(OPTIONS_SLOT, None)]
+
+
+def _ask_which(dispatcher: CollectingDispatcher) -> List[EventType]:
+    dispatcher.utter_message(response="utter_faq_which_topic")
+    return []
+
+
+class ActionFaqAnswer(Action):
+    """Answer the selected FAQ topic, or ask one clarifying question when two topics are close."""
+
+    def name(self) -> Text:
+        return "action_faq_answer"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        known = known_topics(domain)
+        ranking = topic_ranking(tracker.latest_message)
+        pair = close_pair(ranking, known)
+        if pair:
+            buttons = [{"title": topic_label(domain, t), "payload": choice_payload(t)} for t in pair]
+            dispatcher.utter_message(response="utter_faq_clarify", buttons=buttons)
+            return [SlotSet(OPTIONS_SLOT, list(pair))]
+        topic = best_topic(ranking, known)
+        if topic is None:
+            return _ask_which(dispatcher)
+        return _answer(dispatcher, topic)
+
+
+class ActionFaqChoose(Action):
+    """Answer the topic the citizen picked after a clarifying question.
+
+    The pick arrives as a button payload entity (`faq_topic`). A typed reply without a usable
+    entity ("yang paspor hilang") falls back to the response selector, limited to the topics
+    that were offered.
+    """
+
+    def name(self) -> Text:
+        return "action_faq_choose"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        known = set(known_topics(domain))
+        chosen = _entity(tracker, CHOSEN_SLOT)
+        if chosen not in known:
+            offered = tracker.get_slot(OPTIONS_SLOT) or None
+            chosen = best_topic(topic_ranking(tracker.latest_message), known, allowed=offered)
+        if not chosen:
+            return _ask_which(dispatcher)
+        return _answer(dispatcher, chosen) + [SlotSet(CHOSEN_SLOT, None)]
+
+
+class ActionFaqFollowup(Action):
+    """"Biayanya berapa?", "bisa online?" right after an answer: answer that topic again.
+
+    The full answer already covers cost, place, duration and online options, so repeating it
+    (the SMS variant on SMS) answers the follow-up. Without a topic answered just before, ask
+    which service the citizen means instead of guessing.
+    """
+
+    def name(self) -> Text:
+        return "action_faq_followup"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        topic = tracker.get_slot(LAST_TOPIC_SLOT)
+        if topic in known_topics(domain) and answered_just_before(tracker.events):
+            return _answer(dispatcher, topic)
+        return _ask_which(dispatcher)
+
+
+class ActionFaqMore(Action):
+    """"LANJUT" after a short SMS answer: send the full (default) answer of that topic.
+
+    Rasa would pick the SMS variant again on the SMS channel, so the default variant's text is
+    taken from the domain and sent as is; the channel layer splits it into SMS pages.
+    """
+
+    def name(self) -> Text:
+        return "action_faq_more"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        topic = tracker.get_slot(LAST_TOPIC_SLOT)
+        variant = default_variant(domain, topic) if topic and answered_just_before(tracker.events) else None
+        if variant is None:
+            dispatcher.utter_message(response="utter_faq_more_none")
+            return []
+        dispatcher.utter_message(
+            text=variant["text"],
+            metadata=variant.get("metadata") or {},
+            utter_action=RESPONSE_PREFIX + topic,
+        )
+        return []
+
+
+def _entity(tracker: Tracker, name: Text) -> Optional[Text]:
+    value = next(tracker.get_latest_entity_values(name), None)
+    return str(value) if value else None
