@@ -7,7 +7,7 @@ import uuid
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActiveLoop, SlotSet
+from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
@@ -17,6 +17,7 @@ from actions.applications.services import (
     ALL_FIELD_SLOTS,
     DUKCAPIL_SERVICES,
     PERSONAL_SLOTS,
+    REQUIREMENTS_RESPONSES,
     SERVICES,
     SLOT_LABELS,
     match_service,
@@ -68,6 +69,23 @@ class ActionApplicationStart(Action):
             # The form validates this pre-filled answer on activation (and says what comes next).
             events.append(SlotSet("application_service", chosen))
         return events
+
+
+class ActionApplicationCorrect(Action):
+    """ "ubah tanggal lahir" while no form is active: resume the draft if there is one."""
+
+    def name(self) -> str:
+        return "action_application_correct"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        if not _has_draft(tracker):
+            dispatcher.utter_message(response="utter_application_nothing_to_correct")
+            return []
+        dispatcher.utter_message(response="utter_application_resumed")
+        # The summary comes next, where the citizen names the field to change.
+        return [SlotSet(CONFIRM_SLOT, None), FollowupAction("application_form")]
 
 
 class ActionApplicationCancel(Action):
@@ -161,7 +179,7 @@ class ActionApplicationSubmit(Action):
             )
         else:
             dispatcher.utter_message(response="utter_application_submitted", ticket_id=view.id)
-            dispatcher.utter_message(response=f"utter_application_requirements_{service.id}")
+            dispatcher.utter_message(response=REQUIREMENTS_RESPONSES[service.id])
         return [*_reset(), SlotSet("application_last_ticket", view.id)]
 
 

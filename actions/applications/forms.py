@@ -23,7 +23,12 @@ from rasa_sdk.types import DomainDict
 
 from actions.applications import corrections
 from actions.applications.fields import CHECKERS, check
-from actions.applications.services import SERVICES, SLOT_LABELS
+from actions.applications.services import (
+    SERVICES,
+    SLOT_LABELS,
+    STARTED_RESPONSES,
+    SUMMARY_RESPONSES,
+)
 from actions.applications.summary import template_values
 
 logger = logging.getLogger(__name__)
@@ -133,7 +138,7 @@ class ValidateApplicationForm(FormValidationAction):
         if failures.pop(slot, None) is not None:
             out[FAILURES_SLOT] = failures
         if slot == "application_service":
-            dispatcher.utter_message(response=f"utter_application_started_{result.value}")
+            dispatcher.utter_message(response=STARTED_RESPONSES[result.value])
             if not tracker.get_slot("application_draft_id"):
                 out["application_draft_id"] = uuid.uuid4().hex
         if slot == "appointment_date" and result.info.get("session"):
@@ -250,8 +255,10 @@ class ActionAskApplicationConfirmed(Action):
         if _asked_which_field_this_turn(tracker):
             return []  # the citizen is choosing a field; the summary would bury that question
         service = tracker.get_slot("application_service")
+        if service not in SUMMARY_RESPONSES:
+            return []
         dispatcher.utter_message(
-            response=f"utter_application_summary_{service}", **template_values(tracker.slots)
+            response=SUMMARY_RESPONSES[service], **template_values(tracker.slots)
         )
         dispatcher.utter_message(response="utter_ask_application_confirmed")
         return []

@@ -71,6 +71,21 @@ SERVICES: dict[str, Service] = {
         keywords=("kelahiran", "lahir", "akta", "akte", "bayi", "anak"),
     ),
 }
+# Responses per service, spelled out so `make validate` can see they are used.
+STARTED_RESPONSES = {
+    "domisili": "utter_application_started_domisili",
+    "antrean_dukcapil": "utter_application_started_antrean_dukcapil",
+    "kelahiran": "utter_application_started_kelahiran",
+}
+SUMMARY_RESPONSES = {
+    "domisili": "utter_application_summary_domisili",
+    "antrean_dukcapil": "utter_application_summary_antrean_dukcapil",
+    "kelahiran": "utter_application_summary_kelahiran",
+}
+REQUIREMENTS_RESPONSES = {
+    "domisili": "utter_application_requirements_domisili",
+    "kelahiran": "utter_application_requirements_kelahiran",
+}
 # Numbered menu order (SMS has no buttons): 1, 2, 3.
 MENU_ORDER = ("domisili", "antrean_dukcapil", "kelahiran")
 
