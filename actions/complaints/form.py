@@ -1,0 +1,473 @@
+"""The complaint form (`complaint_form`): validation, the category and summary questions, and the
+end-of-form reset.
+
+Rasa asks for the slots in `bot/domain/complaints.yml` order (description, category, location,
+photo, contact, confirm). All of them have `custom` mappings: this module's
+`validate_complaint_form` reads the citizen's message itself, because free text in Indonesian is
+better read by rules we can test than by entity extraction:
+
+- the first message may already hold everything ("jalan depan SDN 3 Cibeunying bolong gede,
+  udah 2 bulan"): description, a category guess and the place are taken from it;
+- a location pin or a photo (message metadata from Telegram/WhatsApp) is taken at any step;
+- "batal" cancels at any step; an FAQ question is answered and the form goes on; a request for
+  a human officer or another service interrupts (the form rejects, other rules take over);
+- a thin description, a vague place or an unclear answer is asked again with a hint.
+
+The complaint is saved when the citizen confirms (submit.py), before they are told its number.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.complaints import classifier
+from actions.complaints.common import channel_of, label
+from actions.complaints.location import (
+    extract_place,
+    is_vague,
+    photo_from_metadata,
+    pin_from_metadata,
+    recognise_region,
+)
+from actions.complaints.text import tokens
+
+logger = logging.getLogger(__name__)
+
+FORM = "complaint_form"
+REQUIRED = (
+    "complaint_description",
+    "complaint_category",
+    "complaint_location",
+    "complaint_photo",
+    "complaint_contact",
+    "complaint_confirm",
+)
+# Slots the form uses besides the required ones; all are cleared when the form ends.
+AUXILIARY = (
+    "complaint_category_guess",
+    "complaint_region",
+    "complaint_latitude",
+    "complaint_longitude",
+    "complaint_contact_name",
+    "complaint_session",
+    "complaint_draft",
+)
+MIN_DESCRIPTION_CHARS = 15
+MIN_DESCRIPTION_WORDS = 3
+
+# Intents that leave the form to other rules (the form rejects the turn).
+INTERRUPTING_INTENTS = {"request_human", "start_application", "check_status", "list_my_reports"}
+# Opening phrases of start_complaint that carry no detail ("saya mau lapor", "pengaduan min").
+_TRIGGER = re.compile(
+    r"^\s*(?:(?:halo|hai|pagi|siang|sore|malam|permisi|assalamualaikum)\w*\s*,?\s*)?"
+    r"(?:min\s+|kak\s+|pak\s+|bu\s+)?(?:saya\s+|aku\s+|sy\s+|kami\s+)?"
+    r"(?:mau\s+|ingin\s+|pengen\s+|pingin\s+|hendak\s+|akan\s+)?"
+    r"(?:bikin\s+|buat\s+|membuat\s+|menyampaikan\s+|sampaikan\s+)?"
+    r"(?:lapor(?:an|kan)?|melapor(?:kan)?|mengadu(?:kan)?|adu(?:an)?|pengaduan|komplain|keluhan|aduin)"
+    r"\s*(?:min|kak|pak|bu)?\s*(?:nih|dong|ya|yah)?\s*(?:tentang|soal|masalah|mengenai|ada)?\s*[,:.!-]*\s*",
+    re.IGNORECASE,
+)
+_YES = {
+    "ya", "iya", "y", "yes", "ok", "oke", "okay", "okey", "benar", "betul", "bener", "sudah benar",
+    "sudah", "setuju", "lanjut", "kirim", "kirimkan", "kirim sekarang", "ya kirim", "ya benar",
+    "iya benar", "betul sekali", "sip", "siap", "1", "yup", "yoi", "iya kirim", "ya sudah benar",
+    "ya betul", "benar kirim", "gas",
+}
+_NO = {"tidak", "bukan", "salah", "no", "n", "belum", "tidak benar", "bukan itu", "ganti"}
+_CANCEL = {
+    "batal", "batalkan", "batalin", "tidak jadi", "gak jadi", "ga jadi", "nggak jadi", "cancel",
+    "stop", "berhenti", "udahan", "sudahlah", "tidak usah", "gak usah", "ga usah",
+}
+_SKIP = {
+    "lewati", "lewat", "skip", "tidak", "tidak ada", "ga ada", "gak ada", "nggak ada", "tanpa foto",
+    "tidak ada foto", "belum ada", "nanti saja", "no", "tidak punya", "enggak", "nggak", "2",
+}
+_ANONYMOUS = {"anonim", "anonymous", "rahasiakan", "rahasia", "tanpa identitas", "sembunyikan", "3"}
+_ACCOUNT = {
+    "tanpa nama", "pakai akun ini", "akun ini", "tidak", "tidak usah", "lewati", "skip", "nomor ini",
+    "pakai nomor ini", "tidak perlu", "gak usah", "ga usah", "1",
+}
+_FIELD_WORDS = {
+    "complaint_description": ("uraian", "isi", "keterangan", "deskripsi", "laporan", "masalah", "cerita"),
+    "complaint_category": ("kategori", "jenis"),
+    "complaint_location": ("lokasi", "alamat", "tempat", "titik"),
+    "complaint_photo": ("foto", "gambar", "photo"),
+    "complaint_contact": ("kontak", "nama", "identitas", "anonim"),
+}
+_QUESTION_WORDS = {
+    "apa", "apakah", "bagaimana", "gimana", "gmn", "berapa", "kapan", "dimana", "mana", "syarat",
+    "cara", "bisakah", "bisa", "boleh", "bolehkah", "kenapa", "mengapa", "siapa", "caranya",
+}
+
+
+def norm(text: Optional[str]) -> str:
+    return " ".join(tokens(text or ""))
+
+
+def is_question(text: str) -> bool:
+    words = norm(text).split()
+    return "?" in (text or "") or bool(words and (words[0] in _QUESTION_WORDS or "syarat" in words))
+
+
+def strip_trigger(text: str) -> str:
+    """The message without its opening "saya mau lapor" phrase."""
+    return _TRIGGER.sub("", text or "", count=1).strip()
+
+
+def is_thin(text: str) -> bool:
+    words = [w for w in tokens(text) if len(w) > 1]
+    return len((text or "").strip()) < MIN_DESCRIPTION_CHARS or len(words) < MIN_DESCRIPTION_WORDS
+
+
+def category_from_answer(text: str, guess: Optional[str]) -> Optional[str]:
+    """The category a citizen chose: "ya" keeps the guess; an id, a label or a description
+    picks another one."""
+    answer = norm(text)
+    raw = (text or "").strip().lower()
+    if guess and (answer in _YES or raw in _YES):
+        return guess
+    categories = classifier.load_model().categories
+    if raw in categories:
+        return raw
+    underscored = answer.replace(" ", "_")
+    if underscored in categories:
+        return underscored
+    for category in categories:
+        if answer and answer == norm(label("category", category)):
+            return category
+    predicted, score = classifier.classify_with_score(text)
+    if predicted != classifier.FALLBACK and score >= 2:
+        return predicted
+    if answer in ("lainnya", "lain lain", "lain", "kategori lain", "tidak ada"):
+        return "lainnya"
+    return None
+
+
+def wanted_field(text: str) -> Optional[str]:
+    words = set(norm(text).split())
+    for slot, keys in _FIELD_WORDS.items():
+        if words & set(keys):
+            return slot
+    return None
+
+
+class ValidateComplaintForm(Action):
+    """Reads every citizen message while `complaint_form` is active (see module docstring)."""
+
+    def name(self) -> Text:
+        return "validate_complaint_form"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        message = tracker.latest_message or {}
+        text = (message.get("text") or "").strip()
+        intent = ((message.get("intent") or {}).get("name")) or ""
+        metadata = dict(message.get("metadata") or {})
+        requested = tracker.get_slot("requested_slot")
+        activating = tracker.active_loop_name != FORM and requested is None
+        slots: Dict[str, Any] = {}
+
+        if activating or not tracker.get_slot("complaint_session"):
+            slots["complaint_session"] = uuid.uuid4().hex
+
+        # A pin or a photo is welcome at any step.
+        pin = pin_from_metadata(metadata)
+        if pin:
+            slots["complaint_latitude"] = pin["latitude"]
+            slots["complaint_longitude"] = pin["longitude"]
+            if not tracker.get_slot("complaint_location") or requested == "complaint_location":
+                slots["complaint_location"] = f"Titik peta {pin['latitude']:.6f}, {pin['longitude']:.6f}"
+        photo = photo_from_metadata(metadata)
+        if photo:
+            slots["complaint_photo"] = photo
+        if (pin or photo) and text.startswith("/"):
+            text = ""  # "/share_location"-style placeholders carry no words
+
+        if activating:
+            slots.update(self._prefill(text, tracker))
+            return _events(slots)
+
+        if _is_cancel(text, intent):
+            dispatcher.utter_message(response="utter_complaint_cancelled")
+            cleared = {name: None for name in REQUIRED + AUXILIARY}
+            cleared["complaint_outcome"] = "cancelled"
+            cleared["requested_slot"] = None
+            return _events(cleared)
+
+        if intent in INTERRUPTING_INTENTS and (message.get("intent") or {}).get("confidence", 0) >= 0.8:
+            return []  # the form rejects; the intent's own rule answers
+
+        if intent.startswith("faq") and is_question(text) and requested != "complaint_description":
+            return self._answer_faq(dispatcher, tracker, message, requested, slots)
+
+        if pin or photo:
+            if requested in ("complaint_location", "complaint_photo") and requested in slots:
+                return _events(slots)
+
+        handler = getattr(self, f"_{requested}", None) if requested else None
+        if handler is None:
+            return _events(slots)
+        slots.update(handler(text, dispatcher, tracker, slots))
+        return _events(slots)
+
+    # --- activation -------------------------------------------------------------------------
+
+    def _prefill(self, text: str, tracker: Tracker) -> Dict[str, Any]:
+        """Fill what the opening message already says ("mau lapor" alone fills nothing)."""
+        slots: Dict[str, Any] = {}
+        if text.startswith("/"):
+            return slots
+        detail = strip_trigger(text)
+        if not detail or is_thin(detail):
+            if detail and len(tokens(detail)) >= 1:
+                slots["complaint_draft"] = detail
+            return slots
+        slots["complaint_description"] = detail
+        slots.update(_guess(detail))
+        if not tracker.get_slot("complaint_location"):
+            place = extract_place(detail)
+            region = recognise_region(detail)
+            if place or region:
+                slots["complaint_location"] = place or region.label  # type: ignore[union-attr]
+                if region:
+                    slots["complaint_region"] = region.label
+        return slots
+
+    # --- one method per requested slot --------------------------------------------------------
+
+    def _complaint_description(
+        self, text: str, dispatcher: CollectingDispatcher, tracker: Tracker, _s: Dict[str, Any]
+    ) -> Dict[str, Any]:
+        draft = tracker.get_slot("complaint_draft")
+        detail = strip_trigger(text) or text
+        combined = f"{draft} {detail}".strip() if draft else detail
+        if is_thin(combined):
+            dispatcher.utter_message(response="utter_complaint_description_too_short")
+            return {"complaint_description": None, "complaint_draft": combined or None}
+        slots: Dict[str, Any] = {"complaint_description": combined, "complaint_draft": None}
+        slots.update(_guess(combined))
+        if not tracker.get_slot("complaint_location"):
+            place = extract_place(combined)
+            region = recognise_region(combined)
+            if place or region:
+                slots["complaint_location"] = place or region.label  # type: ignore[union-attr]
+                if region:
+                    slots["complaint_region"] = region.label
+        return slots
+
+    def _complaint_category(
+        self, text: str, dispatcher: CollectingDispatcher, tracker: Tracker, _s: Dict[str, Any]
+    ) -> Dict[str, Any]:
+        guess = tracker.get_slot("complaint_category_guess")
+        choice = category_from_answer(text, guess)
+        if choice is None:
+            if norm(text) in _NO:
+                dispatcher.utter_message(response="utter_complaint_category_choose")
+            else:
+                dispatcher.utter_message(response="utter_complaint_category_unknown")
+            return {"complaint_category": None}
+        return {"complaint_category": choice, "complaint_category_guess": choice}
+
+    def _complaint_location(
+        self, text: str, dispatcher: CollectingDispatcher, tracker: Tracker, slots: Dict[str, Any]
+    ) -> Dict[str, Any]:
+        if "complaint_location" in slots:  # a pin arrived
+            return {}
+        if is_vague(text):
+            dispatcher.utter_message(response="utter_complaint_location_vague")
+            return {"complaint_location": None}
+        region = recognise_region(text)
+        return {
+            "complaint_location": text[:500],
+            "complaint_region": region.label if region else None,
+        }
+
+    def _complaint_photo(
+        self, text: str, dispatcher: CollectingDispatcher, tracker: Tracker, slots: Dict[str, Any]
+    ) -> Dict[str, Any]:
+        if "complaint_photo" in slots:
+            return {}
+        answer = norm(text)
+        if answer in _SKIP or (text or "").strip().lower() in _SKIP:
+            return {"complaint_photo": "none"}
+        if re.match(r"^https?://\S+$", text or ""):
+            return {"complaint_photo": text.strip()}
+        dispatcher.utter_message(response="utter_complaint_photo_hint")
+        return {"complaint_photo": None}
+
+    def _complaint_contact(
+        self, text: str, dispatcher: CollectingDispatcher, tracker: Tracker, _s: Dict[str, Any]
+    ) -> Dict[str, Any]:
+        answer = norm(text)
+        raw = (text or "").strip().lower()
+        if answer in _ANONYMOUS or raw in _ANONYMOUS or "anonim" in answer.split():
+            return {"complaint_contact": "anonymous", "complaint_contact_name": None}
+        if answer in _ACCOUNT or raw in _ACCOUNT:
+            return {"complaint_contact": "account", "complaint_contact_name": None}
+        name = _name_from(text)
+        if name:
+            return {"complaint_contact": "named", "complaint_contact_name": name}
+        dispatcher.utter_message(response="utter_complaint_contact_hint")
+        return {"complaint_contact": None}
+
+    def _complaint_confirm(
+        self, text: str, dispatcher: CollectingDispatcher, tracker: Tracker, _s: Dict[str, Any]
+    ) -> Dict[str, Any]:
+        from actions.complaints.submit import submit_complaint
+
+        answer = norm(text)
+        raw = (text or "").strip().lower()
+        intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+        field = wanted_field(text)
+        if field and (answer.split()[:1] in (["ubah"], ["ganti"], ["edit"], ["koreksi"], ["perbaiki"]) or len(answer.split()) <= 2):
+            return _reopen(field)
+        if answer in _YES or raw in _YES or (intent == "affirm" and not field):
+            return submit_complaint(dispatcher, tracker)
+        if answer.split()[:1] in (["ubah"], ["ganti"], ["edit"], ["koreksi"]) or answer in _NO or intent == "deny":
+            dispatcher.utter_message(response="utter_complaint_which_field")
+            return {"complaint_confirm": None}
+        dispatcher.utter_message(response="utter_complaint_confirm_help")
+        return {"complaint_confirm": None}
+
+    # --- FAQ in the middle --------------------------------------------------------------------
+
+    def _answer_faq(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        message: Dict[str, Any],
+        requested: Optional[str],
+        slots: Dict[str, Any],
+    ) -> List[EventType]:
+        selector = (message.get("response_selector") or {})
+        faq = selector.get("faq") or selector.get("default") or {}
+        response = (faq.get("response") or {}).get("utter_action")
+        if not response:
+            intent = (message.get("intent") or {}).get("name") or ""
+            if "/" in intent:
+                response = f"utter_{intent}"
+        if response:
+            dispatcher.utter_message(response=response)
+        else:
+            dispatcher.utter_message(response="utter_complaint_faq_unknown")
+        dispatcher.utter_message(response="utter_complaint_resume")
+        # Setting the requested slot to None (it is still empty) makes the form ask it again.
+        if requested:
+            slots[requested] = None
+        return _events(slots)
+
+
+def _guess(description: str) -> Dict[str, Any]:
+    category, _score = classifier.classify_with_score(description)
+    return {"complaint_category_guess": category}
+
+
+def _reopen(field: str) -> Dict[str, Any]:
+    slots: Dict[str, Any] = {field: None, "complaint_confirm": None}
+    if field == "complaint_location":
+        slots.update(complaint_region=None, complaint_latitude=None, complaint_longitude=None)
+    if field == "complaint_contact":
+        slots["complaint_contact_name"] = None
+    return slots
+
+
+def _is_cancel(text: str, intent: str) -> bool:
+    answer = norm(text)
+    raw = (text or "").strip().lower().rstrip("!. ")
+    return intent == "cancel" or answer in _CANCEL or raw in _CANCEL
+
+
+_NAME_PREFIX = re.compile(
+    r"^\s*(?:nama\s+(?:saya|aku|sy)\s*(?:adalah)?|saya|aku|pakai nama|atas nama|an\.?|a\.n\.?)\s*[:,-]?\s*",
+    re.IGNORECASE,
+)
+
+
+def _name_from(text: str) -> Optional[str]:
+    """A person's name from "nama saya Budi Santoso" or "Budi Santoso" (letters only, 1-5 words)."""
+    candidate = _NAME_PREFIX.sub("", text or "").strip().strip(".")
+    words = candidate.split()
+    if not 1 <= len(words) <= 5:
+        return None
+    if not all(re.fullmatch(r"[A-Za-z][A-Za-z.'\-]*", w) for w in words):
+        return None
+    if norm(candidate) in _YES | _NO | _SKIP:
+        return None
+    return " ".join(w[:1].upper() + w[1:] for w in words)[:100]
+
+
+def _events(slots: Dict[str, Any]) -> List[EventType]:
+    return [SlotSet(name, value) for name, value in slots.items()]
+
+
+class ActionAskComplaintCategory(Action):
+    """Shows the predicted category and lets the citizen confirm it or pick another one."""
+
+    def name(self) -> Text:
+        return "action_ask_complaint_category"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        guess = tracker.get_slot("complaint_category_guess")
+        channel = channel_of(tracker)
+        if guess and guess != classifier.FALLBACK:
+            dispatcher.utter_message(
+                response="utter_ask_complaint_category_guess",
+                category_label=label("category", guess, channel),
+            )
+        else:
+            dispatcher.utter_message(response="utter_ask_complaint_category")
+        return []
+
+
+class ActionAskComplaintConfirm(Action):
+    """The summary of the complaint, with Kirim / Ubah / Batal."""
+
+    def name(self) -> Text:
+        return "action_ask_complaint_confirm"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        channel = channel_of(tracker)
+        category = tracker.get_slot("complaint_category")
+        location = tracker.get_slot("complaint_location") or "-"
+        region = tracker.get_slot("complaint_region")
+        if region and region.lower() not in location.lower():
+            location = f"{location} ({region})"
+        photo = tracker.get_slot("complaint_photo")
+        contact = tracker.get_slot("complaint_contact")
+        dispatcher.utter_message(
+            response="utter_ask_complaint_confirm",
+            description=tracker.get_slot("complaint_description"),
+            category_label=label("category", category, channel),
+            location=location,
+            photo_label=label("photo", "yes" if photo and photo != "none" else "no", channel),
+            contact_label=(
+                tracker.get_slot("complaint_contact_name")
+                if contact == "named"
+                else label("contact", contact or "account", channel)
+            ),
+        )
+        return []
+
+
+class ActionComplaintFinish(Action):
+    """Runs when the form ends (sent or cancelled): clears the form's slots for the next report."""
+
+    def name(self) -> Text:
+        return "action_complaint_finish"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[EventType]:
+        return [SlotSet(name, None) for name in REQUIRED + AUXILIARY + ("complaint_outcome",)]
