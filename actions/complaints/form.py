@@ -71,7 +71,7 @@ _TRIGGER = re.compile(
     r"(?:mau\s+|ingin\s+|pengen\s+|pingin\s+|hendak\s+|akan\s+)?"
     r"(?:bikin\s+|buat\s+|membuat\s+|menyampaikan\s+|sampaikan\s+)?"
     r"(?:lapor(?:an|kan)?|melapor(?:kan)?|mengadu(?:kan)?|adu(?:an)?|pengaduan|komplain|keluhan|aduin)"
-    r"\s*(?:min|kak|pak|bu)?\s*(?:nih|dong|ya|yah)?\s*(?:tentang|soal|masalah|mengenai|ada)?\s*[,:.!-]*\s*",
+    r"(?:\s*(?:min|kak|pak|bu|nih|dong|ya|yah|tentang|soal|masalah|mengenai|ada)\b|\s*[,:.!-]+)*\s*",
     re.IGNORECASE,
 )
 _YES = {
