@@ -68,7 +68,7 @@ _ENTITY_VALUES = {
     "sesi": "appointment_session",
 }
 _LEAD_IN = re.compile(
-    r"^(?:\W|nya\b|salah\b|keliru\b|saya\b|anak\b|ku\b|yang benar\b|yg (?:benar|bener)\b|"
+    r"^(?:[^\w+]|nya\b|salah\b|keliru\b|saya\b|anak\b|ku\b|yang benar\b|yg (?:benar|bener)\b|"
     r"yang betul\b|jadi\b|"
     r"menjadi\b|harusnya\b|seharusnya\b|sebenarnya\b|adalah\b|itu\b|ke\b|dengan\b|"
     r"mestinya\b|tuh\b|nih\b)+",
