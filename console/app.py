@@ -62,7 +62,7 @@ class ConsoleConfig:
             database_url=conf.database_url,
             rasa_url=conf.rasa_url,
             api_token=conf.api_token,
-            secure_cookies=bool(getattr(conf, "console_secure_cookies", False)),
+            secure_cookies=conf.console_secure_cookies,
         )
 
 

@@ -38,6 +38,8 @@ class Settings:
     pii_encryption_key: str
     sla_default_days: int
     sla_file: str
+    handoff_config: str
+    console_secure_cookies: bool
 
 
 def load() -> Settings:
@@ -63,4 +65,6 @@ def load() -> Settings:
         pii_encryption_key=_get("LAYANI_PII_KEY"),
         sla_default_days=int(_get("LAYANI_SLA_DAYS", "5")),
         sla_file=_get("LAYANI_SLA_FILE"),
+        handoff_config=_get("LAYANI_HANDOFF_CONFIG"),
+        console_secure_cookies=_get("CONSOLE_SECURE_COOKIES", "0").lower() in ("1", "true", "yes"),
     )

@@ -146,7 +146,7 @@ def load_config(path: Optional[str] = None) -> HandoffConfig:
     if path is None:
         from layani import settings
 
-        path = getattr(settings.load(), "handoff_config", "") or str(DEFAULT_FILE)
+        path = settings.load().handoff_config or str(DEFAULT_FILE)
     file = Path(path)
     try:
         data = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
