@@ -1,0 +1,59 @@
+"""Two-stage fallback for messages the NLU could not classify (intent `nlu_fallback`).
+
+Why two stages: a first misunderstanding is usually a wording problem, so the citizen is asked
+to rephrase. A second one in a row means rephrasing is not working; repeating the request would
+frustrate them, so the assistant offers the menu or an officer, and starts the human handoff when
+the handoff concern is installed (its `action_handoff_start` is in the domain).
+
+The streak lives in the `fallback_streak` slot (bot/domain/core.yml). This action increments it;
+the slot's `from_intent` mapping resets it to 0 whenever a message is understood, so "in a row"
+needs no extra bookkeeping here.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+STREAK_SLOT = "fallback_streak"
+HANDOFF_ACTION = "action_handoff_start"
+HANDOFF_REASON_SLOT = "handoff_reason"
+HANDOFF_REASON = "nlu_fallback"
+
+
+def next_streak(tracker: Tracker) -> int:
+    """Streak after this fallback: the slot value plus one (a missing/invalid slot counts as 0)."""
+    try:
+        current = int(float(tracker.get_slot(STREAK_SLOT) or 0))
+    except (TypeError, ValueError):
+        current = 0
+    return max(current, 0) + 1
+
+
+class ActionLayaniFallback(Action):
+    """First fallback: `utter_ask_rephrase`. Second in a row and later: menu or officer."""
+
+    def name(self) -> Text:
+        return "action_layani_fallback"
+
+    async def run(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: Dict[Text, Any],
+    ) -> List[EventType]:
+        streak = next_streak(tracker)
+        events: List[EventType] = [SlotSet(STREAK_SLOT, float(streak))]
+        if streak == 1:
+            dispatcher.utter_message(response="utter_ask_rephrase")
+            return events
+
+        dispatcher.utter_message(response="utter_fallback_menu_or_human")
+        if HANDOFF_ACTION in (domain.get("actions") or []):
+            if HANDOFF_REASON_SLOT in (domain.get("slots") or {}):
+                events.append(SlotSet(HANDOFF_REASON_SLOT, HANDOFF_REASON))
+            events.append(FollowupAction(HANDOFF_ACTION))
+        return events

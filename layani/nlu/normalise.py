@@ -1,0 +1,170 @@
+"""Map colloquial, SMS and regional Indonesian word forms to standard Indonesian.
+
+Why: citizens write "ktp sy ilang hrs gmn" as often as "KTP saya hilang, harus bagaimana?".
+Training data cannot list every spelling, so the NLU pipeline normalises each token before
+featurisation and the classifiers see one form per word. This module is pure Python (no Rasa)
+so it can be unit-tested and reused (evaluation, console search).
+
+Order of the rules for one token (see `Normaliser.normalise_token`):
+1. protected shapes stay as they are: ticket ids (ADU-7K3M-Q9PX), numbers, e-mail, URLs;
+2. the **domain whitelist** (kk = Kartu Keluarga, kel = kelurahan, ktp, sim, bpjs ...) wins over
+   everything else, because general slang lexicons map kk to "kakak";
+3. the curated colloquial lexicon (sy -> saya, gmn -> bagaimana, gak -> tidak ...);
+4. reduplication written with a 2 ("syarat2" -> "syarat syarat") and clitic tokens ("-nya");
+5. letters repeated for emphasis ("tolooong", "makasiiih") are collapsed, choosing the form
+   found in the lexicon, the whitelist or the Indonesian word list, then rules 2-3 run again.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import logging
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Dict, FrozenSet, Iterable, List, Optional
+
+logger = logging.getLogger(__name__)
+
+LEXICON_DIR = Path(__file__).resolve().parent / "lexicon"
+COLLOQUIAL_FILE = LEXICON_DIR / "colloquial.txt"
+WHITELIST_FILE = LEXICON_DIR / "domain_whitelist.txt"
+
+# Shapes that must reach the featurisers untouched (entities and regex features depend on them).
+TICKET_ID_RE = re.compile(r"^(?:adu|pmh)-[0-9a-z]{4}-[0-9a-z]{4}$", re.IGNORECASE)
+_PROTECTED_RE = re.compile(
+    r"^(?:[0-9][0-9.,:/+-]*|[^@\s]+@[^@\s]+\.\w+|https?://\S+|www\.\S+)$", re.IGNORECASE
+)
+_EDGE_PUNCT_RE = re.compile(r"^[^\w@#]+|[^\w]+$")
+_REPEAT_RE = re.compile(r"([a-z])\1{2,}")
+_DOUBLE_RE = re.compile(r"([a-z])\1")
+_REDUP_RE = re.compile(r"^([a-z]{2,})2$")
+_WORD_RE = re.compile(r"\S+")
+
+
+class LexiconError(ValueError):
+    """A lexicon file line cannot be parsed (the message names the file and line)."""
+
+
+def load_mapping(path: Path) -> Dict[str, str]:
+    """Read a `term = replacement` file; `#` starts a comment line; duplicates are an error."""
+    mapping: Dict[str, str] = {}
+    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        term, sep, replacement = line.partition("=")
+        term, replacement = term.strip().lower(), " ".join(replacement.split()).lower()
+        if not sep or not term or not replacement or " " in term:
+            raise LexiconError(f"{path.name}:{number}: expected 'term = replacement', got {raw!r}")
+        if term in mapping:
+            raise LexiconError(f"{path.name}:{number}: duplicate term {term!r}")
+        mapping[term] = replacement
+    return mapping
+
+
+@lru_cache(maxsize=1)
+def indonesian_lemmas() -> Dict[str, str]:
+    """spaCy's Indonesian lemma table (spacy-lookups-data, MIT): word form -> lemma.
+
+    Used as a word list when collapsing repeated letters and for optional lemmatisation.
+    Empty when the package is missing, so the normaliser still works without it.
+    """
+    try:
+        import spacy_lookups_data
+    except ImportError:  # pragma: no cover - spacy-lookups-data is a pinned dependency
+        logger.warning("spacy-lookups-data not installed; no Indonesian word list")
+        return {}
+    path = Path(spacy_lookups_data.__file__).parent / "data" / "id_lemma_lookup.json.gz"
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+@lru_cache(maxsize=1)
+def indonesian_vocabulary() -> FrozenSet[str]:
+    table = indonesian_lemmas()
+    return frozenset(table) | frozenset(table.values())
+
+
+class Normaliser:
+    """Token-level normaliser; build once (file loading) and call `normalise_token` per token."""
+
+    def __init__(
+        self,
+        lexicon: Optional[Dict[str, str]] = None,
+        whitelist: Optional[Dict[str, str]] = None,
+        vocabulary: Optional[Iterable[str]] = None,
+    ) -> None:
+        self.lexicon = load_mapping(COLLOQUIAL_FILE) if lexicon is None else dict(lexicon)
+        self.whitelist = load_mapping(WHITELIST_FILE) if whitelist is None else dict(whitelist)
+        vocab = indonesian_vocabulary() if vocabulary is None else frozenset(vocabulary)
+        self.vocabulary = vocab | set(self.lexicon.values()) | set(self.whitelist.values())
+
+    def normalise_token(self, token: str) -> str:
+        """Standard form of one token, lower-case; may be several words ("gpp" -> "tidak apa apa")."""
+        word = token.strip().lower()
+        core = _EDGE_PUNCT_RE.sub("", word)
+        if not core:
+            return word
+        if TICKET_ID_RE.match(core) or _PROTECTED_RE.match(core):
+            return core
+        found = self._lookup(core)
+        if found is not None:
+            return found
+        if core.startswith("-") or core in ("nya", "-nya"):
+            return core.lstrip("-")
+        redup = _REDUP_RE.match(core)
+        if redup:
+            base = self.normalise_token(redup.group(1))
+            return f"{base} {base}"
+        if _REPEAT_RE.search(core):
+            collapsed = self._collapse_repeats(core)
+            found = self._lookup(collapsed)
+            return found if found is not None else collapsed
+        return core
+
+    def normalise(self, text: str) -> str:
+        """Whitespace-split `text`, normalise every token, join with single spaces."""
+        words = (self.normalise_token(w) for w in _WORD_RE.findall(text))
+        return " ".join(w for w in words if w)
+
+    def _lookup(self, word: str) -> Optional[str]:
+        if word in self.whitelist:
+            return self.whitelist[word]
+        return self.lexicon.get(word)
+
+    def _known(self, word: str) -> bool:
+        return word in self.whitelist or word in self.lexicon or word in self.vocabulary
+
+    def _collapse_repeats(self, word: str) -> str:
+        """'tolooong' -> 'tolong', 'maaaaf' -> 'maaf', 'siaaap' -> 'siap'.
+
+        Runs of 3+ letters are shortened to two and to one letter; every combination is tried
+        and the first known word wins (fewest letters first). Unknown words get single letters.
+        """
+        runs = [m.span() for m in _REPEAT_RE.finditer(word)]
+        candidates: List[str] = []
+        for mask in range(1 << len(runs)):
+            parts, last = [], 0
+            for index, (start, end) in enumerate(runs):
+                parts.append(word[last:start])
+                parts.append(word[start] * (2 if mask >> index & 1 else 1))
+                last = end
+            parts.append(word[last:])
+            candidates.append("".join(parts))
+        for candidate in candidates:
+            if self._known(candidate):
+                return candidate
+        return candidates[0]
+
+
+@lru_cache(maxsize=1)
+def default_normaliser() -> Normaliser:
+    """Process-wide normaliser built from the shipped lexicon files."""
+    return Normaliser()
+
+
+def normalise_text(text: str) -> str:
+    """Convenience wrapper: standard-Indonesian form of a whole message."""
+    return default_normaliser().normalise(text)

@@ -1,0 +1,70 @@
+"""Rasa component that rewrites token text and lemma to standard Indonesian.
+
+Placed after the tokenizer and before every featuriser in config.yml, so word and character
+n-gram features, DIET and the ResponseSelector all see "saya" for sy/aq/gw and "bagaimana" for
+gmn/gimana/piye. Token offsets (start/end) are kept, so entity spans and RegexFeaturizer matches
+still refer to the original message text. The rules themselves live in `layani.nlu.normalise`.
+
+Config:
+- `lemmatize` (default False): also replace each word by its spaCy lookup lemma
+  (spacy-lookups-data `id_lemma_lookup`: "persyaratannya" -> "syarat"). Measured with
+  `make eval` (see docs/nlu.md) before turning it on.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Text
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.constants import TOKENS_NAMES
+from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from layani.nlu.normalise import Normaliser, default_normaliser, indonesian_lemmas
+
+
+@DefaultV1Recipe.register(
+    DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False
+)
+class TextNormaliser(GraphComponent):
+    """Normalise colloquial/SMS tokens (config name `layani.nlu.normaliser.TextNormaliser`)."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {"lemmatize": False}
+
+    def __init__(self, config: Dict[Text, Any], normaliser: Normaliser) -> None:
+        self._normaliser = normaliser
+        self._lemmas = indonesian_lemmas() if config.get("lemmatize") else None
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "TextNormaliser":
+        return cls(config, default_normaliser())
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        self.process(training_data.training_examples)
+        return training_data
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            for token in message.get(TOKENS_NAMES[TEXT]) or []:
+                normal = self.normal_form(token.text)
+                token.text = normal
+                token.lemma = normal
+        return messages
+
+    def normal_form(self, word: Text) -> Text:
+        normal = self._normaliser.normalise_token(word) or word.lower()
+        if self._lemmas is not None:
+            normal = " ".join(self._lemmas.get(part, part) for part in normal.split())
+        return normal

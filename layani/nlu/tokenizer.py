@@ -1,0 +1,91 @@
+"""Indonesian tokenizer for Rasa: spaCy's `id` tokenizer rules plus Layani's protected shapes.
+
+Why not WhitespaceTokenizer: it leaves "ktp-nya" and "caranya?kok" as one token and keeps
+punctuation glued to words in SMS writing. spaCy's blank Indonesian tokenizer (rules only, no
+model download) splits clitics such as "-nya" and keeps reduplications ("anak-anak") together.
+Why not spaCy alone: it cuts ticket ids ("ADU-7K3M-Q9PX"), phone numbers and dates into pieces,
+and an annotated `ticket_id` entity must be exactly one token. So each whitespace chunk whose core
+is a protected shape is kept whole; other chunks go through spaCy. Tokens without a letter or
+digit (punctuation, emoji) are dropped, as WhitespaceTokenizer does.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any, Dict, Iterator, List, Optional, Text
+
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
+from rasa.shared.nlu.training_data.message import Message
+
+from layani.nlu.normalise import TICKET_ID_RE
+
+_CHUNK_RE = re.compile(r"\S+")
+_EDGES_RE = re.compile(r"^([^\w@]*)(.*?)([^\w/]*)$", re.DOTALL)
+_PROTECTED_RE = re.compile(
+    r"^(?:"
+    r"[0-9][0-9.,:/+-]*[0-9]"  # numbers, phone numbers, dates, times: 0812-3456-7890, 12/01/2025
+    r"|[^@\s]+@[^@\s]+\.\w+"  # e-mail
+    r"|(?:https?://|www\.)\S+"  # URL
+    r")$",
+    re.IGNORECASE,
+)
+# SMS writers drop the space after punctuation: "caranya?kok", "ktp,kk". Split between letters.
+_GLUED_PUNCT_RE = re.compile(r"(?<=[^\W\d_])[?!,;]+(?=[^\W\d_])")
+_HAS_ALNUM_RE = re.compile(r"\w")
+
+
+@lru_cache(maxsize=1)
+def _spacy_tokenizer() -> Any:
+    import spacy
+
+    return spacy.blank("id").tokenizer
+
+
+def split_words(text: Text) -> List[Text]:
+    """Words of `text` in order, each an exact substring of `text` (needed for offsets)."""
+    return list(_iter_words(text))
+
+
+def _iter_words(text: Text) -> Iterator[Text]:
+    for chunk in _CHUNK_RE.findall(text):
+        edges = _EDGES_RE.match(chunk)
+        core = edges.group(2) if edges else chunk
+        if core and (TICKET_ID_RE.match(core) or _PROTECTED_RE.match(core)):
+            yield core
+            continue
+        for piece in _GLUED_PUNCT_RE.split(chunk):
+            for token in _spacy_tokenizer()(piece):
+                if _HAS_ALNUM_RE.search(token.text):
+                    yield token.text
+
+
+@DefaultV1Recipe.register(
+    DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False
+)
+class IndonesianTokenizer(Tokenizer):
+    """Rasa tokenizer component (config name `layani.nlu.tokenizer.IndonesianTokenizer`)."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {
+            "intent_tokenization_flag": False,
+            "intent_split_symbol": "_",
+            "token_pattern": None,
+            "prefix_separator_symbol": None,
+        }
+
+    @staticmethod
+    def not_supported_languages() -> Optional[List[Text]]:
+        return ["zh", "ja", "th"]
+
+    @staticmethod
+    def required_packages() -> List[Text]:
+        return ["spacy"]
+
+    def tokenize(self, message: Message, attribute: Text) -> List[Token]:
+        text = message.get(attribute)
+        words = split_words(text) or [text]
+        tokens = self._convert_words_to_tokens(words, text)
+        return self._apply_token_pattern(tokens)
