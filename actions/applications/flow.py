@@ -21,6 +21,7 @@ from actions.applications.services import (
     SERVICES,
     SLOT_LABELS,
     match_service,
+    service_named_in,
 )
 from actions.applications.summary import template_values
 from layani.identity import owner_key
@@ -60,6 +61,8 @@ class ActionApplicationStart(Action):
     ) -> list[dict[str, Any]]:
         entity = next(tracker.get_latest_entity_values("application_service"), None)
         chosen = match_service(str(entity)) if entity else None
+        if chosen is None:  # the entity extractor missed it, the words did not
+            chosen = service_named_in(tracker.latest_message.get("text") or "")
         if _has_draft(tracker) and chosen in (None, tracker.get_slot("application_service")):
             dispatcher.utter_message(response="utter_application_resumed")
             return []

@@ -144,6 +144,26 @@ def match_service(text: str) -> str | None:
     return None
 
 
+_NAMED_IN_REQUEST = (
+    ("domisili", r"\bdomisili\b|\bskd\b"),
+    ("antrean_dukcapil", r"\bantr(e|i)an\b|\bantri\b|\bantre\b"),
+    ("kelahiran", r"\bkelahiran\b|\bak(ta|te) (lahir|kelahiran)\b"),
+)
+
+
+def service_named_in(text: str) -> str | None:
+    """The service a request names unmistakably ("mau bikin surat domisili"), or None.
+
+    Stricter than `match_service`: a whole request can mention "anak" or "KTP" without
+    choosing a service, while an answer to "which service?" is short and on topic.
+    """
+    norm = (text or "").lower()
+    for service_id, pattern in _NAMED_IN_REQUEST:
+        if re.search(pattern, norm):
+            return service_id
+    return None
+
+
 def match_dukcapil_service(text: str) -> str | None:
     """The Dukcapil counter service a free-text answer names, or None."""
     norm = (text or "").lower().strip()
