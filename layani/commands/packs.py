@@ -37,9 +37,6 @@ def register(subparsers) -> None:
     ev.add_argument("--threshold", type=float, default=0.1,
                     help="report a topic pair when this share of a topic's held-out examples "
                     "goes to the other topic (default 0.1)")
-    ev.add_argument("--pipeline", choices=("fast", "project"), default="fast",
-                    help="fast: linear model on the project's features (seconds); project: the "
-                    "project's Rasa NLU pipeline (minutes, see docs/packs.md)")
     ev.set_defaults(func=cmd_eval)
 
 
@@ -115,7 +112,10 @@ def cmd_lint(args) -> int:
 def cmd_eval(args) -> int:
     from layani.packtool.evaluate import evaluate, render
 
-    report = evaluate(args.agency, _dir(args), folds=args.folds, threshold=args.threshold,
-                      pipeline=args.pipeline)
+    try:
+        report = evaluate(args.agency, _dir(args), folds=args.folds, threshold=args.threshold)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     print(render(report))
     return 1 if report.collisions or report.duplicates else 0
