@@ -202,7 +202,11 @@ class ValidateComplaintForm(Action):
             cleared["requested_slot"] = None
             return _events(cleared)
 
-        if intent in INTERRUPTING_INTENTS and (message.get("intent") or {}).get("confidence", 0) >= 0.8:
+        if (
+            intent in INTERRUPTING_INTENTS
+            and (message.get("intent") or {}).get("confidence", 0) >= 0.8
+            and not _looks_like_answer(text)
+        ):
             return []  # the form rejects; the intent's own rule answers
 
         if intent.startswith("faq") and is_question(text) and requested != "complaint_description":
@@ -363,6 +367,21 @@ class ValidateComplaintForm(Action):
         if requested:
             slots[requested] = None
         return _events(slots)
+
+
+def _looks_like_answer(text: str) -> bool:
+    """Short replies the form itself asked for ("kirim", "lewati", "anonim", a category id,
+    "ubah lokasi"): never an interruption, whatever intent the NLU gave them."""
+    answer = norm(text)
+    raw = (text or "").strip().lower()
+    words = answer.split()
+    known = _YES | _NO | _SKIP | _ACCOUNT | _ANONYMOUS | _CANCEL
+    return (
+        answer in known
+        or raw in known
+        or raw in classifier.load_model().categories
+        or (bool(words) and words[0] in ("ubah", "ganti", "edit", "koreksi"))
+    )
 
 
 def _guess(description: str) -> Dict[str, Any]:

@@ -246,6 +246,12 @@ def test_request_human_interrupts_the_form(database):
     assert chat.say("mau bicara dengan petugas", intent="request_human") == ["<rejected>"]
 
 
+def test_form_answers_are_not_interruptions_whatever_the_intent(database):
+    chat = _at_confirmation()
+    said = chat.say("kirim", intent="start_application", confidence=0.95)
+    assert said == ["utter_complaint_saved", "<form done>"]
+
+
 def test_location_pin_and_photo_from_metadata(database):
     chat = Conversation()
     chat.say("air pdam mati sudah 3 hari di rumah kami", intent="start_complaint")
