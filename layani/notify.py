@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Dict, List, Optional
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import yaml
@@ -37,8 +37,8 @@ class _Blank(dict):
 
 
 @lru_cache(maxsize=1)
-def _responses() -> Dict[str, List[dict]]:
-    responses: Dict[str, List[dict]] = {}
+def _responses() -> dict[str, list[dict]]:
+    responses: dict[str, list[dict]] = {}
     for path in sorted(DOMAIN_DIR.rglob("*.yml")):
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         for name, variants in (data.get("responses") or {}).items():
@@ -46,7 +46,7 @@ def _responses() -> Dict[str, List[dict]]:
     return responses
 
 
-def render_response(name: str, channel: Optional[str] = None, **values: Any) -> str:
+def render_response(name: str, channel: str | None = None, **values: Any) -> str:
     """The text of domain response `name` for `channel` (its variant, else the default one),
     with `{slot}`-style placeholders filled from `values`."""
     variants = _responses().get(name)
@@ -55,15 +55,17 @@ def render_response(name: str, channel: Optional[str] = None, **values: Any) -> 
     chosen = next((v for v in variants if channel and v.get("channel") == channel), None)
     if chosen is None:
         chosen = next((v for v in variants if not v.get("channel")), variants[0])
-    return str(chosen.get("text", "")).format_map(_Blank({k: "" if v is None else v for k, v in values.items()}))
+    return str(chosen.get("text", "")).format_map(
+        _Blank({k: "" if v is None else v for k, v in values.items()})
+    )
 
 
 def send_to_citizen(
     sender_id: str,
     text: str,
-    template_variables: Optional[Dict[str, str]] = None,
+    template_variables: dict[str, str] | None = None,
     timeout: float = 10.0,
-    transport: Optional[httpx.BaseTransport] = None,
+    transport: httpx.BaseTransport | None = None,
 ) -> bool:
     """POST the message to the Rasa server's outbound API; True when it accepted it.
 
@@ -71,7 +73,7 @@ def send_to_citizen(
     (a Twilio content template, configured by TWILIO_WHATSAPP_TEMPLATE_SID).
     """
     conf = settings.load()
-    payload: Dict[str, Any] = {"sender_id": sender_id, "text": text}
+    payload: dict[str, Any] = {"sender_id": sender_id, "text": text}
     if template_variables:
         payload["template_variables"] = template_variables
     url = f"{conf.rasa_url.rstrip('/')}/layani/outbound"
@@ -94,13 +96,18 @@ def send_to_citizen(
     return True
 
 
-def notify_status_change(ticket: "TicketView", transport: Optional[httpx.BaseTransport] = None) -> bool:
+def notify_status_change(ticket: TicketView, transport: httpx.BaseTransport | None = None) -> bool:
     """Tell the reporter of `ticket` its new status (and the public note, if any)."""
     note = ticket.last_note if ticket.history and ticket.history[-1].note else None
     due = ticket.due_date.strftime("%d-%m-%Y") if ticket.due_date else ""
     name = STATUS_CHANGED_WITH_NOTE_RESPONSE if note else STATUS_CHANGED_RESPONSE
     text = render_response(
-        name, ticket.channel, ticket_id=ticket.id, status=ticket.status, note=note or "", due_date=due
+        name,
+        ticket.channel,
+        ticket_id=ticket.id,
+        status=ticket.status,
+        note=note or "",
+        due_date=due,
     )
     return send_to_citizen(
         ticket.sender_id,

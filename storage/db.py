@@ -10,9 +10,9 @@ Alembic (`storage/migrations`, one branch per concern); `upgrade_database()` run
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Dict, Iterator, Optional
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -23,11 +23,11 @@ from layani import settings
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 _lock = threading.Lock()
-_engines: Dict[str, Engine] = {}
-_sessionmakers: Dict[str, sessionmaker] = {}
+_engines: dict[str, Engine] = {}
+_sessionmakers: dict[str, sessionmaker] = {}
 
 
-def database_url(url: Optional[str] = None) -> str:
+def database_url(url: str | None = None) -> str:
     """The URL to use: the explicit one, else `DATABASE_URL` read now (not at import)."""
     return url or settings.load().database_url
 
@@ -39,7 +39,7 @@ def _normalise(url: str) -> str:
     return url
 
 
-def get_engine(url: Optional[str] = None) -> Engine:
+def get_engine(url: str | None = None) -> Engine:
     """The cached engine for `url` (default: `DATABASE_URL`), created on first use."""
     url = _normalise(database_url(url))
     engine = _engines.get(url)
@@ -75,7 +75,7 @@ def _create_engine(url: str) -> Engine:
 
 
 @contextmanager
-def session_scope(url: Optional[str] = None) -> Iterator[Session]:
+def session_scope(url: str | None = None) -> Iterator[Session]:
     """A session that commits when the block ends normally and rolls back on any exception."""
     get_engine(url)
     maker = _sessionmakers[_normalise(database_url(url))]
@@ -90,7 +90,7 @@ def session_scope(url: Optional[str] = None) -> Iterator[Session]:
         session.close()
 
 
-def alembic_config(url: Optional[str] = None):  # type: ignore[no-untyped-def]
+def alembic_config(url: str | None = None):  # type: ignore[no-untyped-def]
     """An Alembic `Config` for `storage/migrations` and `url`, without needing alembic.ini."""
     from alembic.config import Config
 
@@ -101,7 +101,7 @@ def alembic_config(url: Optional[str] = None):  # type: ignore[no-untyped-def]
     return config
 
 
-def upgrade_database(url: Optional[str] = None) -> None:
+def upgrade_database(url: str | None = None) -> None:
     """Bring the database to the newest schema of every branch (`alembic upgrade heads`)."""
     from alembic import command
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict
 
 import yaml
 
@@ -22,7 +21,7 @@ DEFAULT_SLA_FILE = Path(__file__).resolve().parent / "sla.yml"
 
 
 @lru_cache(maxsize=8)
-def _load_file(path: str) -> Dict[str, int]:
+def _load_file(path: str) -> dict[str, int]:
     data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
     return {str(k): int(v) for k, v in (data.get("categories") or {}).items()}
 

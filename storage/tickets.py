@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -35,7 +36,7 @@ PREFIX_BY_KIND = {"complaint": "ADU", "application": "PMH"}
 INITIAL_STATUS = "diterima"
 FINAL_STATUSES = ("selesai", "ditolak")
 # The only allowed moves; anything else is an InvalidTransition.
-TRANSITIONS: Dict[str, Tuple[str, ...]] = {
+TRANSITIONS: dict[str, tuple[str, ...]] = {
     "diterima": ("diverifikasi", "ditolak"),
     "diverifikasi": ("diproses", "ditolak"),
     "diproses": ("selesai", "ditolak"),
@@ -64,7 +65,7 @@ class InvalidTicket(TicketError):
 class HistoryEntry:
     event: str  # "status", "notified" or "notify_failed"
     status: str
-    note: Optional[str]
+    note: str | None
     actor: str
     at: dt.datetime
 
@@ -81,23 +82,23 @@ class TicketView:
     agency: str
     category_or_service: str
     description: str
-    location: Optional[str]
-    latitude: Optional[float]
-    longitude: Optional[float]
-    photo_ref: Optional[str]
-    contact_name: Optional[str]
+    location: str | None
+    latitude: float | None
+    longitude: float | None
+    photo_ref: str | None
+    contact_name: str | None
     anonymous: bool
-    data: Dict[str, Any]
+    data: dict[str, Any]
     status: str
-    due_at: Optional[dt.datetime]
+    due_at: dt.datetime | None
     created_at: dt.datetime
     updated_at: dt.datetime
-    history: Tuple[HistoryEntry, ...] = ()
+    history: tuple[HistoryEntry, ...] = ()
     #: True only on the call that inserted the row (False when an idempotent retry found it).
     created: bool = False
 
     @property
-    def last_note(self) -> Optional[str]:
+    def last_note(self) -> str | None:
         """The public note of the latest status change that has one."""
         for entry in reversed(self.history):
             if entry.event == "status" and entry.note:
@@ -105,7 +106,7 @@ class TicketView:
         return None
 
     @property
-    def due_date(self) -> Optional[dt.date]:
+    def due_date(self) -> dt.date | None:
         """The due date as the citizen sees it (WIB calendar date)."""
         return sla.local_date(self.due_at) if self.due_at else None
 
@@ -142,21 +143,19 @@ def _view(ticket: Ticket, created: bool = False) -> TicketView:
     )
 
 
-def _load(session: Session, ticket_id: str) -> Optional[Ticket]:
+def _load(session: Session, ticket_id: str) -> Ticket | None:
     return session.execute(
         sa.select(Ticket).options(selectinload(Ticket.history)).where(Ticket.id == ticket_id)
     ).scalar_one_or_none()
 
 
-def _by_idempotency_key(session: Session, key: str) -> Optional[Ticket]:
+def _by_idempotency_key(session: Session, key: str) -> Ticket | None:
     return session.execute(
-        sa.select(Ticket)
-        .options(selectinload(Ticket.history))
-        .where(Ticket.idempotency_key == key)
+        sa.select(Ticket).options(selectinload(Ticket.history)).where(Ticket.idempotency_key == key)
     ).scalar_one_or_none()
 
 
-def normalise_id(ticket_id: str) -> Optional[str]:
+def normalise_id(ticket_id: str) -> str | None:
     """Canonical `ADU-XXXX-XXXX` form of what a person typed, or None if it is not an id."""
     return find_ticket_id(ticket_id or "")
 
@@ -181,18 +180,18 @@ def create_ticket(
     category_or_service: str,
     description: str = "",
     channel: str = "rest",
-    agency: Optional[str] = None,
-    location: Optional[str] = None,
-    latitude: Optional[float] = None,
-    longitude: Optional[float] = None,
-    photo_ref: Optional[str] = None,
-    contact_name: Optional[str] = None,
+    agency: str | None = None,
+    location: str | None = None,
+    latitude: float | None = None,
+    longitude: float | None = None,
+    photo_ref: str | None = None,
+    contact_name: str | None = None,
     anonymous: bool = False,
-    data: Optional[Dict[str, Any]] = None,
-    idempotency_key: Optional[str] = None,
-    due_days: Optional[int] = None,
+    data: dict[str, Any] | None = None,
+    idempotency_key: str | None = None,
+    due_days: int | None = None,
     actor: str = "warga",
-    url: Optional[str] = None,
+    url: str | None = None,
 ) -> TicketView:
     """Create a ticket and its first history row in one transaction, committed on return.
 
@@ -238,7 +237,9 @@ def create_ticket(
             idempotency_key=idempotency_key,
         )
         ticket.history.append(
-            TicketStatusHistory(event="status", status=INITIAL_STATUS, note=None, actor=actor, at=now)
+            TicketStatusHistory(
+                event="status", status=INITIAL_STATUS, note=None, actor=actor, at=now
+            )
         )
         try:
             with session_scope(url) as session:
@@ -258,7 +259,7 @@ def create_ticket(
     raise TicketError("could not allocate a ticket id")
 
 
-def get_ticket(ticket_id: str, url: Optional[str] = None) -> Optional[TicketView]:
+def get_ticket(ticket_id: str, url: str | None = None) -> TicketView | None:
     """Staff view of any ticket (no owner check): for the console and the CLI only."""
     canonical = normalise_id(ticket_id)
     if not canonical:
@@ -268,7 +269,7 @@ def get_ticket(ticket_id: str, url: Optional[str] = None) -> Optional[TicketView
         return _view(ticket) if ticket else None
 
 
-def get_for_owner(ticket_id: str, owner_key: str, url: Optional[str] = None) -> Optional[TicketView]:
+def get_for_owner(ticket_id: str, owner_key: str, url: str | None = None) -> TicketView | None:
     """The ticket if `owner_key` filed it, else None: a stranger cannot tell "not yours" from
     "does not exist", because both are the same query returning no row."""
     canonical = normalise_id(ticket_id)
@@ -284,11 +285,11 @@ def get_for_owner(ticket_id: str, owner_key: str, url: Optional[str] = None) -> 
 
 
 def list_for_owner(
-    owner_key: str, limit: int = 5, kind: Optional[str] = None, url: Optional[str] = None
-) -> List[TicketView]:
+    owner_key: str, limit: int = 5, kind: str | None = None, url: str | None = None
+) -> list[TicketView]:
     """The owner's most recent tickets, newest first."""
-    query = sa.select(Ticket).options(selectinload(Ticket.history)).where(
-        Ticket.owner_key == owner_key
+    query = (
+        sa.select(Ticket).options(selectinload(Ticket.history)).where(Ticket.owner_key == owner_key)
     )
     if kind:
         query = query.where(Ticket.kind == kind)
@@ -297,17 +298,17 @@ def list_for_owner(
         return [_view(t) for t in session.execute(query).scalars()]
 
 
-def allowed_transitions(status: str) -> Tuple[str, ...]:
+def allowed_transitions(status: str) -> tuple[str, ...]:
     return TRANSITIONS.get(status, ())
 
 
 def change_status(
     ticket_id: str,
     new_status: str,
-    note: Optional[str] = None,
+    note: str | None = None,
     actor: str = "petugas",
     notify: bool = True,
-    url: Optional[str] = None,
+    url: str | None = None,
 ) -> TicketView:
     """Move a ticket to `new_status` with a public `note`, then tell the reporter.
 
@@ -337,7 +338,12 @@ def change_status(
         ticket.updated_at = now
         session.add(
             TicketStatusHistory(
-                ticket_id=canonical, event="status", status=new_status, note=note, actor=actor, at=now
+                ticket_id=canonical,
+                event="status",
+                status=new_status,
+                note=note,
+                actor=actor,
+                at=now,
             )
         )
     logger.info("Ticket %s -> %s by %s", canonical, new_status, actor)
@@ -348,7 +354,7 @@ def change_status(
     return view
 
 
-def _notify(view: TicketView, url: Optional[str]) -> TicketView:
+def _notify(view: TicketView, url: str | None) -> TicketView:
     from layani import notify
 
     try:
@@ -362,7 +368,7 @@ def _notify(view: TicketView, url: Optional[str]) -> TicketView:
 
 
 def record_event(
-    ticket_id: str, event: str, note: Optional[str], actor: str, url: Optional[str] = None
+    ticket_id: str, event: str, note: str | None, actor: str, url: str | None = None
 ) -> None:
     """Add a non-status row to a ticket's history (e.g. a notification outcome)."""
     with session_scope(url) as session:
@@ -380,16 +386,16 @@ def record_event(
 class TicketFilter:
     """Console filters; every field is optional and they combine with AND."""
 
-    agency: Optional[str] = None
-    agencies: Optional[Sequence[str]] = None  # a staff member limited to their agencies
-    status: Optional[str] = None
-    kind: Optional[str] = None
-    category: Optional[str] = None
-    text: Optional[str] = None
-    ticket_id: Optional[str] = None
+    agency: str | None = None
+    agencies: Sequence[str] | None = None  # a staff member limited to their agencies
+    status: str | None = None
+    kind: str | None = None
+    category: str | None = None
+    text: str | None = None
+    ticket_id: str | None = None
     open_only: bool = False
     overdue_only: bool = False
-    extra: Dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def _apply_filter(query: Any, flt: TicketFilter) -> Any:
@@ -422,12 +428,12 @@ def _apply_filter(query: Any, flt: TicketFilter) -> Any:
 
 
 def search_tickets(
-    flt: Optional[TicketFilter] = None,
+    flt: TicketFilter | None = None,
     limit: int = 50,
     offset: int = 0,
-    url: Optional[str] = None,
+    url: str | None = None,
     **filters: Any,
-) -> List[TicketView]:
+) -> list[TicketView]:
     """Tickets matching the filter, newest first (staff console list)."""
     flt = replace(flt or TicketFilter(), **filters) if filters else (flt or TicketFilter())
     query = _apply_filter(sa.select(Ticket).options(selectinload(Ticket.history)), flt)
@@ -436,9 +442,7 @@ def search_tickets(
         return [_view(t) for t in session.execute(query).scalars()]
 
 
-def count_tickets(
-    flt: Optional[TicketFilter] = None, url: Optional[str] = None, **filters: Any
-) -> int:
+def count_tickets(flt: TicketFilter | None = None, url: str | None = None, **filters: Any) -> int:
     flt = replace(flt or TicketFilter(), **filters) if filters else (flt or TicketFilter())
     query = _apply_filter(sa.select(sa.func.count()).select_from(Ticket), flt)
     with session_scope(url) as session:

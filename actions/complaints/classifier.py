@@ -22,7 +22,6 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
 
 import yaml
 
@@ -31,8 +30,24 @@ from actions.complaints.text import tokens
 KEYWORDS_FILE = Path(__file__).resolve().parent / "category_keywords.yml"
 FALLBACK = "lainnya"
 PLACE_PREPOSITIONS = {
-    "depan", "dekat", "samping", "sebelah", "belakang", "seberang", "sekitar", "di", "arah",
-    "menuju", "dari", "ke", "area", "kawasan", "lingkungan", "wilayah", "komplek", "kompleks",
+    "depan",
+    "dekat",
+    "samping",
+    "sebelah",
+    "belakang",
+    "seberang",
+    "sekitar",
+    "di",
+    "arah",
+    "menuju",
+    "dari",
+    "ke",
+    "area",
+    "kawasan",
+    "lingkungan",
+    "wilayah",
+    "komplek",
+    "kompleks",
 }
 PLACE_WEIGHT = 1 / 3
 PLACE_SPAN = 3  # words after a place preposition treated as part of the place
@@ -43,15 +58,15 @@ STRONG_WORD = 2.0
 class Model:
     min_score: float
     # phrase (tuple of words) -> list of (category, weight)
-    phrases: Dict[Tuple[str, ...], List[Tuple[str, float]]]
-    categories: Tuple[str, ...]
+    phrases: dict[tuple[str, ...], list[tuple[str, float]]]
+    categories: tuple[str, ...]
     max_len: int
 
 
 @lru_cache(maxsize=2)
 def load_model(path: Path = KEYWORDS_FILE) -> Model:
     data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    phrases: Dict[Tuple[str, ...], List[Tuple[str, float]]] = defaultdict(list)
+    phrases: dict[tuple[str, ...], list[tuple[str, float]]] = defaultdict(list)
     for category, entries in data["categories"].items():
         for phrase, weight in (entries or {}).items():
             key = tuple(tokens(str(phrase)))
@@ -62,7 +77,7 @@ def load_model(path: Path = KEYWORDS_FILE) -> Model:
     return Model(float(data.get("min_score", 1.5)), dict(phrases), categories, max_len)
 
 
-def _place_mask(words: List[str], model: Model) -> List[bool]:
+def _place_mask(words: list[str], model: Model) -> list[bool]:
     """Which words belong to a place ("depan SDN 3"): up to PLACE_SPAN words after a place
     preposition, stopping early at a word that names a problem on its own (weight >= 2)."""
     mask = [False] * len(words)
@@ -76,15 +91,15 @@ def _place_mask(words: List[str], model: Model) -> List[bool]:
     return mask
 
 
-def scores(text: str, model: Optional[Model] = None) -> Dict[str, float]:
+def scores(text: str, model: Model | None = None) -> dict[str, float]:
     """Score of every category for `text` (only categories with a match appear)."""
     model = model or load_model()
     words = tokens(text)
     in_place = _place_mask(words, model)
     # (category) -> set of word positions already covered by a longer phrase
-    covered: Dict[str, set] = defaultdict(set)
+    covered: dict[str, set] = defaultdict(set)
     seen: set = set()
-    result: Dict[str, float] = defaultdict(float)
+    result: dict[str, float] = defaultdict(float)
     for length in range(model.max_len, 0, -1):
         for start in range(0, len(words) - length + 1):
             key = tuple(words[start : start + length])
@@ -102,7 +117,7 @@ def scores(text: str, model: Optional[Model] = None) -> Dict[str, float]:
     return dict(result)
 
 
-def classify_with_score(text: str) -> Tuple[str, float]:
+def classify_with_score(text: str) -> tuple[str, float]:
     """(category, score); `lainnya` with the best score when nothing is convincing."""
     model = load_model()
     result = scores(text, model)
@@ -121,11 +136,11 @@ def classify(text: str) -> str:
     return classify_with_score(text)[0]
 
 
-def load_heldout(path: Path) -> List[Tuple[str, str]]:
+def load_heldout(path: Path) -> list[tuple[str, str]]:
     """[(text, expected category)] from a YAML file {category: [texts]} or a list of
     {text, category} items."""
     data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    items: List[Tuple[str, str]] = []
+    items: list[tuple[str, str]] = []
     if isinstance(data, dict) and "examples" in data:
         data = data["examples"]
     if isinstance(data, dict):
@@ -140,7 +155,7 @@ def evaluate(path: Path) -> dict:
     """Accuracy, per-category recall and the confusions (expected -> predicted) on `path`."""
     items = load_heldout(Path(path))
     confusions: Counter = Counter()
-    per_category: Dict[str, List[int]] = defaultdict(lambda: [0, 0])
+    per_category: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     errors = []
     correct = 0
     for text, expected in items:
@@ -183,5 +198,7 @@ if __name__ == "__main__":  # python -m actions.complaints.classifier [heldout.y
 
     from layani.paths import ROOT
 
-    target = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "eval/heldout/complaint_categories.yml"
+    target = (
+        Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "eval/heldout/complaint_categories.yml"
+    )
     print(format_report(evaluate(target)))

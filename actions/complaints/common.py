@@ -3,25 +3,37 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Dict, Optional
+from typing import Any
 
 from rasa_sdk import Tracker
 
 from layani.identity import owner_key
 
 MONTHS = (
-    "Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September",
-    "Oktober", "November", "Desember",
+    "Januari",
+    "Februari",
+    "Maret",
+    "April",
+    "Mei",
+    "Juni",
+    "Juli",
+    "Agustus",
+    "September",
+    "Oktober",
+    "November",
+    "Desember",
 )
 
 
-def latest_metadata(tracker: Tracker) -> Dict[str, Any]:
+def latest_metadata(tracker: Tracker) -> dict[str, Any]:
     return dict((tracker.latest_message or {}).get("metadata") or {})
 
 
 def channel_of(tracker: Tracker) -> str:
     """The citizen's channel for this message (metadata from our connectors, else Rasa's)."""
-    return str(latest_metadata(tracker).get("channel") or tracker.get_latest_input_channel() or "rest")
+    return str(
+        latest_metadata(tracker).get("channel") or tracker.get_latest_input_channel() or "rest"
+    )
 
 
 def owner_of(tracker: Tracker) -> str:
@@ -68,7 +80,7 @@ LABEL_RESPONSES = {
 }
 
 
-def label(kind: str, key: Optional[str], channel: Optional[str] = None) -> str:
+def label(kind: str, key: str | None, channel: str | None = None) -> str:
     """Citizen-facing name of a category, agency, status ... from the domain (LABEL_RESPONSES);
     an id without a label (e.g. an application service) is shown with spaces."""
     if not key:
@@ -81,8 +93,8 @@ def label(kind: str, key: Optional[str], channel: Optional[str] = None) -> str:
     return render_response(response, channel)
 
 
-def format_date(day: Optional[dt.date]) -> str:
-    """"4 Desember 2026": how dates are written for citizens."""
+def format_date(day: dt.date | None) -> str:
+    """ "4 Desember 2026": how dates are written for citizens."""
     if day is None:
         return "-"
     return f"{day.day} {MONTHS[day.month - 1]} {day.year}"

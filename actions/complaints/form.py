@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 import re
 import uuid
-from typing import Any, Dict, List, Optional, Text
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -75,39 +75,131 @@ _TRIGGER = re.compile(
     re.IGNORECASE,
 )
 _YES = {
-    "ya", "iya", "y", "yes", "ok", "oke", "okay", "okey", "benar", "betul", "bener", "sudah benar",
-    "sudah", "setuju", "lanjut", "kirim", "kirimkan", "kirim sekarang", "ya kirim", "ya benar",
-    "iya benar", "betul sekali", "sip", "siap", "1", "yup", "yoi", "iya kirim", "ya sudah benar",
-    "ya betul", "benar kirim", "gas",
+    "ya",
+    "iya",
+    "y",
+    "yes",
+    "ok",
+    "oke",
+    "okay",
+    "okey",
+    "benar",
+    "betul",
+    "bener",
+    "sudah benar",
+    "sudah",
+    "setuju",
+    "lanjut",
+    "kirim",
+    "kirimkan",
+    "kirim sekarang",
+    "ya kirim",
+    "ya benar",
+    "iya benar",
+    "betul sekali",
+    "sip",
+    "siap",
+    "1",
+    "yup",
+    "yoi",
+    "iya kirim",
+    "ya sudah benar",
+    "ya betul",
+    "benar kirim",
+    "gas",
 }
 _NO = {"tidak", "bukan", "salah", "no", "n", "belum", "tidak benar", "bukan itu", "ganti"}
 _CANCEL = {
-    "batal", "batalkan", "batalin", "tidak jadi", "gak jadi", "ga jadi", "nggak jadi", "cancel",
-    "stop", "berhenti", "udahan", "sudahlah", "tidak usah", "gak usah", "ga usah",
+    "batal",
+    "batalkan",
+    "batalin",
+    "tidak jadi",
+    "gak jadi",
+    "ga jadi",
+    "nggak jadi",
+    "cancel",
+    "stop",
+    "berhenti",
+    "udahan",
+    "sudahlah",
+    "tidak usah",
+    "gak usah",
+    "ga usah",
 }
 _SKIP = {
-    "lewati", "lewat", "skip", "tidak", "tidak ada", "ga ada", "gak ada", "nggak ada", "tanpa foto",
-    "tidak ada foto", "belum ada", "nanti saja", "no", "tidak punya", "enggak", "nggak", "2",
+    "lewati",
+    "lewat",
+    "skip",
+    "tidak",
+    "tidak ada",
+    "ga ada",
+    "gak ada",
+    "nggak ada",
+    "tanpa foto",
+    "tidak ada foto",
+    "belum ada",
+    "nanti saja",
+    "no",
+    "tidak punya",
+    "enggak",
+    "nggak",
+    "2",
 }
 _ANONYMOUS = {"anonim", "anonymous", "rahasiakan", "rahasia", "tanpa identitas", "sembunyikan", "3"}
 _ACCOUNT = {
-    "tanpa nama", "pakai akun ini", "akun ini", "tidak", "tidak usah", "lewati", "skip", "nomor ini",
-    "pakai nomor ini", "tidak perlu", "gak usah", "ga usah", "1",
+    "tanpa nama",
+    "pakai akun ini",
+    "akun ini",
+    "tidak",
+    "tidak usah",
+    "lewati",
+    "skip",
+    "nomor ini",
+    "pakai nomor ini",
+    "tidak perlu",
+    "gak usah",
+    "ga usah",
+    "1",
 }
 _FIELD_WORDS = {
-    "complaint_description": ("uraian", "isi", "keterangan", "deskripsi", "laporan", "masalah", "cerita"),
+    "complaint_description": (
+        "uraian",
+        "isi",
+        "keterangan",
+        "deskripsi",
+        "laporan",
+        "masalah",
+        "cerita",
+    ),
     "complaint_category": ("kategori", "jenis"),
     "complaint_location": ("lokasi", "alamat", "tempat", "titik"),
     "complaint_photo": ("foto", "gambar", "photo"),
     "complaint_contact": ("kontak", "nama", "identitas", "anonim"),
 }
 _QUESTION_WORDS = {
-    "apa", "apakah", "bagaimana", "gimana", "gmn", "berapa", "kapan", "dimana", "mana", "syarat",
-    "cara", "bisakah", "bisa", "boleh", "bolehkah", "kenapa", "mengapa", "siapa", "caranya",
+    "apa",
+    "apakah",
+    "bagaimana",
+    "gimana",
+    "gmn",
+    "berapa",
+    "kapan",
+    "dimana",
+    "mana",
+    "syarat",
+    "cara",
+    "bisakah",
+    "bisa",
+    "boleh",
+    "bolehkah",
+    "kenapa",
+    "mengapa",
+    "siapa",
+    "caranya",
 }
 
 
-def norm(text: Optional[str]) -> str:
+def norm(text: str | None) -> str:
     return " ".join(tokens(text or ""))
 
 
@@ -126,7 +218,7 @@ def is_thin(text: str) -> bool:
     return len((text or "").strip()) < MIN_DESCRIPTION_CHARS or len(words) < MIN_DESCRIPTION_WORDS
 
 
-def category_from_answer(text: str, guess: Optional[str]) -> Optional[str]:
+def category_from_answer(text: str, guess: str | None) -> str | None:
     """The category a citizen chose: "ya" keeps the guess; an id, a label or a description
     picks another one."""
     answer = norm(text)
@@ -150,7 +242,7 @@ def category_from_answer(text: str, guess: Optional[str]) -> Optional[str]:
     return None
 
 
-def wanted_field(text: str) -> Optional[str]:
+def wanted_field(text: str) -> str | None:
     words = set(norm(text).split())
     for slot, keys in _FIELD_WORDS.items():
         if words & set(keys):
@@ -161,19 +253,19 @@ def wanted_field(text: str) -> Optional[str]:
 class ValidateComplaintForm(Action):
     """Reads every citizen message while `complaint_form` is active (see module docstring)."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "validate_complaint_form"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[EventType]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
         message = tracker.latest_message or {}
         text = (message.get("text") or "").strip()
         intent = ((message.get("intent") or {}).get("name")) or ""
         metadata = dict(message.get("metadata") or {})
         requested = tracker.get_slot("requested_slot")
         activating = tracker.active_loop_name != FORM and requested is None
-        slots: Dict[str, Any] = {}
+        slots: dict[str, Any] = {}
 
         if activating or not tracker.get_slot("complaint_session"):
             slots["complaint_session"] = uuid.uuid4().hex
@@ -184,7 +276,9 @@ class ValidateComplaintForm(Action):
             slots["complaint_latitude"] = pin["latitude"]
             slots["complaint_longitude"] = pin["longitude"]
             if not tracker.get_slot("complaint_location") or requested == "complaint_location":
-                slots["complaint_location"] = f"Titik peta {pin['latitude']:.6f}, {pin['longitude']:.6f}"
+                slots["complaint_location"] = (
+                    f"Titik peta {pin['latitude']:.6f}, {pin['longitude']:.6f}"
+                )
         photo = photo_from_metadata(metadata)
         if photo:
             slots["complaint_photo"] = photo
@@ -224,9 +318,9 @@ class ValidateComplaintForm(Action):
 
     # --- activation -------------------------------------------------------------------------
 
-    def _prefill(self, text: str, tracker: Tracker) -> Dict[str, Any]:
+    def _prefill(self, text: str, tracker: Tracker) -> dict[str, Any]:
         """Fill what the opening message already says ("mau lapor" alone fills nothing)."""
-        slots: Dict[str, Any] = {}
+        slots: dict[str, Any] = {}
         if text.startswith("/"):
             return slots
         detail = strip_trigger(text)
@@ -248,15 +342,15 @@ class ValidateComplaintForm(Action):
     # --- one method per requested slot --------------------------------------------------------
 
     def _complaint_description(
-        self, text: str, dispatcher: CollectingDispatcher, tracker: Tracker, _s: Dict[str, Any]
-    ) -> Dict[str, Any]:
+        self, text: str, dispatcher: CollectingDispatcher, tracker: Tracker, _s: dict[str, Any]
+    ) -> dict[str, Any]:
         draft = tracker.get_slot("complaint_draft")
         detail = strip_trigger(text) or text
         combined = f"{draft} {detail}".strip() if draft else detail
         if is_thin(combined):
             dispatcher.utter_message(response="utter_complaint_description_too_short")
             return {"complaint_description": None, "complaint_draft": combined or None}
-        slots: Dict[str, Any] = {"complaint_description": combined, "complaint_draft": None}
+        slots: dict[str, Any] = {"complaint_description": combined, "complaint_draft": None}
         slots.update(_guess(combined))
         if not tracker.get_slot("complaint_location"):
             place = extract_place(combined)
@@ -268,8 +362,8 @@ class ValidateComplaintForm(Action):
         return slots
 
     def _complaint_category(
-        self, text: str, dispatcher: CollectingDispatcher, tracker: Tracker, _s: Dict[str, Any]
-    ) -> Dict[str, Any]:
+        self, text: str, dispatcher: CollectingDispatcher, tracker: Tracker, _s: dict[str, Any]
+    ) -> dict[str, Any]:
         guess = tracker.get_slot("complaint_category_guess")
         choice = category_from_answer(text, guess)
         if choice is None:
@@ -281,8 +375,8 @@ class ValidateComplaintForm(Action):
         return {"complaint_category": choice, "complaint_category_guess": choice}
 
     def _complaint_location(
-        self, text: str, dispatcher: CollectingDispatcher, tracker: Tracker, slots: Dict[str, Any]
-    ) -> Dict[str, Any]:
+        self, text: str, dispatcher: CollectingDispatcher, tracker: Tracker, slots: dict[str, Any]
+    ) -> dict[str, Any]:
         if "complaint_location" in slots:  # a pin arrived
             return {}
         if is_vague(text):
@@ -295,8 +389,8 @@ class ValidateComplaintForm(Action):
         }
 
     def _complaint_photo(
-        self, text: str, dispatcher: CollectingDispatcher, tracker: Tracker, slots: Dict[str, Any]
-    ) -> Dict[str, Any]:
+        self, text: str, dispatcher: CollectingDispatcher, tracker: Tracker, slots: dict[str, Any]
+    ) -> dict[str, Any]:
         if "complaint_photo" in slots:
             return {}
         answer = norm(text)
@@ -308,8 +402,8 @@ class ValidateComplaintForm(Action):
         return {"complaint_photo": None}
 
     def _complaint_contact(
-        self, text: str, dispatcher: CollectingDispatcher, tracker: Tracker, _s: Dict[str, Any]
-    ) -> Dict[str, Any]:
+        self, text: str, dispatcher: CollectingDispatcher, tracker: Tracker, _s: dict[str, Any]
+    ) -> dict[str, Any]:
         answer = norm(text)
         raw = (text or "").strip().lower()
         if answer in _ANONYMOUS or raw in _ANONYMOUS or "anonim" in answer.split():
@@ -323,19 +417,26 @@ class ValidateComplaintForm(Action):
         return {"complaint_contact": None}
 
     def _complaint_confirm(
-        self, text: str, dispatcher: CollectingDispatcher, tracker: Tracker, _s: Dict[str, Any]
-    ) -> Dict[str, Any]:
+        self, text: str, dispatcher: CollectingDispatcher, tracker: Tracker, _s: dict[str, Any]
+    ) -> dict[str, Any]:
         from actions.complaints.submit import submit_complaint
 
         answer = norm(text)
         raw = (text or "").strip().lower()
         intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
         field = wanted_field(text)
-        if field and (answer.split()[:1] in (["ubah"], ["ganti"], ["edit"], ["koreksi"], ["perbaiki"]) or len(answer.split()) <= 2):
+        if field and (
+            answer.split()[:1] in (["ubah"], ["ganti"], ["edit"], ["koreksi"], ["perbaiki"])
+            or len(answer.split()) <= 2
+        ):
             return _reopen(field)
         if answer in _YES or raw in _YES or (intent == "affirm" and not field):
             return submit_complaint(dispatcher, tracker)
-        if answer.split()[:1] in (["ubah"], ["ganti"], ["edit"], ["koreksi"]) or answer in _NO or intent == "deny":
+        if (
+            answer.split()[:1] in (["ubah"], ["ganti"], ["edit"], ["koreksi"])
+            or answer in _NO
+            or intent == "deny"
+        ):
             dispatcher.utter_message(response="utter_complaint_which_field")
             return {"complaint_confirm": None}
         dispatcher.utter_message(response="utter_complaint_confirm_help")
@@ -347,11 +448,11 @@ class ValidateComplaintForm(Action):
         self,
         dispatcher: CollectingDispatcher,
         tracker: Tracker,
-        message: Dict[str, Any],
-        requested: Optional[str],
-        slots: Dict[str, Any],
-    ) -> List[EventType]:
-        selector = (message.get("response_selector") or {})
+        message: dict[str, Any],
+        requested: str | None,
+        slots: dict[str, Any],
+    ) -> list[EventType]:
+        selector = message.get("response_selector") or {}
         faq = selector.get("faq") or selector.get("default") or {}
         response = (faq.get("response") or {}).get("utter_action")
         if not response:
@@ -384,13 +485,13 @@ def _looks_like_answer(text: str) -> bool:
     )
 
 
-def _guess(description: str) -> Dict[str, Any]:
+def _guess(description: str) -> dict[str, Any]:
     category, _score = classifier.classify_with_score(description)
     return {"complaint_category_guess": category}
 
 
-def _reopen(field: str) -> Dict[str, Any]:
-    slots: Dict[str, Any] = {field: None, "complaint_confirm": None}
+def _reopen(field: str) -> dict[str, Any]:
+    slots: dict[str, Any] = {field: None, "complaint_confirm": None}
     if field == "complaint_location":
         slots.update(complaint_region=None, complaint_latitude=None, complaint_longitude=None)
     if field == "complaint_contact":
@@ -405,12 +506,13 @@ def _is_cancel(text: str, intent: str) -> bool:
 
 
 _NAME_PREFIX = re.compile(
-    r"^\s*(?:nama\s+(?:saya|aku|sy)\s*(?:adalah)?|saya|aku|pakai nama|atas nama|an\.?|a\.n\.?)\s*[:,-]?\s*",
+    r"^\s*(?:nama\s+(?:saya|aku|sy)\s*(?:adalah)?|saya|aku|pakai nama|atas nama|an\.?|a\.n\.?)"
+    r"\s*[:,-]?\s*",
     re.IGNORECASE,
 )
 
 
-def _name_from(text: str) -> Optional[str]:
+def _name_from(text: str) -> str | None:
     """A person's name from "nama saya Budi Santoso" or "Budi Santoso" (letters only, 1-5 words)."""
     candidate = _NAME_PREFIX.sub("", text or "").strip().strip(".")
     words = candidate.split()
@@ -423,19 +525,19 @@ def _name_from(text: str) -> Optional[str]:
     return " ".join(w[:1].upper() + w[1:] for w in words)[:100]
 
 
-def _events(slots: Dict[str, Any]) -> List[EventType]:
+def _events(slots: dict[str, Any]) -> list[EventType]:
     return [SlotSet(name, value) for name, value in slots.items()]
 
 
 class ActionAskComplaintCategory(Action):
     """Shows the predicted category and lets the citizen confirm it or pick another one."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_ask_complaint_category"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[EventType]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
         guess = tracker.get_slot("complaint_category_guess")
         channel = channel_of(tracker)
         if guess and guess != classifier.FALLBACK:
@@ -451,12 +553,12 @@ class ActionAskComplaintCategory(Action):
 class ActionAskComplaintConfirm(Action):
     """The summary of the complaint, with Kirim / Ubah / Batal."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_ask_complaint_confirm"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[EventType]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
         channel = channel_of(tracker)
         category = tracker.get_slot("complaint_category")
         location = tracker.get_slot("complaint_location") or "-"
@@ -483,10 +585,10 @@ class ActionAskComplaintConfirm(Action):
 class ActionComplaintFinish(Action):
     """Runs when the form ends (sent or cancelled): clears the form's slots for the next report."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_complaint_finish"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[EventType]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
         return [SlotSet(name, None) for name in REQUIRED + AUXILIARY + ("complaint_outcome",)]

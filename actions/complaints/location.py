@@ -14,45 +14,241 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional
+from typing import Any
 
 logger = logging.getLogger(__name__)
 
 # Words that introduce a place, and nouns that are part of place names.
 _PREPOSITIONS = {
-    "di", "depan", "dekat", "samping", "sebelah", "belakang", "seberang", "sekitar", "dpn", "dkt",
-    "deket", "arah", "menuju", "ujung", "pinggir", "sepanjang", "kawasan", "daerah", "wilayah",
-    "area", "lingkungan",
+    "di",
+    "depan",
+    "dekat",
+    "samping",
+    "sebelah",
+    "belakang",
+    "seberang",
+    "sekitar",
+    "dpn",
+    "dkt",
+    "deket",
+    "arah",
+    "menuju",
+    "ujung",
+    "pinggir",
+    "sepanjang",
+    "kawasan",
+    "daerah",
+    "wilayah",
+    "area",
+    "lingkungan",
 }
 _PLACE_NOUNS = {
-    "jl", "jl.", "jln", "jalan", "gang", "gg", "gg.", "blok", "no", "no.", "nomor", "rt", "rw",
-    "kel", "kel.", "kelurahan", "desa", "ds", "kec", "kec.", "kecamatan", "kota", "kab", "kab.",
-    "kabupaten", "kampung", "kp", "kp.", "dusun", "perumahan", "perum", "komplek", "kompleks",
-    "griya", "sd", "sdn", "smp", "smpn", "sma", "sman", "smk", "smkn", "mi", "mts", "man", "sekolah",
-    "masjid", "mesjid", "musala", "musholla", "mushola", "gereja", "pura", "vihara", "pasar",
-    "terminal", "stasiun", "halte", "rs", "rsud", "puskesmas", "kantor", "balai", "taman",
-    "lapangan", "alun-alun", "alun", "bundaran", "tugu", "jembatan", "pertigaan", "perempatan",
-    "simpang", "tikungan", "indomaret", "alfamart", "kampus", "universitas", "pabrik", "toko",
-    "warung", "gedung", "hotel", "bank", "stadion", "kali", "sungai", "tol", "flyover", "pos",
-    "raya", "km", "gor", "tps", "apotek", "klinik", "makam", "tpu", "rusun", "apartemen",
+    "jl",
+    "jl.",
+    "jln",
+    "jalan",
+    "gang",
+    "gg",
+    "gg.",
+    "blok",
+    "no",
+    "no.",
+    "nomor",
+    "rt",
+    "rw",
+    "kel",
+    "kel.",
+    "kelurahan",
+    "desa",
+    "ds",
+    "kec",
+    "kec.",
+    "kecamatan",
+    "kota",
+    "kab",
+    "kab.",
+    "kabupaten",
+    "kampung",
+    "kp",
+    "kp.",
+    "dusun",
+    "perumahan",
+    "perum",
+    "komplek",
+    "kompleks",
+    "griya",
+    "sd",
+    "sdn",
+    "smp",
+    "smpn",
+    "sma",
+    "sman",
+    "smk",
+    "smkn",
+    "mi",
+    "mts",
+    "man",
+    "sekolah",
+    "masjid",
+    "mesjid",
+    "musala",
+    "musholla",
+    "mushola",
+    "gereja",
+    "pura",
+    "vihara",
+    "pasar",
+    "terminal",
+    "stasiun",
+    "halte",
+    "rs",
+    "rsud",
+    "puskesmas",
+    "kantor",
+    "balai",
+    "taman",
+    "lapangan",
+    "alun-alun",
+    "alun",
+    "bundaran",
+    "tugu",
+    "jembatan",
+    "pertigaan",
+    "perempatan",
+    "simpang",
+    "tikungan",
+    "indomaret",
+    "alfamart",
+    "kampus",
+    "universitas",
+    "pabrik",
+    "toko",
+    "warung",
+    "gedung",
+    "hotel",
+    "bank",
+    "stadion",
+    "kali",
+    "sungai",
+    "tol",
+    "flyover",
+    "pos",
+    "raya",
+    "km",
+    "gor",
+    "tps",
+    "apotek",
+    "klinik",
+    "makam",
+    "tpu",
+    "rusun",
+    "apartemen",
 }
 # Words that end a place phrase: what the complaint is about, or how the citizen feels.
 _STOP = {
-    "yang", "yg", "sudah", "udah", "udh", "sdh", "sejak", "dari", "tolong", "mohon", "banyak",
-    "bolong", "rusak", "mati", "mampet", "numpuk", "menumpuk", "tumbang", "bocor", "banjir",
-    "padam", "tidak", "gak", "ga", "nggak", "belum", "blm", "sering", "selalu", "karena", "krn",
-    "tapi", "dan", "atau", "ada", "jadi", "bikin", "sangat", "parah", "gede", "besar", "kotor",
-    "bau", "berlubang", "retak", "gelap", "macet", "min", "pak", "bu", "kak", "sampah", "air",
-    "lampu", "pohon", "sekali", "banget", "bgt", "lagi", "masih", "terus", "kalau", "kalo",
-    "setiap", "tiap", "sampai", "sehingga", "mau", "saya", "kami", "tolong", "segera", "sdh",
-    "jalannya", "lampunya", "sampahnya", "airnya",
+    "yang",
+    "yg",
+    "sudah",
+    "udah",
+    "udh",
+    "sdh",
+    "sejak",
+    "dari",
+    "tolong",
+    "mohon",
+    "banyak",
+    "bolong",
+    "rusak",
+    "mati",
+    "mampet",
+    "numpuk",
+    "menumpuk",
+    "tumbang",
+    "bocor",
+    "banjir",
+    "padam",
+    "tidak",
+    "gak",
+    "ga",
+    "nggak",
+    "belum",
+    "blm",
+    "sering",
+    "selalu",
+    "karena",
+    "krn",
+    "tapi",
+    "dan",
+    "atau",
+    "ada",
+    "jadi",
+    "bikin",
+    "sangat",
+    "parah",
+    "gede",
+    "besar",
+    "kotor",
+    "bau",
+    "berlubang",
+    "retak",
+    "gelap",
+    "macet",
+    "min",
+    "pak",
+    "bu",
+    "kak",
+    "sampah",
+    "air",
+    "lampu",
+    "pohon",
+    "sekali",
+    "banget",
+    "bgt",
+    "lagi",
+    "masih",
+    "terus",
+    "kalau",
+    "kalo",
+    "setiap",
+    "tiap",
+    "sampai",
+    "sehingga",
+    "mau",
+    "saya",
+    "kami",
+    "segera",
+    "jalannya",
+    "lampunya",
+    "sampahnya",
+    "airnya",
 }
 # Words that usually end a place but are also parts of names ("Pasar Minggu", "Kampung Baru").
 _SOFT_STOP = {"kemarin", "minggu", "bulan", "hari", "tahun", "baru", "lama", "lagi"}
 _DIRECTIONS = {
-    "barat", "timur", "utara", "selatan", "tengah", "raya", "baru", "lama", "kulon", "wetan",
-    "kidul", "kaler", "hilir", "hulu", "indah", "jaya", "asri", "permai", "dalam", "luar", "atas",
-    "bawah", "lor", "ilir",
+    "barat",
+    "timur",
+    "utara",
+    "selatan",
+    "tengah",
+    "raya",
+    "baru",
+    "lama",
+    "kulon",
+    "wetan",
+    "kidul",
+    "kaler",
+    "hilir",
+    "hulu",
+    "indah",
+    "jaya",
+    "asri",
+    "permai",
+    "dalam",
+    "luar",
+    "atas",
+    "bawah",
+    "lor",
+    "ilir",
 }
 # Nouns that name a problem as often as a place ("jalan rusak"): they continue a place phrase
 # but do not start one.
@@ -61,9 +257,27 @@ _MAX_PLACE_WORDS = 8
 _TOKEN = re.compile(r"\S+")
 _RT_RW = re.compile(r"\b(rt|rw)\s*\.?\s*\d{1,3}", re.IGNORECASE)
 _VAGUE = {
-    "di sini", "disini", "sini", "rumah", "rumah saya", "dekat rumah", "depan rumah",
-    "di rumah", "sekitar sini", "tempat saya", "daerah saya", "kampung saya", "situ", "di situ",
-    "sana", "di sana", "tidak tahu", "gak tau", "tau", "lokasi", "-",
+    "di sini",
+    "disini",
+    "sini",
+    "rumah",
+    "rumah saya",
+    "dekat rumah",
+    "depan rumah",
+    "di rumah",
+    "sekitar sini",
+    "tempat saya",
+    "daerah saya",
+    "kampung saya",
+    "situ",
+    "di situ",
+    "sana",
+    "di sana",
+    "tidak tahu",
+    "gak tau",
+    "tau",
+    "lokasi",
+    "-",
 }
 
 
@@ -76,7 +290,7 @@ class Region:
     confidence: str
 
 
-def recognise_region(text: str) -> Optional[Region]:
+def recognise_region(text: str) -> Region | None:
     """The most specific region named in `text` (medium/high confidence), or None."""
     if not text or len(text) < 3:
         return None
@@ -116,7 +330,7 @@ def _titled(region: Any) -> str:
     return name
 
 
-def extract_place(text: str) -> Optional[str]:
+def extract_place(text: str) -> str | None:
     """The place phrase inside a complaint sentence, or None when it names no place.
 
     A phrase starts at a place preposition ("di", "depan", ...) or a place noun ("gang", "RT",
@@ -125,7 +339,7 @@ def extract_place(text: str) -> Optional[str]:
     a word that says what is wrong ("bolong", "mati", "sudah" ...) or at a comma.
     """
     words = _TOKEN.findall(text or "")
-    best: Optional[str] = None
+    best: str | None = None
     i = 0
     while i < len(words):
         word = _clean(words[i])
@@ -155,7 +369,9 @@ def extract_place(text: str) -> Optional[str]:
                 break
             phrase.append(raw.rstrip(",;:!?"))
             j += 1
-            if raw.endswith((",", ";", "!", "?")) or (raw.endswith(".") and token not in _PLACE_NOUNS):
+            if raw.endswith((",", ";", "!", "?")) or (
+                raw.endswith(".") and token not in _PLACE_NOUNS
+            ):
                 break
         candidate = " ".join(phrase).rstrip(".")
         # A preposition alone ("di") or with a vague word ("di sini") is not a place.
@@ -180,10 +396,12 @@ def is_vague(text: str) -> bool:
     if len(normalised) < 4 or normalised in _VAGUE:
         return True
     words = normalised.split()
-    return len(words) <= 2 and all(w in _PREPOSITIONS | {"sini", "situ", "sana", "rumah", "saya"} for w in words)
+    return len(words) <= 2 and all(
+        w in _PREPOSITIONS | {"sini", "situ", "sana", "rumah", "saya"} for w in words
+    )
 
 
-def pin_from_metadata(metadata: Optional[Dict[str, Any]]) -> Optional[Dict[str, float]]:
+def pin_from_metadata(metadata: dict[str, Any] | None) -> dict[str, float] | None:
     """{latitude, longitude} from a channel's location message metadata, if valid."""
     location = (metadata or {}).get("location")
     if not isinstance(location, dict):
@@ -198,7 +416,7 @@ def pin_from_metadata(metadata: Optional[Dict[str, Any]]) -> Optional[Dict[str, 
     return {"latitude": lat, "longitude": lon}
 
 
-def photo_from_metadata(metadata: Optional[Dict[str, Any]]) -> Optional[str]:
+def photo_from_metadata(metadata: dict[str, Any] | None) -> str | None:
     """A stored reference to the photo a citizen sent ("telegram:<file_id>" or a media URL)."""
     photo = (metadata or {}).get("photo")
     if isinstance(photo, dict):
@@ -211,5 +429,5 @@ def photo_from_metadata(metadata: Optional[Dict[str, Any]]) -> Optional[str]:
     return None
 
 
-def place_words(text: str) -> List[str]:
+def place_words(text: str) -> list[str]:
     return [w for w in (text or "").split() if _clean(w) in _PLACE_NOUNS]

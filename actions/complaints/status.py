@@ -9,7 +9,7 @@ sender's gets exactly the response of an id that does not exist, so numbers cann
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List, Optional, Text
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
@@ -27,7 +27,7 @@ _MINE_WORDS = {"saya", "sy", "aku", "kami", "ku", "punya"}
 LIST_LIMIT = 5
 
 
-def requested_id(tracker: Tracker) -> Optional[str]:
+def requested_id(tracker: Tracker) -> str | None:
     """The ticket id in the message: the `ticket_id` entity, else found in the text."""
     for entity in (tracker.latest_message or {}).get("entities") or []:
         if entity.get("entity") == "ticket_id":
@@ -37,7 +37,7 @@ def requested_id(tracker: Tracker) -> Optional[str]:
     return find_ticket_id((tracker.latest_message or {}).get("text") or "")
 
 
-def wanted_kind(text: str) -> Optional[str]:
+def wanted_kind(text: str) -> str | None:
     words = set(tokens(text))
     if words & _APPLICATION_WORDS:
         return "application"
@@ -46,7 +46,7 @@ def wanted_kind(text: str) -> Optional[str]:
     return None
 
 
-def status_params(ticket: Any, channel: str) -> Dict[str, Any]:
+def status_params(ticket: Any, channel: str) -> dict[str, Any]:
     subject = ticket.category_or_service
     return {
         "ticket_id": ticket.id,
@@ -78,12 +78,12 @@ def utter_status(dispatcher: CollectingDispatcher, ticket: Any, channel: str) ->
 class ActionCheckStatus(Action):
     """Answers a status question for the sender's own ticket (see module docstring)."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_check_status"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[EventType]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
         from storage import tickets
 
         owner = owner_of(tracker)
@@ -113,12 +113,12 @@ class ActionCheckStatus(Action):
 class ActionListMyReports(Action):
     """The sender's most recent tickets, newest first, one line each."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_list_my_reports"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[EventType]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
         from storage import tickets
 
         channel = channel_of(tracker)

@@ -17,7 +17,7 @@ number that does not exist.
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict
+from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -32,7 +32,7 @@ def idempotency_key(tracker: Tracker) -> str:
     return f"complaint:{owner_of(tracker)}:{tracker.get_slot('complaint_session') or 'nosession'}"
 
 
-def submit_complaint(dispatcher: CollectingDispatcher, tracker: Tracker) -> Dict[str, Any]:
+def submit_complaint(dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
     """Create the ticket for the form's slots and acknowledge it; returns the slots to set."""
     from sqlalchemy.exc import SQLAlchemyError
 
@@ -44,7 +44,7 @@ def submit_complaint(dispatcher: CollectingDispatcher, tracker: Tracker) -> Dict
     contact = tracker.get_slot("complaint_contact") or "account"
     location = tracker.get_slot("complaint_location")
     region = tracker.get_slot("complaint_region")
-    data: Dict[str, Any] = {}
+    data: dict[str, Any] = {}
     if region:
         data["region"] = region
     if tracker.get_slot("complaint_category_guess"):

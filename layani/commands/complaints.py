@@ -72,7 +72,10 @@ def _status(args: argparse.Namespace) -> int:
     outcome = view.history[-1].event if view.history else ""
     print(f"{view.id} {view.status}")
     if outcome == "notify_failed":
-        print("Peringatan: notifikasi ke pelapor gagal terkirim (tercatat di riwayat).", file=sys.stderr)
+        print(
+            "Peringatan: notifikasi ke pelapor gagal terkirim (tercatat di riwayat).",
+            file=sys.stderr,
+        )
     return 0
 
 
@@ -88,5 +91,6 @@ def _show(args: argparse.Namespace) -> int:
     print(f"  uraian: {view.description}")
     print(f"  batas waktu: {view.due_date}")
     for entry in view.history:
-        print(f"  {entry.at:%Y-%m-%d %H:%M} {entry.event:<13} {entry.status:<12} {entry.actor}: {entry.note or ''}")
+        when = f"{entry.at:%Y-%m-%d %H:%M}"
+        print(f"  {when} {entry.event:<13} {entry.status:<12} {entry.actor}: {entry.note or ''}")
     return 0

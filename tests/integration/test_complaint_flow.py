@@ -14,14 +14,14 @@ PostgreSQL database). What a citizen and an auditor would notice:
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator, List
 
 import pytest
 import sqlalchemy as sa
+from support.stack import Stack, start_stack
 
 from storage.ids import find_ticket_id
-from support.stack import Stack, start_stack
 
 pytestmark = pytest.mark.integration
 
@@ -33,7 +33,10 @@ def fault_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def complaint_stack(
-    model_path: Path, pg_database_url: str, fault_file: Path, tmp_path_factory: pytest.TempPathFactory
+    model_path: Path,
+    pg_database_url: str,
+    fault_file: Path,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Stack]:
     workdir = tmp_path_factory.mktemp("complaint-stack")
     stack = start_stack(
@@ -54,7 +57,7 @@ def pg(pg_database_url: str) -> Iterator[sa.engine.Engine]:
     engine.dispose()
 
 
-def rows_for(pg: sa.engine.Engine, sender: str) -> List[dict]:
+def rows_for(pg: sa.engine.Engine, sender: str) -> list[dict]:
     with pg.connect() as conn:
         result = conn.execute(
             sa.text("SELECT * FROM tickets WHERE sender_id = :s ORDER BY created_at"), {"s": sender}
@@ -66,7 +69,7 @@ def say(stack: Stack, sender: str, text: str) -> str:
     return "\n".join(m.get("text", "") for m in stack.rest(sender, text))
 
 
-def until_confirmation(stack: Stack, sender: str) -> List[str]:
+def until_confirmation(stack: Stack, sender: str) -> list[str]:
     """Drive the form from "mau lapor" to the summary, answering whatever it asks."""
     replies = [say(stack, sender, "mau lapor")]
     replies.append(say(stack, sender, "jalan depan SDN 3 Cibeunying bolong gede, udah 2 bulan"))
@@ -151,8 +154,13 @@ def test_action_server_killed_after_confirmation(
 
     # Acknowledged exactly once in the whole conversation.
     tracker = complaint_stack.tracker(sender)
-    acks = [e for e in tracker["events"] if e.get("event") == "bot" and ticket_id in (e.get("text") or "")
-            and "tersimpan" in (e.get("text") or "")]
+    acks = [
+        e
+        for e in tracker["events"]
+        if e.get("event") == "bot"
+        and ticket_id in (e.get("text") or "")
+        and "tersimpan" in (e.get("text") or "")
+    ]
     assert len(acks) == 1
 
     # A third "kirim" (a double tap after the fact) does not create anything.

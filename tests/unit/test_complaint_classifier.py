@@ -71,7 +71,11 @@ def test_evaluate_reports_confusions(tmp_path):
 def _cli(*args, stdin=None):
     return subprocess.run(
         [sys.executable, "-m", "layani.cli", *args],
-        input=stdin, capture_output=True, text=True, cwd=ROOT, check=True,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=True,
     ).stdout
 
 

@@ -8,7 +8,7 @@ required slot) so a whole dialogue can be checked without a trained model.
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Dict, List, Optional
+from typing import Any
 
 import pytest
 from rasa_sdk import Tracker
@@ -32,13 +32,13 @@ def database(tmp_path, monkeypatch):
 def make_tracker(
     sender: str,
     text: str,
-    slots: Dict[str, Any],
+    slots: dict[str, Any],
     intent: str = "inform",
-    metadata: Optional[dict] = None,
+    metadata: dict | None = None,
     active: bool = True,
-    entities: Optional[List[dict]] = None,
+    entities: list[dict] | None = None,
     confidence: float = 0.9,
-    response_selector: Optional[dict] = None,
+    response_selector: dict | None = None,
 ) -> Tracker:
     message = {
         "text": text,
@@ -71,16 +71,18 @@ class Conversation:
 
     def __init__(self, sender: str = "warga-1") -> None:
         self.sender = sender
-        self.slots: Dict[str, Any] = {}
+        self.slots: dict[str, Any] = {}
         self.active = False
-        self.responses: List[str] = []
-        self.messages: List[dict] = []
+        self.responses: list[str] = []
+        self.messages: list[dict] = []
 
-    def say(self, text: str, intent: str = "inform", **kwargs: Any) -> List[str]:
+    def say(self, text: str, intent: str = "inform", **kwargs: Any) -> list[str]:
         activating = not self.active
         if activating:
             self.slots["requested_slot"] = None
-        tracker = make_tracker(self.sender, text, self.slots, intent=intent, active=not activating, **kwargs)
+        tracker = make_tracker(
+            self.sender, text, self.slots, intent=intent, active=not activating, **kwargs
+        )
         events, messages = run(complaint_form.ValidateComplaintForm(), tracker)
         self.active = True
         for event in events:
@@ -99,7 +101,9 @@ class Conversation:
         nxt = next((s for s in REQUIRED if self.slots.get(s) is None), None)
         if nxt is None:
             self.active = False
-            events, _ = run(complaint_form.ActionComplaintFinish(), make_tracker(self.sender, "", self.slots))
+            events, _ = run(
+                complaint_form.ActionComplaintFinish(), make_tracker(self.sender, "", self.slots)
+            )
             for event in events:
                 self.slots[event["name"]] = event["value"]
             said.append("<form done>")
@@ -111,11 +115,17 @@ class Conversation:
 
     def _ask(self, slot: str) -> str:
         if slot == "complaint_category":
-            _e, msgs = run(complaint_form.ActionAskComplaintCategory(), make_tracker(self.sender, "", self.slots))
+            _e, msgs = run(
+                complaint_form.ActionAskComplaintCategory(),
+                make_tracker(self.sender, "", self.slots),
+            )
             self.messages += msgs
             return msgs[0]["response"]
         if slot == "complaint_confirm":
-            _e, msgs = run(complaint_form.ActionAskComplaintConfirm(), make_tracker(self.sender, "", self.slots))
+            _e, msgs = run(
+                complaint_form.ActionAskComplaintConfirm(),
+                make_tracker(self.sender, "", self.slots),
+            )
             self.messages += msgs
             return msgs[0]["response"]
         return f"utter_ask_{slot}"
@@ -123,7 +133,9 @@ class Conversation:
 
 def test_one_message_fills_description_category_and_location(database):
     chat = Conversation()
-    said = chat.say("jalan depan SDN 3 Cibeunying bolong gede, udah 2 bulan", intent="start_complaint")
+    said = chat.say(
+        "jalan depan SDN 3 Cibeunying bolong gede, udah 2 bulan", intent="start_complaint"
+    )
     assert chat.slots["complaint_description"].startswith("jalan depan SDN 3 Cibeunying")
     assert chat.slots["complaint_category_guess"] == "jalan_rusak"
     assert chat.slots["complaint_location"] == "depan SDN 3 Cibeunying"
@@ -135,13 +147,20 @@ def test_one_message_fills_description_category_and_location(database):
 def test_full_flow_saves_once_and_tells_number(database):
     chat = Conversation()
     assert chat.say("mau lapor", intent="start_complaint") == ["utter_ask_complaint_description"]
-    assert chat.say("sampah") == ["utter_complaint_description_too_short", "utter_ask_complaint_description"]
-    assert chat.say("numpuk sudah seminggu tidak diangkut") == ["utter_ask_complaint_category_guess"]
+    assert chat.say("sampah") == [
+        "utter_complaint_description_too_short",
+        "utter_ask_complaint_description",
+    ]
+    assert chat.say("numpuk sudah seminggu tidak diangkut") == [
+        "utter_ask_complaint_category_guess"
+    ]
     assert chat.slots["complaint_description"] == "sampah numpuk sudah seminggu tidak diangkut"
     assert chat.say("ya") == ["utter_ask_complaint_location"]
     assert chat.slots["complaint_category"] == "sampah"
     assert chat.say("di sini") == ["utter_complaint_location_vague", "utter_ask_complaint_location"]
-    assert chat.say("Pasar Kosambi, kec. sumur bandung, kota bandung") == ["utter_ask_complaint_photo"]
+    assert chat.say("Pasar Kosambi, kec. sumur bandung, kota bandung") == [
+        "utter_ask_complaint_photo"
+    ]
     assert "Kecamatan Sumur Bandung" in chat.slots["complaint_region"]
     assert chat.say("lewati") == ["utter_ask_complaint_contact"]
     assert chat.say("nama saya budi santoso") == ["utter_ask_complaint_confirm"]
@@ -168,7 +187,9 @@ def test_confirming_twice_in_the_same_form_saves_once(database):
     slots = dict(chat.slots)
     first, _ = run(complaint_form.ValidateComplaintForm(), make_tracker("warga-1", "kirim", slots))
     # A retried webhook replays the same confirmation against the same form state.
-    second, messages = run(complaint_form.ValidateComplaintForm(), make_tracker("warga-1", "kirim", slots))
+    second, messages = run(
+        complaint_form.ValidateComplaintForm(), make_tracker("warga-1", "kirim", slots)
+    )
     assert tickets.count_tickets() == 1
     ids = {e["value"] for e in first + second if e["name"] == "complaint_outcome"}
     assert len(ids) == 1
@@ -275,7 +296,10 @@ def test_photo_step_asks_again_for_plain_text(database):
     chat = Conversation()
     chat.say("air pdam mati sudah 3 hari di Perumnas Klender", intent="start_complaint")
     chat.say("ya")
-    assert chat.say("fotonya nanti ya") == ["utter_complaint_photo_hint", "utter_ask_complaint_photo"]
+    assert chat.say("fotonya nanti ya") == [
+        "utter_complaint_photo_hint",
+        "utter_ask_complaint_photo",
+    ]
 
 
 def test_unknown_category_answer_is_asked_again(database):
@@ -308,8 +332,13 @@ def _status(sender: str, text: str, entities=None):
 
 
 def test_check_status_owner_sees_status_note_and_due_date(database):
-    view = tickets.create_ticket(kind="complaint", owner_key="rest:warga-1", sender_id="warga-1",
-                                 category_or_service="jalan_rusak", description="jalan bolong")
+    view = tickets.create_ticket(
+        kind="complaint",
+        owner_key="rest:warga-1",
+        sender_id="warga-1",
+        category_or_service="jalan_rusak",
+        description="jalan bolong",
+    )
     tickets.change_status(view.id, "diverifikasi", "Tim survei dijadwalkan Senin", notify=False)
     [message] = _status("warga-1", f"cek status {view.id.lower()}")
     assert message["response"] == "utter_ticket_status_complaint_note"
@@ -320,8 +349,13 @@ def test_check_status_owner_sees_status_note_and_due_date(database):
 
 
 def test_check_status_stranger_gets_exactly_the_not_found_answer(database):
-    view = tickets.create_ticket(kind="complaint", owner_key="rest:warga-1", sender_id="warga-1",
-                                 category_or_service="jalan_rusak", description="jalan bolong")
+    view = tickets.create_ticket(
+        kind="complaint",
+        owner_key="rest:warga-1",
+        sender_id="warga-1",
+        category_or_service="jalan_rusak",
+        description="jalan bolong",
+    )
     fake = "ADU-7K3M-Q9PX" if view.id != "ADU-7K3M-Q9PX" else "ADU-7K3M-Q9PY"
     stranger = _status("orang-lain", f"cek status {view.id}")
     missing = _status("orang-lain", f"cek status {fake}")
@@ -332,11 +366,23 @@ def test_check_status_stranger_gets_exactly_the_not_found_answer(database):
 
 
 def test_check_status_with_entity_and_latest_own_report(database):
-    older = tickets.create_ticket(kind="complaint", owner_key="rest:warga-1", sender_id="warga-1",
-                                  category_or_service="sampah", description="sampah numpuk")
-    newer = tickets.create_ticket(kind="complaint", owner_key="rest:warga-1", sender_id="warga-1",
-                                  category_or_service="jalan_rusak", description="jalan bolong")
-    [by_entity] = _status("warga-1", "cek ini dong", entities=[{"entity": "ticket_id", "value": older.id.lower()}])
+    older = tickets.create_ticket(
+        kind="complaint",
+        owner_key="rest:warga-1",
+        sender_id="warga-1",
+        category_or_service="sampah",
+        description="sampah numpuk",
+    )
+    newer = tickets.create_ticket(
+        kind="complaint",
+        owner_key="rest:warga-1",
+        sender_id="warga-1",
+        category_or_service="jalan_rusak",
+        description="jalan bolong",
+    )
+    [by_entity] = _status(
+        "warga-1", "cek ini dong", entities=[{"entity": "ticket_id", "value": older.id.lower()}]
+    )
     assert by_entity["ticket_id"] == older.id
     [latest] = _status("warga-1", "laporan saya kemarin gimana?")
     assert latest["response"] == "utter_ticket_status_complaint"
@@ -345,8 +391,13 @@ def test_check_status_with_entity_and_latest_own_report(database):
 
 
 def test_check_status_of_an_application(database):
-    app = tickets.create_ticket(kind="application", owner_key="rest:warga-1", sender_id="warga-1",
-                                category_or_service="skck", agency="polri")
+    app = tickets.create_ticket(
+        kind="application",
+        owner_key="rest:warga-1",
+        sender_id="warga-1",
+        category_or_service="skck",
+        agency="polri",
+    )
     [message] = _status("warga-1", f"status permohonan {app.id}")
     assert message["response"] == "utter_ticket_status_application"
     [latest] = _status("warga-1", "permohonan saya sudah sampai mana?")
@@ -355,11 +406,23 @@ def test_check_status_of_an_application(database):
 
 def test_list_my_reports(database):
     for category in ("sampah", "jalan_rusak"):
-        tickets.create_ticket(kind="complaint", owner_key="rest:warga-1", sender_id="warga-1",
-                              category_or_service=category, description="laporan")
-    tickets.create_ticket(kind="complaint", owner_key="rest:lain", sender_id="lain",
-                          category_or_service="sampah", description="punya orang lain")
-    tracker = make_tracker("warga-1", "daftar laporan saya", {}, intent="list_my_reports", active=False)
+        tickets.create_ticket(
+            kind="complaint",
+            owner_key="rest:warga-1",
+            sender_id="warga-1",
+            category_or_service=category,
+            description="laporan",
+        )
+    tickets.create_ticket(
+        kind="complaint",
+        owner_key="rest:lain",
+        sender_id="lain",
+        category_or_service="sampah",
+        description="punya orang lain",
+    )
+    tracker = make_tracker(
+        "warga-1", "daftar laporan saya", {}, intent="list_my_reports", active=False
+    )
     [message] = run(ActionListMyReports(), tracker)[1]
     assert message["response"] == "utter_ticket_list"
     assert message["count"] == 2

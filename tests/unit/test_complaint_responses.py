@@ -19,13 +19,19 @@ RESPONSES = DOMAIN["responses"]
 
 def _code_references() -> set:
     names = set()
-    for path in list((ROOT / "actions" / "complaints").glob("*.py")) + [ROOT / "layani" / "notify.py"]:
+    for path in list((ROOT / "actions" / "complaints").glob("*.py")) + [
+        ROOT / "layani" / "notify.py"
+    ]:
         names |= set(re.findall(r"[\"'](utter_[a-z0-9_]+)[\"']", Path(path).read_text()))
     return names
 
 
 def test_every_response_named_in_code_exists():
-    missing = {n for n in _code_references() if n not in RESPONSES and not n.startswith("utter_faq") and n != "utter_action"}
+    missing = {
+        n
+        for n in _code_references()
+        if n not in RESPONSES and not n.startswith("utter_faq") and n != "utter_action"
+    }
     assert not missing
 
 

@@ -104,15 +104,24 @@ def test_status_moves_forward_with_history_and_public_note(database):
     done = tickets.change_status(view.id, "selesai", "Lubang sudah ditambal", notify=False)
     assert done.status == "selesai"
     assert [h.status for h in done.history if h.event == "status"] == [
-        "diterima", "diverifikasi", "diproses", "selesai"]
+        "diterima",
+        "diverifikasi",
+        "diproses",
+        "selesai",
+    ]
     assert done.last_note == "Lubang sudah ditambal"
     assert all(h.at for h in done.history)
 
 
 @pytest.mark.parametrize(
     "path, bad",
-    [((), "diproses"), ((), "selesai"), (("diverifikasi",), "diterima"),
-     (("ditolak",), "diverifikasi"), (("diverifikasi", "diproses", "selesai"), "ditolak")],
+    [
+        ((), "diproses"),
+        ((), "selesai"),
+        (("diverifikasi",), "diterima"),
+        (("ditolak",), "diverifikasi"),
+        (("diverifikasi", "diproses", "selesai"), "ditolak"),
+    ],
 )
 def test_invalid_transitions_are_refused(database, path, bad):
     view = _complaint()
@@ -127,7 +136,10 @@ def test_reject_from_any_open_status(database):
         view = _complaint()
         for status in steps:
             tickets.change_status(view.id, status, notify=False)
-        assert tickets.change_status(view.id, "ditolak", "Bukan wewenang", notify=False).status == "ditolak"
+        assert (
+            tickets.change_status(view.id, "ditolak", "Bukan wewenang", notify=False).status
+            == "ditolak"
+        )
 
 
 def test_change_status_of_missing_ticket(database):
@@ -176,7 +188,9 @@ def test_due_at_is_end_of_working_day_in_wib():
 
 def test_console_filters(database):
     a = _complaint()
-    b = _complaint(category_or_service="sampah", description="Sampah numpuk di TPS", location="Pasar Kosambi")
+    b = _complaint(
+        category_or_service="sampah", description="Sampah numpuk di TPS", location="Pasar Kosambi"
+    )
     tickets.change_status(b.id, "diverifikasi", notify=False)
     assert {t.id for t in tickets.search_tickets(agency="dinas_pupr")} == {a.id}
     assert {t.id for t in tickets.search_tickets(status="diverifikasi")} == {b.id}
@@ -196,7 +210,8 @@ def test_migrations_match_the_models(database):
         columns = {c["name"] for c in inspector.get_columns(table)}
         assert columns == set(Base.metadata.tables[table].columns.keys())
     unique = inspector.get_unique_constraints("tickets") + [
-        i for i in inspector.get_indexes("tickets") if i.get("unique")]
+        i for i in inspector.get_indexes("tickets") if i.get("unique")
+    ]
     assert any(u["column_names"] == ["idempotency_key"] for u in unique)
 
 

@@ -62,7 +62,11 @@ def test_send_to_citizen_posts_with_bearer_token(outbound):
     [call] = outbound.received
     assert call["path"] == "/layani/outbound"
     assert call["auth"] == "Bearer rahasia-uji"
-    assert call["json"] == {"sender_id": "+6281234567890", "text": "Halo", "template_variables": {"1": "x"}}
+    assert call["json"] == {
+        "sender_id": "+6281234567890",
+        "text": "Halo",
+        "template_variables": {"1": "x"},
+    }
 
 
 def test_send_to_citizen_reports_refusal_and_masks_the_log(outbound, caplog):
@@ -83,11 +87,18 @@ def test_send_to_citizen_with_transport():
 
 
 def test_status_change_notifies_reporter_in_their_channel_wording(outbound, database):
-    view = tickets.create_ticket(kind="complaint", owner_key="phone:+6281234567890",
-                                 sender_id="+6281234567890", channel="sms",
-                                 category_or_service="jalan_rusak", description="jalan bolong")
+    view = tickets.create_ticket(
+        kind="complaint",
+        owner_key="phone:+6281234567890",
+        sender_id="+6281234567890",
+        channel="sms",
+        category_or_service="jalan_rusak",
+        description="jalan bolong",
+    )
     tickets.change_status(view.id, "diverifikasi", notify=False)
-    changed = tickets.change_status(view.id, "diproses", "Perbaikan dijadwalkan 3 Desember", actor="petugas-pupr")
+    changed = tickets.change_status(
+        view.id, "diproses", "Perbaikan dijadwalkan 3 Desember", actor="petugas-pupr"
+    )
     [call] = outbound.received
     text = call["json"]["text"]
     assert call["json"]["sender_id"] == "+6281234567890"
@@ -98,14 +109,35 @@ def test_status_change_notifies_reporter_in_their_channel_wording(outbound, data
 
 
 def test_cli_changes_status_and_notifies(outbound, database):
-    view = tickets.create_ticket(kind="complaint", owner_key="rest:w", sender_id="w",
-                                 category_or_service="sampah", description="sampah numpuk")
-    env = {"DATABASE_URL": database, "RASA_URL": notify.settings.load().rasa_url,
-           "LAYANI_API_TOKEN": "rahasia-uji", "PATH": "/usr/bin:/bin"}
+    view = tickets.create_ticket(
+        kind="complaint",
+        owner_key="rest:w",
+        sender_id="w",
+        category_or_service="sampah",
+        description="sampah numpuk",
+    )
+    env = {
+        "DATABASE_URL": database,
+        "RASA_URL": notify.settings.load().rasa_url,
+        "LAYANI_API_TOKEN": "rahasia-uji",
+        "PATH": "/usr/bin:/bin",
+    }
     run = subprocess.run(
-        [sys.executable, "-m", "layani.cli", "complaint", "status", view.id.lower(), "diverifikasi",
-         "--note", "Petugas akan datang besok"],
-        cwd=ROOT, env=env, capture_output=True, text=True,
+        [
+            sys.executable,
+            "-m",
+            "layani.cli",
+            "complaint",
+            "status",
+            view.id.lower(),
+            "diverifikasi",
+            "--note",
+            "Petugas akan datang besok",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip() == f"{view.id} diverifikasi"
@@ -113,11 +145,17 @@ def test_cli_changes_status_and_notifies(outbound, database):
     assert "Petugas akan datang besok" in outbound.received[-1]["json"]["text"]
     bad = subprocess.run(
         [sys.executable, "-m", "layani.cli", "complaint", "status", view.id, "selesai"],
-        cwd=ROOT, env=env, capture_output=True, text=True,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     assert bad.returncode == 1 and "diverifikasi" in bad.stderr
     missing = subprocess.run(
         [sys.executable, "-m", "layani.cli", "complaint", "status", "ADU-0000-0000", "diproses"],
-        cwd=ROOT, env=env, capture_output=True, text=True,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     assert missing.returncode == 1 and "tidak ditemukan" in missing.stderr

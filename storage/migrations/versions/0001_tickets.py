@@ -55,9 +55,7 @@ def upgrade() -> None:
         sa.Column("actor", sa.String(100), nullable=False),
         sa.Column("at", sa.DateTime, nullable=False),
     )
-    op.create_index(
-        "ix_ticket_status_history_ticket_id", "ticket_status_history", ["ticket_id"]
-    )
+    op.create_index("ix_ticket_status_history_ticket_id", "ticket_status_history", ["ticket_id"])
 
 
 def downgrade() -> None:
