@@ -138,7 +138,9 @@ class ValidateApplicationForm(FormValidationAction):
         if failures.pop(slot, None) is not None:
             out[FAILURES_SLOT] = failures
         if slot == "application_service":
-            dispatcher.utter_message(response=STARTED_RESPONSES[result.value])
+            fields = SERVICES[result.value].fields
+            if not any(tracker.get_slot(f) for f in fields):  # not when resuming a draft
+                dispatcher.utter_message(response=STARTED_RESPONSES[result.value])
             if not tracker.get_slot("application_draft_id"):
                 out["application_draft_id"] = uuid.uuid4().hex
         if slot == "appointment_date" and result.info.get("session"):

@@ -433,3 +433,20 @@ async def test_submit_without_confirmation_stores_nothing(database):
     assert await ActionApplicationSubmit().run(dispatcher, tracker(DOMISILI), DOMAIN) == []
     with sa.create_engine(database).connect() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM tickets")).scalar() == 0
+
+
+async def test_resuming_revalidates_the_draft_quietly_and_goes_to_the_summary():
+    """On activation Rasa sends every pre-filled answer through validation again."""
+    t = tracker(DOMISILI, "ajukan permohonan", intent="start_application")
+    t.events += [
+        {"event": "slot", "name": k, "value": v}
+        for k, v in DOMISILI.items()
+        if k != "application_draft_id"
+    ]
+    slots, messages = await validate(t)
+    assert messages == []
+    assert slots["requested_slot"] == "application_confirmed"
+    assert {k: slots[k] for k in ("applicant_nik", "applicant_address")} == {
+        "applicant_nik": NIK,
+        "applicant_address": DOMISILI["applicant_address"],
+    }
