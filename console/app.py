@@ -35,7 +35,7 @@ logger = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
 SESSION_COOKIE = "layani_console"
 LOGIN_CSRF_COOKIE = "layani_console_login"
-PUBLIC_PATHS = ("/login", "/health", "/static/")
+PUBLIC_PATHS = ("/login", "/health", "/favicon.ico", "/static/")
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
@@ -229,6 +229,10 @@ async def health(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
+async def favicon(request: web.Request) -> web.Response:
+    return web.Response(status=204, headers={"Cache-Control": "public, max-age=86400"})
+
+
 def create_app(conf: Optional[ConsoleConfig] = None) -> web.Application:
     from console import views_admin, views_auth, views_handoffs, views_tickets
 
@@ -238,6 +242,7 @@ def create_app(conf: Optional[ConsoleConfig] = None) -> web.Application:
     app[RASA_KEY] = RasaClient(conf.rasa_url, conf.api_token)
     app[JINJA_KEY] = _jinja()
     app.router.add_get("/health", health)
+    app.router.add_get("/favicon.ico", favicon)
     app.router.add_static("/static/", str(HERE / "static"), append_version=False)
     for module in (views_auth, views_handoffs, views_tickets, views_admin):
         module.setup(app)

@@ -11,6 +11,9 @@ from __future__ import annotations
 from typing import Dict, Optional
 
 from storage import personal_data
+from storage.personal_data import PersonalDataError
+
+__all__ = ["LABELS", "PersonalDataError", "can_reveal", "masked", "values"]
 
 REPORTER_PHONE = "reporter_phone"
 LABELS = {

@@ -32,7 +32,12 @@ def _safe_next(target: str) -> str:
 
 
 def _login_page(request: web.Request, error: str = "", status: int = 200) -> web.Response:
-    token = secrets.token_urlsafe(24)
+    # Keep an existing token: a browser may load the login page again in the background (an
+    # unauthenticated /favicon.ico request is redirected here), and a fresh token would no
+    # longer match the form already on screen.
+    token = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    if not (20 <= len(token) <= 64 and token.replace("-", "").replace("_", "").isalnum()):
+        token = secrets.token_urlsafe(24)
     response = render(
         request,
         "login.html",

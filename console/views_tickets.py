@@ -97,7 +97,12 @@ async def _detail(
     notice: str = "",
     status: int = 200,
 ) -> web.Response:
-    full = await blocking(personal.values, view.id, view.sender_id, config(request).database_url)
+    pii_error = False
+    try:
+        full = await blocking(personal.values, view.id, view.sender_id, config(request).database_url)
+    except personal.PersonalDataError:
+        logger.exception("Personal data of %s unreadable", view.id)
+        full, pii_error = {}, True
     user = access.staff(request)
     return render(
         request,
@@ -110,6 +115,7 @@ async def _detail(
         sender=mask_text(view.sender_id),
         personal=personal.masked(full),
         labels=personal.LABELS,
+        pii_error=pii_error,
         revealed=revealed or {},
         transitions=tickets.allowed_transitions(view.status),
         can_act=user.can_act_on_agency(view.agency),
@@ -165,7 +171,11 @@ async def reveal(request: web.Request) -> web.Response:
     field = str(form.get("field", ""))
     if field not in personal.LABELS:
         return error_page(request, 400, "Data yang diminta tidak dikenal.")
-    full = await blocking(personal.values, view.id, view.sender_id, config(request).database_url)
+    try:
+        full = await blocking(personal.values, view.id, view.sender_id, config(request).database_url)
+    except personal.PersonalDataError:
+        logger.exception("Personal data of %s unreadable", view.id)
+        return error_page(request, 503, "Data pribadi tidak dapat dibuka (kunci enkripsi). Hubungi admin.")
     if field not in full:
         return error_page(request, 404, "Data itu tidak tersimpan untuk tiket ini.")
     reason = str(form.get("reason", "")).strip()[:300] or None
