@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from typing import Any, Dict, List, Text
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, SlotSet
@@ -28,6 +28,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from layani.policies.handoff_config import HandoffConfig, load_config
 
 logger = logging.getLogger(__name__)
+
 
 def utc_now() -> dt.datetime:
     """The clock office hours are checked against (replaced in tests)."""
@@ -56,9 +57,7 @@ def handoff_reason(tracker: Tracker, settings: HandoffConfig) -> str:
         return "request_human"
     if tracker.active_loop_name:
         return "form"
-    executed = [
-        e.get("name") for e in tracker.events if e.get("event") == "action"
-    ]
+    executed = [e.get("name") for e in tracker.events if e.get("event") == "action"]
     previous = next((n for n in reversed(executed) if n != "action_handoff_start"), None)
     if intent == "nlu_fallback" or (previous and previous in FALLBACK_ACTIONS):
         return "fallback"
@@ -105,12 +104,12 @@ def _close(sender_id: str) -> None:
 class ActionHandoffStart(Action):
     """Queue the conversation for an officer and tell the citizen when to expect an answer."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_handoff_start"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[EventType]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
         settings = load_config()
         reason = handoff_reason(tracker, settings)
         urgent = reason == "sensitive"
@@ -141,9 +140,12 @@ class ActionHandoffStart(Action):
             )
         logger.info(
             "Handoff %s queued (agency %s, reason %s, position %s)",
-            place.handoff_id, agency, reason, place.position,
+            place.handoff_id,
+            agency,
+            reason,
+            place.position,
         )
-        events: List[EventType] = []
+        events: list[EventType] = []
         if tracker.active_loop_name:
             events.append(ActiveLoop(None))  # the officer takes over; the form would talk over them
         return events + [
@@ -156,12 +158,12 @@ class ActionHandoffStart(Action):
 class ActionHandoffEnd(Action):
     """The citizen asked to go back to the assistant: leave the queue, the bot answers again."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_handoff_end"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[EventType]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
         if not tracker.get_slot("handoff_active"):
             dispatcher.utter_message(response="utter_handoff_not_active")
             return []

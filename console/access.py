@@ -10,8 +10,6 @@ URL of another agency's complaint gets exactly what clicking a forbidden button 
 
 from __future__ import annotations
 
-from typing import Optional
-
 from aiohttp import web
 
 from storage.console import Staff
@@ -42,21 +40,21 @@ def require_role(request: web.Request, *roles: str) -> Staff:
     return user
 
 
-def require_view(request: web.Request, agency_id: Optional[str]) -> Staff:
+def require_view(request: web.Request, agency_id: str | None) -> Staff:
     user = staff(request)
     if not user.can_see_agency(agency_id):
         raise Forbidden("Item ini milik instansi lain.")
     return user
 
 
-def require_act(request: web.Request, agency_id: Optional[str]) -> Staff:
+def require_act(request: web.Request, agency_id: str | None) -> Staff:
     user = require_view(request, agency_id)
     if not user.can_act_on_agency(agency_id):
         raise Forbidden("Peran Anda hanya dapat membaca (tanpa mengubah).")
     return user
 
 
-def agency_scope(request: web.Request) -> Optional[str]:
+def agency_scope(request: web.Request) -> str | None:
     """The agency a list must be limited to; None means every agency."""
     user = staff(request)
     return user.agency_id if user.role == "officer" else None

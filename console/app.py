@@ -16,10 +16,11 @@ import asyncio
 import datetime as dt
 import hmac
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Optional, TypeVar
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 import jinja2
@@ -56,7 +57,7 @@ class ConsoleConfig:
     secure_cookies: bool = False
 
     @classmethod
-    def from_environment(cls) -> "ConsoleConfig":
+    def from_environment(cls) -> ConsoleConfig:
         conf = layani_settings.load()
         return cls(
             database_url=conf.database_url,
@@ -98,7 +99,7 @@ def client_ip(request: web.Request) -> str:
 WIB = dt.timezone(dt.timedelta(hours=7), "WIB")
 
 
-def _wib(value: Optional[dt.datetime], fmt: str = "%d-%m-%Y %H:%M") -> str:
+def _wib(value: dt.datetime | None, fmt: str = "%d-%m-%Y %H:%M") -> str:
     if value is None:
         return "-"
     if value.tzinfo is None:
@@ -106,7 +107,7 @@ def _wib(value: Optional[dt.datetime], fmt: str = "%d-%m-%Y %H:%M") -> str:
     return value.astimezone(WIB).strftime(fmt) + " WIB"
 
 
-def _duration(delta: Optional[dt.timedelta]) -> str:
+def _duration(delta: dt.timedelta | None) -> str:
     if delta is None:
         return "-"
     minutes = int(delta.total_seconds() // 60)
@@ -135,9 +136,7 @@ def _jinja() -> jinja2.Environment:
     return env
 
 
-def render(
-    request: web.Request, template: str, status: int = 200, **context: Any
-) -> web.Response:
+def render(request: web.Request, template: str, status: int = 200, **context: Any) -> web.Response:
     env = request.app[JINJA_KEY]
     html = env.get_template(template).render(
         staff=request.get("staff"),
@@ -197,7 +196,7 @@ async def authentication(request: web.Request, handler: Handler) -> web.StreamRe
     return await handler(request)
 
 
-def _same(a: Optional[str], b: Optional[str]) -> bool:
+def _same(a: str | None, b: str | None) -> bool:
     return bool(a) and bool(b) and hmac.compare_digest(str(a), str(b))
 
 
@@ -215,7 +214,9 @@ async def csrf(request: web.Request, handler: Handler) -> web.StreamResponse:
         else:
             expected = request.get("csrf_token")
         if not _same(sent, expected):
-            logger.warning("Rejected %s %s: CSRF token missing or wrong", request.method, request.path)
+            logger.warning(
+                "Rejected %s %s: CSRF token missing or wrong", request.method, request.path
+            )
             return error_page(
                 request, 403, "Token keamanan (CSRF) tidak ada atau salah. Muat ulang halaman."
             )
@@ -233,7 +234,7 @@ async def favicon(request: web.Request) -> web.Response:
     return web.Response(status=204, headers={"Cache-Control": "public, max-age=86400"})
 
 
-def create_app(conf: Optional[ConsoleConfig] = None) -> web.Application:
+def create_app(conf: ConsoleConfig | None = None) -> web.Application:
     from console import views_admin, views_auth, views_handoffs, views_tickets
 
     conf = conf or ConsoleConfig.from_environment()

@@ -8,8 +8,6 @@ with a POST that was written to the audit log first.
 
 from __future__ import annotations
 
-from typing import Dict, Optional
-
 from storage import personal_data
 from storage.personal_data import PersonalDataError
 
@@ -26,7 +24,7 @@ LABELS = {
 }
 
 
-def values(ticket_id: str, sender_id: str, url: Optional[str] = None) -> Dict[str, str]:
+def values(ticket_id: str, sender_id: str, url: str | None = None) -> dict[str, str]:
     """Full values, keyed by field; call only to mask them or for an audited reveal."""
     found = {k: v for k, v in personal_data.read(ticket_id, url).items() if v}
     if sender_id.startswith("+") and sender_id[1:].isdigit():
@@ -34,7 +32,7 @@ def values(ticket_id: str, sender_id: str, url: Optional[str] = None) -> Dict[st
     return {k: found[k] for k in LABELS if k in found}
 
 
-def masked(full: Dict[str, str]) -> Dict[str, str]:
+def masked(full: dict[str, str]) -> dict[str, str]:
     return {k: personal_data.mask(k, v) for k, v in full.items()}
 
 

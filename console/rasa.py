@@ -13,7 +13,7 @@ show "try again" instead of a 500.
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List, Optional
+from typing import Any
 from urllib.parse import quote
 
 import aiohttp
@@ -32,7 +32,7 @@ class RasaClient:
         self.base_url = base_url.rstrip("/")
         self.token = token
         self._timeout = aiohttp.ClientTimeout(total=timeout)
-        self._session: Optional[aiohttp.ClientSession] = None
+        self._session: aiohttp.ClientSession | None = None
 
     async def _http(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
@@ -59,7 +59,7 @@ class RasaClient:
         except TimeoutError as exc:
             raise RasaUnavailable("timeout") from exc
 
-    async def tracker(self, sender_id: str) -> Dict[str, Any]:
+    async def tracker(self, sender_id: str) -> dict[str, Any]:
         """The conversation with every event (the console shows the whole history)."""
         return await self._request(
             "GET",
@@ -67,7 +67,7 @@ class RasaClient:
             params={"token": self.token, "include_events": "ALL"},
         )
 
-    async def append_events(self, sender_id: str, events: List[Dict[str, Any]]) -> None:
+    async def append_events(self, sender_id: str, events: list[dict[str, Any]]) -> None:
         await self._request(
             "POST",
             self._conversation_url(sender_id, "tracker/events"),
@@ -75,14 +75,14 @@ class RasaClient:
             json=events,
         )
 
-    async def set_slots(self, sender_id: str, values: Dict[str, Any]) -> None:
+    async def set_slots(self, sender_id: str, values: dict[str, Any]) -> None:
         await self.append_events(
             sender_id, [{"event": "slot", "name": k, "value": v} for k, v in values.items()]
         )
 
-    async def send(self, sender_id: str, text: str, staff: Optional[str] = None) -> None:
+    async def send(self, sender_id: str, text: str, staff: str | None = None) -> None:
         """Send `text` to the citizen through their channel (recorded in the tracker)."""
-        payload: Dict[str, Any] = {"sender_id": sender_id, "text": text}
+        payload: dict[str, Any] = {"sender_id": sender_id, "text": text}
         if staff:
             payload["staff"] = staff
         await self._request(

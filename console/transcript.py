@@ -10,8 +10,9 @@ ticket view.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Dict, Iterable, List, Optional
+from typing import Any
 
 from layani.pii import mask_text
 
@@ -22,20 +23,20 @@ HANDOFF_SLOT = "handoff_active"
 class Row:
     kind: str  # "citizen", "bot", "staff" or "system"
     text: str
-    at: Optional[dt.datetime]  # UTC, naive
-    intent: Optional[str] = None
-    confidence: Optional[float] = None
-    staff: Optional[str] = None
+    at: dt.datetime | None  # UTC, naive
+    intent: str | None = None
+    confidence: float | None = None
+    staff: str | None = None
 
 
-def _time(event: Dict[str, Any]) -> Optional[dt.datetime]:
+def _time(event: dict[str, Any]) -> dt.datetime | None:
     stamp = event.get("timestamp")
     if stamp is None:
         return None
     return dt.datetime.fromtimestamp(float(stamp), dt.timezone.utc).replace(tzinfo=None)
 
 
-def _bot_text(event: Dict[str, Any]) -> str:
+def _bot_text(event: dict[str, Any]) -> str:
     text = event.get("text") or ""
     data = event.get("data") or {}
     buttons = [b.get("title", "") for b in data.get("buttons") or [] if isinstance(b, dict)]
@@ -46,8 +47,8 @@ def _bot_text(event: Dict[str, Any]) -> str:
     return text
 
 
-def rows(events: Iterable[Dict[str, Any]]) -> List[Row]:
-    out: List[Row] = []
+def rows(events: Iterable[dict[str, Any]]) -> list[Row]:
+    out: list[Row] = []
     for event in events:
         kind = event.get("event")
         if kind == "user":
@@ -68,7 +69,12 @@ def rows(events: Iterable[Dict[str, Any]]) -> List[Row]:
         elif kind == "bot":
             staff = (event.get("metadata") or {}).get("staff")
             out.append(
-                Row("staff" if staff else "bot", mask_text(_bot_text(event)), _time(event), staff=staff)
+                Row(
+                    "staff" if staff else "bot",
+                    mask_text(_bot_text(event)),
+                    _time(event),
+                    staff=staff,
+                )
             )
         elif kind == "slot" and event.get("name") == HANDOFF_SLOT:
             label = "Diteruskan ke petugas" if event.get("value") else "Kembali ke asisten"
@@ -78,7 +84,7 @@ def rows(events: Iterable[Dict[str, Any]]) -> List[Row]:
     return out
 
 
-def channel_of(events: Iterable[Dict[str, Any]]) -> Optional[str]:
+def channel_of(events: Iterable[dict[str, Any]]) -> str | None:
     """The channel of the latest citizen message (metadata.channel, else input_channel)."""
     channel = None
     for event in events:

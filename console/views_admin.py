@@ -46,8 +46,13 @@ async def create_user(request: web.Request) -> web.StreamResponse:
             str(form.get("agency_id", "")) or None,
         )
         accounts.audit(
-            session, admin, "user_create", "user", user.username,
-            {"role": user.role, "agency": user.agency_id}, client_ip(request),
+            session,
+            admin,
+            "user_create",
+            "user",
+            user.username,
+            {"role": user.role, "agency": user.agency_id},
+            client_ip(request),
         )
 
     try:
@@ -88,8 +93,15 @@ async def update_user(request: web.Request) -> web.StreamResponse:
             accounts.set_password(session, user, str(form.get("password", "")))
         else:
             raise accounts.InvalidInput("unknown action")
-        accounts.audit(session, admin, f"user_{action}", "user", user.username, detail or None,
-                       client_ip(request))
+        accounts.audit(
+            session,
+            admin,
+            f"user_{action}",
+            "user",
+            user.username,
+            detail or None,
+            client_ip(request),
+        )
 
     try:
         await db(request, work)
@@ -110,7 +122,9 @@ async def create_agency(request: web.Request) -> web.StreamResponse:
 
     def work(session):  # type: ignore[no-untyped-def]
         agency = accounts.create_agency(session, str(form.get("id", "")), str(form.get("name", "")))
-        accounts.audit(session, admin, "agency_create", "agency", agency.id, None, client_ip(request))
+        accounts.audit(
+            session, admin, "agency_create", "agency", agency.id, None, client_ip(request)
+        )
 
     try:
         await db(request, work)

@@ -81,7 +81,10 @@ async def login(request: web.Request) -> web.StreamResponse:
     result, token = await db(request, attempt)
     if token is None:
         if result.locked_until:
-            message = "Akun dikunci sementara karena terlalu banyak percobaan gagal. Coba lagi 15 menit lagi."
+            message = (
+                "Akun dikunci sementara karena terlalu banyak percobaan gagal. "
+                "Coba lagi 15 menit lagi."
+            )
             return _login_page(request, message, status=429)
         return _login_page(request, "Nama pengguna atau kata sandi salah.", status=401)
     response = web.HTTPSeeOther(_safe_next(str(form.get("next", "/"))))

@@ -11,7 +11,7 @@ is what lets the bot answer again, and tells the citizen with the domain respons
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, Optional
+from typing import Any
 
 from aiohttp import web
 
@@ -29,9 +29,9 @@ MAX_REPLY = 2000
 RESOLVED_RESPONSE = "utter_handoff_resolved"
 
 
-def _queue_entries(session, agency_id: Optional[str]):  # type: ignore[no-untyped-def]
+def _queue_entries(session, agency_id: str | None):  # type: ignore[no-untyped-def]
     open_rows = queue.list_open(session, agency_id)
-    positions: Dict[int, int] = {}
+    positions: dict[int, int] = {}
     for row in open_rows:
         positions[row.id] = queue.queue_position(session, row)
     closed = queue.list_closed(session, agency_id, limit=20)
@@ -42,7 +42,7 @@ def _display_sender(sender_id: str) -> str:
     return mask_text(sender_id)
 
 
-async def _context(request: web.Request) -> Dict[str, Any]:
+async def _context(request: web.Request) -> dict[str, Any]:
     open_rows, positions, closed = await db(request, _queue_entries, access.agency_scope(request))
     return {
         "open_rows": open_rows,
@@ -75,14 +75,18 @@ async def _load(request: web.Request) -> queue.Handoff:
     return row
 
 
-async def _transcript(request: web.Request, row: queue.Handoff) -> Dict[str, Any]:
+async def _transcript(request: web.Request, row: queue.Handoff) -> dict[str, Any]:
     try:
         tracker = await request.app[RASA_KEY].tracker(row.sender_id)
     except RasaUnavailable as exc:
         logger.warning("Tracker of handoff %s unavailable: %s", row.id, exc)
         return {"messages": [], "rasa_error": True, "handed_off": None}
     handed_off = bool((tracker.get("slots") or {}).get("handoff_active"))
-    return {"messages": rows(tracker.get("events") or []), "rasa_error": False, "handed_off": handed_off}
+    return {
+        "messages": rows(tracker.get("events") or []),
+        "rasa_error": False,
+        "handed_off": handed_off,
+    }
 
 
 async def conversation(request: web.Request) -> web.Response:
@@ -120,12 +124,16 @@ async def reply(request: web.Request) -> web.StreamResponse:
         await request.app[RASA_KEY].send(row.sender_id, text, staff=user.username)
     except RasaUnavailable as exc:
         logger.warning("Reply for handoff %s not sent: %s", row.id, exc)
-        return error_page(request, 502, "Pesan belum terkirim: server asisten tidak menjawab. Coba lagi.")
+        return error_page(
+            request, 502, "Pesan belum terkirim: server asisten tidak menjawab. Coba lagi."
+        )
 
     def record(session):  # type: ignore[no-untyped-def]
         fresh = queue.get(session, row.id)
         queue.record_reply(session, fresh, user.username)
-        accounts.audit(session, user, "handoff_reply", "handoff", str(row.id), ip=client_ip(request))
+        accounts.audit(
+            session, user, "handoff_reply", "handoff", str(row.id), ip=client_ip(request)
+        )
 
     await db(request, record)
     raise web.HTTPSeeOther(f"/handoffs/{row.id}")
@@ -151,7 +159,9 @@ async def resolve(request: web.Request) -> web.StreamResponse:
     def close(session):  # type: ignore[no-untyped-def]
         fresh = queue.get(session, row.id)
         if queue.close(session, fresh, "resolved", user.username):
-            accounts.audit(session, user, "handoff_resolve", "handoff", str(row.id), ip=client_ip(request))
+            accounts.audit(
+                session, user, "handoff_resolve", "handoff", str(row.id), ip=client_ip(request)
+            )
 
     await db(request, close)
     raise web.HTTPSeeOther("/handoffs")

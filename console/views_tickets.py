@@ -8,7 +8,6 @@ their agency in the query itself (list) and by `access.require_view` (detail, by
 from __future__ import annotations
 
 import logging
-from typing import Optional
 
 from aiohttp import web
 
@@ -25,7 +24,7 @@ PAGE_SIZE = 50
 KIND_LABELS = {"complaint": "Pengaduan", "application": "Permohonan"}
 
 
-def _query(request: web.Request, name: str, allowed: Optional[tuple] = None) -> Optional[str]:
+def _query(request: web.Request, name: str, allowed: tuple | None = None) -> str | None:
     value = request.query.get(name, "").strip()
     if not value or (allowed is not None and value not in allowed):
         return None
@@ -93,13 +92,15 @@ async def _load(request: web.Request) -> tickets.TicketView:
 async def _detail(
     request: web.Request,
     view: tickets.TicketView,
-    revealed: Optional[dict] = None,
+    revealed: dict | None = None,
     notice: str = "",
     status: int = 200,
 ) -> web.Response:
     pii_error = False
     try:
-        full = await blocking(personal.values, view.id, view.sender_id, config(request).database_url)
+        full = await blocking(
+            personal.values, view.id, view.sender_id, config(request).database_url
+        )
     except personal.PersonalDataError:
         logger.exception("Personal data of %s unreadable", view.id)
         full, pii_error = {}, True
@@ -156,7 +157,7 @@ async def change_status(request: web.Request) -> web.StreamResponse:
         {"from": view.status, "to": updated.status, "note": note},
         client_ip(request),
     )
-    notified = any(h.event == "notified" for h in updated.history[len(view.history):])
+    notified = any(h.event == "notified" for h in updated.history[len(view.history) :])
     notice = "notified" if notified else "not_notified"
     raise web.HTTPSeeOther(f"/tickets/{view.id}?notice={notice}")
 
@@ -172,10 +173,14 @@ async def reveal(request: web.Request) -> web.Response:
     if field not in personal.LABELS:
         return error_page(request, 400, "Data yang diminta tidak dikenal.")
     try:
-        full = await blocking(personal.values, view.id, view.sender_id, config(request).database_url)
+        full = await blocking(
+            personal.values, view.id, view.sender_id, config(request).database_url
+        )
     except personal.PersonalDataError:
         logger.exception("Personal data of %s unreadable", view.id)
-        return error_page(request, 503, "Data pribadi tidak dapat dibuka (kunci enkripsi). Hubungi admin.")
+        return error_page(
+            request, 503, "Data pribadi tidak dapat dibuka (kunci enkripsi). Hubungi admin."
+        )
     if field not in full:
         return error_page(request, 404, "Data itu tidak tersimpan untuk tiket ini.")
     reason = str(form.get("reason", "")).strip()[:300] or None

@@ -20,7 +20,7 @@ import json
 import re
 import secrets
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional
+from typing import Any
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
@@ -83,7 +83,10 @@ class StaffSession(Base):
 
     id = sa.Column(sa.String(64), primary_key=True)  # sha256(token), hex
     user_id = sa.Column(
-        sa.Integer, sa.ForeignKey("console_users.id", ondelete="CASCADE"), nullable=False, index=True
+        sa.Integer,
+        sa.ForeignKey("console_users.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
     )
     csrf_token = sa.Column(sa.String(64), nullable=False)
     created_at = sa.Column(sa.DateTime, nullable=False, default=utcnow)
@@ -114,19 +117,19 @@ class Staff:
     id: int
     username: str
     role: str
-    agency_id: Optional[str]
+    agency_id: str | None
 
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
 
-    def can_see_agency(self, agency_id: Optional[str]) -> bool:
+    def can_see_agency(self, agency_id: str | None) -> bool:
         """Admins and auditors see every agency; an officer only their own."""
         if self.role in ("admin", "auditor"):
             return True
         return self.agency_id is not None and agency_id == self.agency_id
 
-    def can_act_on_agency(self, agency_id: Optional[str]) -> bool:
+    def can_act_on_agency(self, agency_id: str | None) -> bool:
         """Replying, resolving, status changes and reveals: never auditors (read-only)."""
         if self.role == "auditor":
             return False
@@ -166,7 +169,7 @@ def ensure_agency(session: Session, agency_id: str, name: str) -> bool:
     return True
 
 
-def list_agencies(session: Session) -> List[Agency]:
+def list_agencies(session: Session) -> list[Agency]:
     return list(session.execute(sa.select(Agency).order_by(Agency.id)).scalars())
 
 
@@ -180,7 +183,7 @@ def _check_password(password: str) -> None:
         raise InvalidInput("password must not start or end with spaces")
 
 
-def _check_role(session: Session, role: str, agency_id: Optional[str]) -> None:
+def _check_role(session: Session, role: str, agency_id: str | None) -> None:
     if role not in ROLES:
         raise InvalidInput(f"role must be one of {', '.join(ROLES)}")
     if role == "officer" and not agency_id:
@@ -194,7 +197,7 @@ def create_user(
     username: str,
     password: str,
     role: str,
-    agency_id: Optional[str] = None,
+    agency_id: str | None = None,
 ) -> StaffUser:
     username = username.strip().lower()
     if not _USERNAME.match(username):
@@ -215,17 +218,17 @@ def create_user(
     return user
 
 
-def get_user(session: Session, user_id: int) -> Optional[StaffUser]:
+def get_user(session: Session, user_id: int) -> StaffUser | None:
     return session.get(StaffUser, user_id)
 
 
-def find_user(session: Session, username: str) -> Optional[StaffUser]:
+def find_user(session: Session, username: str) -> StaffUser | None:
     return session.execute(
         sa.select(StaffUser).where(StaffUser.username == username.strip().lower())
     ).scalar_one_or_none()
 
 
-def list_users(session: Session) -> List[StaffUser]:
+def list_users(session: Session) -> list[StaffUser]:
     return list(session.execute(sa.select(StaffUser).order_by(StaffUser.username)).scalars())
 
 
@@ -233,9 +236,9 @@ def update_user(
     session: Session,
     user: StaffUser,
     *,
-    role: Optional[str] = None,
-    agency_id: Optional[str] = None,
-    active: Optional[bool] = None,
+    role: str | None = None,
+    agency_id: str | None = None,
+    active: bool | None = None,
 ) -> StaffUser:
     new_role = role or user.role
     new_agency = (agency_id if agency_id is not None else user.agency_id) or None
@@ -269,12 +272,12 @@ def unlock_user(user: StaffUser) -> None:
 class LoginResult:
     """`staff` is set on success; `locked_until` when the account is (now) locked."""
 
-    staff: Optional[Staff] = None
-    locked_until: Optional[dt.datetime] = None
+    staff: Staff | None = None
+    locked_until: dt.datetime | None = None
 
 
 def authenticate(
-    session: Session, username: str, password: str, now: Optional[dt.datetime] = None
+    session: Session, username: str, password: str, now: dt.datetime | None = None
 ) -> LoginResult:
     """Check a password, counting failures: the fifth in a row locks the account for 15 minutes.
 
@@ -318,7 +321,7 @@ class SessionInfo:
     csrf_token: str
 
 
-def create_session(session: Session, staff: Staff, ip: Optional[str] = None) -> str:
+def create_session(session: Session, staff: Staff, ip: str | None = None) -> str:
     """A new session for `staff`; returns the cookie token (only its digest is stored)."""
     token = secrets.token_urlsafe(32)
     session.add(
@@ -334,8 +337,8 @@ def create_session(session: Session, staff: Staff, ip: Optional[str] = None) -> 
 
 
 def load_session(
-    session: Session, token: Optional[str], now: Optional[dt.datetime] = None
-) -> Optional[SessionInfo]:
+    session: Session, token: str | None, now: dt.datetime | None = None
+) -> SessionInfo | None:
     """The live session for a cookie token, or None (unknown, idle too long, too old, user off)."""
     if not token:
         return None
@@ -352,7 +355,7 @@ def load_session(
     return SessionInfo(staff=_staff(user), csrf_token=row.csrf_token)
 
 
-def end_session(session: Session, token: Optional[str]) -> None:
+def end_session(session: Session, token: str | None) -> None:
     if token:
         session.execute(sa.delete(StaffSession).where(StaffSession.id == _token_digest(token)))
 
@@ -361,7 +364,7 @@ def end_user_sessions(session: Session, user_id: int) -> None:
     session.execute(sa.delete(StaffSession).where(StaffSession.user_id == user_id))
 
 
-def purge_expired_sessions(session: Session, now: Optional[dt.datetime] = None) -> int:
+def purge_expired_sessions(session: Session, now: dt.datetime | None = None) -> int:
     now = now or utcnow()
     result = session.execute(
         sa.delete(StaffSession).where(
@@ -379,12 +382,12 @@ def purge_expired_sessions(session: Session, now: Optional[dt.datetime] = None) 
 
 def audit(
     session: Session,
-    actor: Optional[Staff],
+    actor: Staff | None,
     action: str,
     target_type: str,
     target_id: str,
-    detail: Optional[Dict[str, Any]] = None,
-    ip: Optional[str] = None,
+    detail: dict[str, Any] | None = None,
+    ip: str | None = None,
 ) -> AuditEntry:
     """Record one action. `detail` must never contain a revealed personal-data value."""
     entry = AuditEntry(
@@ -404,11 +407,11 @@ def audit(
 def list_audit(
     session: Session,
     *,
-    action: Optional[str] = None,
-    target_id: Optional[str] = None,
-    username: Optional[str] = None,
+    action: str | None = None,
+    target_id: str | None = None,
+    username: str | None = None,
     limit: int = 200,
-) -> List[AuditEntry]:
+) -> list[AuditEntry]:
     query = sa.select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
     if action:
         query = query.where(AuditEntry.action == action)

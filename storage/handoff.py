@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import List, Optional
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -49,7 +48,7 @@ class QueuePlace:
     created: bool  # False when the conversation was already in the queue
 
 
-def open_for_sender(session: Session, sender_id: str) -> Optional[Handoff]:
+def open_for_sender(session: Session, sender_id: str) -> Handoff | None:
     return session.execute(
         sa.select(Handoff)
         .where(Handoff.sender_id == sender_id, Handoff.status.in_(OPEN_STATUSES))
@@ -96,7 +95,9 @@ def queue_position(session: Session, row: Handoff) -> int:
         sa.and_(Handoff.created_at == row.created_at, Handoff.id < row.id),
     )
     same_level_earlier = sa.and_(Handoff.urgent.is_(bool(row.urgent)), earlier)
-    ahead = same_level_earlier if row.urgent else sa.or_(Handoff.urgent.is_(True), same_level_earlier)
+    ahead = (
+        same_level_earlier if row.urgent else sa.or_(Handoff.urgent.is_(True), same_level_earlier)
+    )
     count = session.execute(
         sa.select(sa.func.count(Handoff.id)).where(
             Handoff.agency_id == row.agency_id,
@@ -108,11 +109,11 @@ def queue_position(session: Session, row: Handoff) -> int:
     return int(count) + 1
 
 
-def get(session: Session, handoff_id: int) -> Optional[Handoff]:
+def get(session: Session, handoff_id: int) -> Handoff | None:
     return session.get(Handoff, handoff_id)
 
 
-def list_open(session: Session, agency_id: Optional[str] = None) -> List[Handoff]:
+def list_open(session: Session, agency_id: str | None = None) -> list[Handoff]:
     """Open rows in queue order; `agency_id=None` means every agency (admins, auditors)."""
     query = sa.select(Handoff).where(Handoff.status.in_(OPEN_STATUSES))
     if agency_id is not None:
@@ -121,7 +122,7 @@ def list_open(session: Session, agency_id: Optional[str] = None) -> List[Handoff
     return list(session.execute(query).scalars())
 
 
-def list_closed(session: Session, agency_id: Optional[str] = None, limit: int = 50) -> List[Handoff]:
+def list_closed(session: Session, agency_id: str | None = None, limit: int = 50) -> list[Handoff]:
     query = sa.select(Handoff).where(Handoff.status.in_(CLOSED_STATUSES))
     if agency_id is not None:
         query = query.where(Handoff.agency_id == agency_id)
@@ -149,13 +150,13 @@ def close(session: Session, row: Handoff, status: str, by: str) -> bool:
     return True
 
 
-def close_for_sender(session: Session, sender_id: str, status: str, by: str) -> Optional[Handoff]:
+def close_for_sender(session: Session, sender_id: str, status: str, by: str) -> Handoff | None:
     row = open_for_sender(session, sender_id)
     if row is not None:
         close(session, row, status, by)
     return row
 
 
-def waiting_time(row: Handoff, now: Optional[dt.datetime] = None) -> dt.timedelta:
+def waiting_time(row: Handoff, now: dt.datetime | None = None) -> dt.timedelta:
     end = row.first_reply_at or row.closed_at or now or utcnow()
     return max(dt.timedelta(0), end - row.created_at)

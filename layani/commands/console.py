@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
-from typing import Dict, Optional
 
 import yaml
 
@@ -82,15 +81,21 @@ def _fail(exc: Exception) -> int:
     return 1
 
 
-def _create(username: str, role: str, agency: Optional[str], from_stdin: bool) -> int:
+def _create(username: str, role: str, agency: str | None, from_stdin: bool) -> int:
     from storage import console as accounts
 
     password = read_password(from_stdin)
 
     def work(session):  # type: ignore[no-untyped-def]
         user = accounts.create_user(session, username, password, role, agency)
-        accounts.audit(session, None, "user_create", "user", user.username,
-                       {"role": role, "agency": agency, "via": "cli"})
+        accounts.audit(
+            session,
+            None,
+            "user_create",
+            "user",
+            user.username,
+            {"role": role, "agency": agency, "via": "cli"},
+        )
         return user.username
 
     try:
@@ -109,13 +114,13 @@ def _create_user(args: argparse.Namespace) -> int:
     return _create(args.username, args.role, args.agency, args.password_stdin)
 
 
-def known_agencies() -> Dict[str, str]:
-    """Agency id -> name, from the agency packs, the catalogue's FAQ agencies and complaint routes."""
+def known_agencies() -> dict[str, str]:
+    """Agency id -> name: agency packs, the catalogue's FAQ agencies and complaint routes."""
     from layani.catalogue import load_catalogue
     from layani.packs import PACK_INFO_FILE, all_packs, pack_files
     from layani.policies.handoff_config import load_config
 
-    names: Dict[str, str] = {}
+    names: dict[str, str] = {}
     catalogue = load_catalogue()
     for topic in catalogue.faq.values():
         names.setdefault(topic["agency"], topic["agency"])
@@ -134,7 +139,9 @@ def _seed_agencies(args: argparse.Namespace) -> int:
     from storage import console as accounts
 
     agencies = known_agencies()
-    created = _db(lambda s: [a for a, n in sorted(agencies.items()) if accounts.ensure_agency(s, a, n)])
+    created = _db(
+        lambda s: [a for a, n in sorted(agencies.items()) if accounts.ensure_agency(s, a, n)]
+    )
     print(f"{len(created)} agencies created, {len(agencies) - len(created)} already present")
     return 0
 
@@ -188,7 +195,11 @@ def _disable(args: argparse.Namespace) -> int:
 def _list_users(args: argparse.Namespace) -> int:
     from storage import console as accounts
 
-    rows = _db(lambda s: [(u.username, u.role, u.agency_id or "-", u.active) for u in accounts.list_users(s)])
+    rows = _db(
+        lambda s: [
+            (u.username, u.role, u.agency_id or "-", u.active) for u in accounts.list_users(s)
+        ]
+    )
     for username, role, agency, active in rows:
         print(f"{username}\t{role}\t{agency}\t{'active' if active else 'disabled'}")
     return 0

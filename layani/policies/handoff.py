@@ -19,7 +19,7 @@ Nothing is trained: the policy is a pure function of the tracker and its setting
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List, Optional, Text
+from typing import Any
 
 from rasa.core.policies.policy import Policy, PolicyPrediction
 from rasa.engine.graph import ExecutionContext
@@ -43,7 +43,7 @@ class HandoffPolicy(Policy):
     """See the module docstring."""
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> dict[str, Any]:
         return {
             "priority": 7,  # RulePolicy is 6: ties at confidence 1.0 go to this policy
             "handoff_slot": "handoff_active",
@@ -55,14 +55,14 @@ class HandoffPolicy(Policy):
 
     def __init__(
         self,
-        config: Dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-        featurizer: Optional[Any] = None,
+        featurizer: Any | None = None,
     ) -> None:
         super().__init__(config, model_storage, resource, execution_context, featurizer)
-        self._settings: Optional[HandoffConfig] = None
+        self._settings: HandoffConfig | None = None
 
     def _create_featurizer(self) -> Any:
         return None  # predictions use slots and the latest message only
@@ -74,7 +74,7 @@ class HandoffPolicy(Policy):
         return self._settings
 
     def train(
-        self, training_trackers: List[TrackerWithCachedStates], domain: Domain, **kwargs: Any
+        self, training_trackers: list[TrackerWithCachedStates], domain: Domain, **kwargs: Any
     ) -> Resource:
         return self._resource
 
@@ -82,7 +82,7 @@ class HandoffPolicy(Policy):
         self,
         tracker: DialogueStateTracker,
         domain: Domain,
-        rule_only_data: Optional[Dict[Text, Any]] = None,
+        rule_only_data: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> PolicyPrediction:
         action = self._decide(tracker, domain)
@@ -92,11 +92,13 @@ class HandoffPolicy(Policy):
         probabilities[domain.index_for_action(action)] = 1.0
         return self._prediction(probabilities, is_no_user_prediction=True)
 
-    def _decide(self, tracker: DialogueStateTracker, domain: Domain) -> Optional[Text]:
+    def _decide(self, tracker: DialogueStateTracker, domain: Domain) -> str | None:
         slot = self.config["handoff_slot"]
         active = any(s.name == slot for s in domain.slots) and bool(tracker.get_slot(slot))
         just_heard_user = tracker.latest_action_name == ACTION_LISTEN_NAME
-        intent = (tracker.latest_message.intent or {}).get("name") if tracker.latest_message else None
+        intent = (
+            (tracker.latest_message.intent or {}).get("name") if tracker.latest_message else None
+        )
         if active:
             if just_heard_user and intent == self.config["resume_intent"]:
                 return self._known(domain, self.config["end_action"])
@@ -113,5 +115,5 @@ class HandoffPolicy(Policy):
         return None
 
     @staticmethod
-    def _known(domain: Domain, action: Text) -> Optional[Text]:
+    def _known(domain: Domain, action: str) -> str | None:
         return action if action in domain.action_names_or_texts else None

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, FrozenSet, List, Optional, Pattern, Tuple
+from re import Pattern
 from zoneinfo import ZoneInfo
 
 import yaml
@@ -22,8 +22,18 @@ DEFAULT_FILE = Path(__file__).resolve().parent / "handoff.yml"
 _DAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _DAY_NAMES = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
 _MONTHS = (
-    "Januari", "Februari", "Maret", "April", "Mei", "Juni",
-    "Juli", "Agustus", "September", "Oktober", "November", "Desember",
+    "Januari",
+    "Februari",
+    "Maret",
+    "April",
+    "Mei",
+    "Juni",
+    "Juli",
+    "Agustus",
+    "September",
+    "Oktober",
+    "November",
+    "Desember",
 )
 
 
@@ -38,7 +48,7 @@ def _parse_time(value: str, where: str) -> dt.time:
     return dt.time(int(match.group(1)), int(match.group(2)))
 
 
-def _keyword_pattern(keywords: List[str]) -> Optional[Pattern[str]]:
+def _keyword_pattern(keywords: list[str]) -> Pattern[str] | None:
     words = [re.escape(" ".join(k.lower().split())) for k in keywords if str(k).strip()]
     if not words:
         return None
@@ -51,35 +61,35 @@ def _keyword_pattern(keywords: List[str]) -> Optional[Pattern[str]]:
 class HandoffConfig:
     timezone: ZoneInfo
     timezone_label: str
-    office_hours: Dict[int, Tuple[dt.time, dt.time]]  # weekday (Mon=0) -> (open, close)
-    holidays: FrozenSet[dt.date]
+    office_hours: dict[int, tuple[dt.time, dt.time]]  # weekday (Mon=0) -> (open, close)
+    holidays: frozenset[dt.date]
     minutes_per_conversation: int
     default_agency: str
-    sensitive_intents: FrozenSet[str]
-    sensitive_keywords: Tuple[str, ...] = field(default=())
-    _pattern: Optional[Pattern[str]] = field(default=None, repr=False, compare=False)
+    sensitive_intents: frozenset[str]
+    sensitive_keywords: tuple[str, ...] = field(default=())
+    _pattern: Pattern[str] | None = field(default=None, repr=False, compare=False)
 
-    def is_sensitive_text(self, text: Optional[str]) -> bool:
+    def is_sensitive_text(self, text: str | None) -> bool:
         return bool(text and self._pattern and self._pattern.search(text))
 
-    def is_sensitive(self, intent: Optional[str], text: Optional[str]) -> bool:
+    def is_sensitive(self, intent: str | None, text: str | None) -> bool:
         return (intent in self.sensitive_intents) or self.is_sensitive_text(text)
 
-    def local(self, now: Optional[dt.datetime] = None) -> dt.datetime:
+    def local(self, now: dt.datetime | None = None) -> dt.datetime:
         """`now` (aware, or naive UTC) in the office time zone."""
         now = now or dt.datetime.now(dt.timezone.utc)
         if now.tzinfo is None:
             now = now.replace(tzinfo=dt.timezone.utc)
         return now.astimezone(self.timezone)
 
-    def is_open(self, now: Optional[dt.datetime] = None) -> bool:
+    def is_open(self, now: dt.datetime | None = None) -> bool:
         local = self.local(now)
         hours = self.office_hours.get(local.weekday())
         if hours is None or local.date() in self.holidays:
             return False
         return hours[0] <= local.time() < hours[1]
 
-    def next_opening(self, now: Optional[dt.datetime] = None) -> dt.datetime:
+    def next_opening(self, now: dt.datetime | None = None) -> dt.datetime:
         """The next time officers start work after `now` (local time zone)."""
         local = self.local(now)
         for days_ahead in range(0, 60):
@@ -110,10 +120,12 @@ def parse_config(data: dict) -> HandoffConfig:
         zone = ZoneInfo(str(data.get("timezone", "Asia/Jakarta")))
     except Exception as exc:  # ZoneInfoNotFoundError or a bad key type
         raise HandoffConfigError(f"timezone: {exc}") from exc
-    hours: Dict[int, Tuple[dt.time, dt.time]] = {}
+    hours: dict[int, tuple[dt.time, dt.time]] = {}
     for key, value in (data.get("office_hours") or {}).items():
         if key not in _DAY_KEYS:
-            raise HandoffConfigError(f"office_hours: unknown day {key!r} (use {', '.join(_DAY_KEYS)})")
+            raise HandoffConfigError(
+                f"office_hours: unknown day {key!r} (use {', '.join(_DAY_KEYS)})"
+            )
         if not isinstance(value, (list, tuple)) or len(value) != 2:
             raise HandoffConfigError(f"office_hours.{key}: expected [open, close]")
         opening = _parse_time(value[0], f"office_hours.{key}")
@@ -141,7 +153,7 @@ def parse_config(data: dict) -> HandoffConfig:
 
 
 @lru_cache(maxsize=8)
-def load_config(path: Optional[str] = None) -> HandoffConfig:
+def load_config(path: str | None = None) -> HandoffConfig:
     """Settings from `path`, else `LAYANI_HANDOFF_CONFIG`, else the bundled `handoff.yml`."""
     if path is None:
         from layani import settings

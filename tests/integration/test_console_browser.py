@@ -1,4 +1,4 @@
-"""The whole handoff in headless Chromium: a citizen on the web chat page, an officer in the console.
+"""The whole handoff in headless Chromium: a citizen on the web chat, an officer in the console.
 
 citizen asks for a human → officer logs in, finds the conversation in the queue, replies →
 the citizen sees the reply on the web chat page → the officer resolves → the bot answers the
@@ -11,9 +11,9 @@ import os
 import shutil
 
 import pytest
+from test_handoff_flow import OFFICER, PASSWORD, ensure_officer, start_console
 
 from layani.policies.handoff_config import load_config
-from test_handoff_flow import OFFICER, PASSWORD, ensure_officer, start_console
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 
@@ -32,7 +32,9 @@ TIMEOUT = 30_000
 @pytest.fixture(scope="module")
 def console_url(rasa_stack, tmp_path_factory):
     ensure_officer(rasa_stack.env["DATABASE_URL"], OFFICER, PASSWORD, load_config().default_agency)
-    proc, url = start_console(rasa_stack, tmp_path_factory.mktemp("console-browser") / "console.log")
+    proc, url = start_console(
+        rasa_stack, tmp_path_factory.mktemp("console-browser") / "console.log"
+    )
     try:
         yield url
     finally:
@@ -46,7 +48,9 @@ async def browser():
     if not os.path.exists(CHROMIUM):
         pytest.fail("chromium is missing: run `make browsers` (scripts/install-browser.sh)")
     async with playwright.async_playwright() as p:
-        chromium = await p.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
+        chromium = await p.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS
+        )
         try:
             yield chromium
         finally:

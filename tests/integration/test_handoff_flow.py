@@ -14,17 +14,17 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator, List
 
 import httpx
 import pytest
+from support.stack import ROOT, Stack, free_port
 
 from layani.policies.handoff_config import load_config
 from storage import console as accounts
 from storage import handoff as queue
 from storage.db import session_scope
-from support.stack import ROOT, Stack, free_port
 
 pytestmark = pytest.mark.integration
 
@@ -38,7 +38,10 @@ def start_console(stack: Stack, log: Path) -> tuple:
     handle = open(log, "ab")
     proc = subprocess.Popen(
         [sys.executable, "-m", "console", "--port", str(port)],
-        env=env, cwd=ROOT, stdout=handle, stderr=subprocess.STDOUT,
+        env=env,
+        cwd=ROOT,
+        stdout=handle,
+        stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60
@@ -76,7 +79,9 @@ def officer_client(console_url: str) -> httpx.Client:
     client = httpx.Client(base_url=console_url, timeout=30, follow_redirects=True)
     page = client.get("/login")
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
-    response = client.post("/login", data={"username": OFFICER, "password": PASSWORD, "csrf_token": token})
+    response = client.post(
+        "/login", data={"username": OFFICER, "password": PASSWORD, "csrf_token": token}
+    )
     assert response.status_code == 200 and "Keluar" in response.text
     return client
 
@@ -85,7 +90,7 @@ def csrf(html: str) -> str:
     return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
 
 
-def bot_events(tracker: dict) -> List[dict]:
+def bot_events(tracker: dict) -> list[dict]:
     return [e for e in tracker["events"] if e["event"] == "bot"]
 
 
@@ -112,10 +117,15 @@ def test_citizen_officer_resolve_and_bot_again(rasa_stack, console):
 
     reply = client.post(
         f"/handoffs/{handoff_id}/reply",
-        data={"text": "Halo, saya petugas layanan umum. Ada yang bisa dibantu?", "csrf_token": csrf(page.text)},
+        data={
+            "text": "Halo, saya petugas layanan umum. Ada yang bisa dibantu?",
+            "csrf_token": csrf(page.text),
+        },
     )
     assert reply.status_code == 200, reply.text
-    staff_messages = [e for e in bot_events(rasa_stack.tracker(citizen)) if (e.get("metadata") or {}).get("staff")]
+    staff_messages = [
+        e for e in bot_events(rasa_stack.tracker(citizen)) if (e.get("metadata") or {}).get("staff")
+    ]
     assert staff_messages and staff_messages[-1]["metadata"]["staff"] == OFFICER
     assert staff_messages[-1]["text"].startswith("Halo, saya petugas")
     assert "Petugas petugas_umum" in client.get(f"/handoffs/{handoff_id}/transcript").text

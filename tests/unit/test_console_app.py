@@ -11,7 +11,6 @@ import re
 import shutil
 import socket
 from pathlib import Path
-from typing import Dict, Optional
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
@@ -35,7 +34,7 @@ def closed_port() -> int:
 
 
 class World:
-    """Two agencies, one officer each, an admin and an auditor; a ticket and a handoff per agency."""
+    """Two agencies with an officer each, an admin, an auditor; a ticket and handoff per agency."""
 
     def __init__(self, url: str) -> None:
         self.url = url
@@ -46,17 +45,30 @@ class World:
             accounts.create_user(s, "pupr1", PASSWORD, "officer", "dinas_pupr")
             accounts.create_user(s, "capil1", PASSWORD, "officer", "dukcapil")
             accounts.create_user(s, "audit1", PASSWORD, "auditor")
-            self.handoff_a = queue.enqueue(s, "+6281234567001", "whatsapp", "dinas_pupr", "request_human").handoff_id
-            self.handoff_b = queue.enqueue(s, "web-b", "socketio", "dukcapil", "fallback").handoff_id
+            self.handoff_a = queue.enqueue(
+                s, "+6281234567001", "whatsapp", "dinas_pupr", "request_human"
+            ).handoff_id
+            self.handoff_b = queue.enqueue(
+                s, "web-b", "socketio", "dukcapil", "fallback"
+            ).handoff_id
         self.ticket_a = tickets.create_ticket(
-            kind="complaint", owner_key="phone:+6281234567001", sender_id="+6281234567001",
-            category_or_service="jalan_rusak", description="Jalan berlubang di Jl. Merdeka",
-            channel="whatsapp", url=url,
+            kind="complaint",
+            owner_key="phone:+6281234567001",
+            sender_id="+6281234567001",
+            category_or_service="jalan_rusak",
+            description="Jalan berlubang di Jl. Merdeka",
+            channel="whatsapp",
+            url=url,
         ).id
         self.ticket_b = tickets.create_ticket(
-            kind="application", owner_key="socketio:web-b", sender_id="web-b",
-            category_or_service="akta_kelahiran", agency="dukcapil", description="Akta anak",
-            channel="socketio", url=url,
+            kind="application",
+            owner_key="socketio:web-b",
+            sender_id="web-b",
+            category_or_service="akta_kelahiran",
+            agency="dukcapil",
+            description="Akta anak",
+            channel="socketio",
+            url=url,
         ).id
         personal_data.store(self.ticket_b, {"applicant_nik": NIK}, url=url)
 
@@ -74,7 +86,9 @@ def migrated_db(tmp_path_factory) -> Path:
 def world(tmp_path, monkeypatch, migrated_db) -> World:
     # Cheap argon2 parameters: these tests are about access rules, not hashing cost, and the
     # default cost (~0.1 s, much more on a busy CI machine) times ~100 logins adds minutes.
-    monkeypatch.setattr(accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    monkeypatch.setattr(
+        accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    )
     url = f"sqlite:///{tmp_path / 'console.db'}"
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.setenv("RASA_URL", f"http://127.0.0.1:{closed_port()}")  # notifications fail fast
@@ -125,8 +139,14 @@ def audit_rows(world: World, action: str):
 
 @pytest.mark.parametrize(
     "method, path",
-    [("GET", "/handoffs"), ("GET", "/tickets"), ("GET", "/handoffs/1"), ("GET", "/audit"),
-     ("POST", "/handoffs/1/reply"), ("POST", "/tickets/ADU-0000-0000/status")],
+    [
+        ("GET", "/handoffs"),
+        ("GET", "/tickets"),
+        ("GET", "/handoffs/1"),
+        ("GET", "/audit"),
+        ("POST", "/handoffs/1/reply"),
+        ("POST", "/tickets/ADU-0000-0000/status"),
+    ],
 )
 async def test_unauthenticated_requests_go_to_login(client, method, path):
     response = await client.request(method, path, allow_redirects=False)
@@ -140,7 +160,9 @@ async def test_login_sets_a_hardened_session_cookie_and_logout_ends_it(client):
     cookie = response.cookies["layani_console"]
     assert cookie["httponly"] and cookie["samesite"] == "Strict"
     page = await client.get("/handoffs")
-    await client.post("/logout", data={"csrf_token": hidden(await page.text())}, allow_redirects=False)
+    await client.post(
+        "/logout", data={"csrf_token": hidden(await page.text())}, allow_redirects=False
+    )
     after = await client.get("/handoffs", allow_redirects=False)
     assert after.status == 303 and after.headers["Location"].startswith("/login")
 
@@ -171,8 +193,12 @@ async def test_login_next_parameter_cannot_redirect_off_site(client):
     page = await client.get("/login")
     response = await client.post(
         "/login",
-        data={"username": "pupr1", "password": PASSWORD, "csrf_token": hidden(await page.text()),
-              "next": "https://evil.example/"},
+        data={
+            "username": "pupr1",
+            "password": PASSWORD,
+            "csrf_token": hidden(await page.text()),
+            "next": "https://evil.example/",
+        },
         allow_redirects=False,
     )
     assert response.headers["Location"] == "/"
@@ -184,7 +210,9 @@ async def test_login_next_parameter_cannot_redirect_off_site(client):
 async def test_post_without_or_with_wrong_csrf_token_is_rejected(client, world):
     csrf = await signed_in(client, "pupr1")
     for data in ({"status": "diverifikasi"}, {"status": "diverifikasi", "csrf_token": "forged"}):
-        response = await client.post(f"/tickets/{world.ticket_a}/status", data=data, allow_redirects=False)
+        response = await client.post(
+            f"/tickets/{world.ticket_a}/status", data=data, allow_redirects=False
+        )
         assert response.status == 403
         assert "CSRF" in await response.text()
     assert tickets.get_ticket(world.ticket_a, url=world.url).status == "diterima"
@@ -241,8 +269,10 @@ async def test_officer_gets_403_for_another_agencys_ticket_by_url_and_search(cli
     assert (await client.get(f"/tickets/{b}")).status == 403
     assert (await client.get(f"/tickets/{b.lower().replace('-', '')}")).status == 403
     assert (await client.get("/tickets/search", params={"id": b})).status == 403
-    for path, data in ((f"/tickets/{b}/status", {"status": "diverifikasi"}),
-                       (f"/tickets/{b}/reveal", {"field": "applicant_nik"})):
+    for path, data in (
+        (f"/tickets/{b}/status", {"status": "diverifikasi"}),
+        (f"/tickets/{b}/reveal", {"field": "applicant_nik"}),
+    ):
         assert (await client.post(path, data={**data, "csrf_token": csrf})).status == 403
     assert tickets.get_ticket(b, url=world.url).status == "diterima"
     assert audit_rows(world, "pii_reveal") == []
@@ -264,9 +294,11 @@ async def test_auditor_reads_everything_and_changes_nothing(client, world):
     assert (await client.get(f"/handoffs/{world.handoff_b}")).status == 200
     assert (await client.get("/audit")).status == 200
     assert (await client.get("/admin/users")).status == 403
-    for path, data in ((f"/tickets/{world.ticket_b}/status", {"status": "diverifikasi"}),
-                       (f"/tickets/{world.ticket_b}/reveal", {"field": "applicant_nik"}),
-                       (f"/handoffs/{world.handoff_b}/resolve", {})):
+    for path, data in (
+        (f"/tickets/{world.ticket_b}/status", {"status": "diverifikasi"}),
+        (f"/tickets/{world.ticket_b}/reveal", {"field": "applicant_nik"}),
+        (f"/handoffs/{world.handoff_b}/resolve", {}),
+    ):
         assert (await client.post(path, data={**data, "csrf_token": csrf})).status == 403
     page = await (await client.get(f"/tickets/{world.ticket_b}")).text()
     assert NIK not in page and "3273********0001" in page
@@ -321,7 +353,10 @@ async def test_status_change_goes_through_the_ticket_service_and_is_audited(clie
     view = tickets.get_ticket(world.ticket_a, url=world.url)
     status_rows = [h for h in view.history if h.event == "status"]
     assert (status_rows[-1].status, status_rows[-1].actor, status_rows[-1].note) == (
-        "diverifikasi", "pupr1", "Tim survei dijadwalkan")
+        "diverifikasi",
+        "pupr1",
+        "Tim survei dijadwalkan",
+    )
     # No Rasa server in this test: the failed notification is recorded and shown, not hidden.
     assert view.history[-1].event == "notify_failed"
     assert response.headers["Location"].endswith("notice=not_notified")
@@ -349,12 +384,15 @@ async def test_reply_when_rasa_is_down_is_a_clear_error_and_nothing_is_recorded(
     assert page.status == 200
     assert "tidak dapat dimuat" in await page.text()
     response = await client.post(
-        f"/handoffs/{world.handoff_a}/reply", data={"text": "Halo, saya petugas", "csrf_token": csrf}
+        f"/handoffs/{world.handoff_a}/reply",
+        data={"text": "Halo, saya petugas", "csrf_token": csrf},
     )
     assert response.status == 502
     with session_scope(world.url) as s:
         assert queue.get(s, world.handoff_a).status == "waiting"
-    empty = await client.post(f"/handoffs/{world.handoff_a}/reply", data={"text": "  ", "csrf_token": csrf})
+    empty = await client.post(
+        f"/handoffs/{world.handoff_a}/reply", data={"text": "  ", "csrf_token": csrf}
+    )
     assert empty.status == 400
 
 
@@ -363,15 +401,34 @@ async def test_reply_when_rasa_is_down_is_a_clear_error_and_nothing_is_recorded(
 
 async def test_admin_creates_an_officer_who_can_then_log_in(client, world):
     csrf = await signed_in(client, "admin")
-    form: Dict[str, Optional[str]] = {
-        "username": "pupr2", "password": "sandi-baru-12345", "role": "officer",
-        "agency_id": "dinas_pupr", "csrf_token": csrf,
+    form: dict[str, str | None] = {
+        "username": "pupr2",
+        "password": "sandi-baru-12345",
+        "role": "officer",
+        "agency_id": "dinas_pupr",
+        "csrf_token": csrf,
     }
     assert (await client.post("/admin/users", data=form, allow_redirects=False)).status == 303
     duplicate = await client.post("/admin/users", data=form)
     assert duplicate.status == 400 and "already exists" in await duplicate.text()
-    weak = await client.post("/admin/users", data={**form, "username": "pupr3", "password": "pendek"})
+    weak = await client.post(
+        "/admin/users", data={**form, "username": "pupr3", "password": "pendek"}
+    )
     assert weak.status == 400
     assert [r[1] for r in audit_rows(world, "user_create")] == ["pupr2"]
     await client.post("/logout", data={"csrf_token": csrf})
     assert (await login(client, "pupr2", "sandi-baru-12345")).status == 303
+
+
+async def test_background_favicon_request_does_not_break_the_login_form(client):
+    """Browsers fetch /favicon.ico while the login page is open; the form must still work."""
+    page = await client.get("/handoffs")  # redirected to the login page
+    token = hidden(await page.text())
+    assert (await client.get("/favicon.ico", allow_redirects=False)).status == 204
+    await client.get("/login")  # even a second login page keeps the same token
+    response = await client.post(
+        "/login",
+        data={"username": "pupr1", "password": PASSWORD, "csrf_token": token},
+        allow_redirects=False,
+    )
+    assert response.status == 303

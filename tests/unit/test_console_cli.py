@@ -39,15 +39,43 @@ def test_empty_or_short_password_is_refused(db, monkeypatch, capsys):
         assert accounts.list_users(s) == []
 
 
-def test_officer_needs_an_existing_agency_and_seed_creates_catalogue_agencies(db, monkeypatch, capsys):
+def test_officer_needs_an_existing_agency_and_seed_creates_catalogue_agencies(
+    db, monkeypatch, capsys
+):
     monkeypatch.setattr(sys, "stdin", io.StringIO("sandi-petugas-1\n"))
-    assert main(["console", "create-user", "budi", "--role", "officer", "--agency", "dinas_pupr",
-                 "--password-stdin"]) == 1
+    assert (
+        main(
+            [
+                "console",
+                "create-user",
+                "budi",
+                "--role",
+                "officer",
+                "--agency",
+                "dinas_pupr",
+                "--password-stdin",
+            ]
+        )
+        == 1
+    )
     assert "unknown agency" in capsys.readouterr().err
     assert main(["console", "seed-agencies"]) == 0
     monkeypatch.setattr(sys, "stdin", io.StringIO("sandi-petugas-1\n"))
-    assert main(["console", "create-user", "budi", "--role", "officer", "--agency", "dinas_pupr",
-                 "--password-stdin"]) == 0
+    assert (
+        main(
+            [
+                "console",
+                "create-user",
+                "budi",
+                "--role",
+                "officer",
+                "--agency",
+                "dinas_pupr",
+                "--password-stdin",
+            ]
+        )
+        == 0
+    )
     with session_scope(db) as s:
         ids = {a.id for a in accounts.list_agencies(s)}
     assert {"dinas_pupr", "dukcapil", "satpol_pp", "umum"} <= ids
@@ -56,7 +84,8 @@ def test_officer_needs_an_existing_agency_and_seed_creates_catalogue_agencies(db
 def test_password_is_never_a_command_line_argument():
     result = subprocess.run(
         [sys.executable, "-m", "layani.cli", "console", "create-admin", "x", "--password", "p"],
-        capture_output=True, text=True,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 2 and "unrecognized arguments" in result.stderr
 

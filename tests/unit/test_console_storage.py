@@ -54,7 +54,10 @@ def test_lock_expires_after_fifteen_minutes(url):
         for _ in range(accounts.MAX_FAILED_LOGINS):
             result = accounts.authenticate(s, "budi", "salah", now=now)
         assert result.locked_until == now + accounts.LOCKOUT
-        assert accounts.authenticate(s, "budi", PASSWORD, now=now + dt.timedelta(minutes=14)).staff is None
+        assert (
+            accounts.authenticate(s, "budi", PASSWORD, now=now + dt.timedelta(minutes=14)).staff
+            is None
+        )
         assert accounts.authenticate(s, "budi", PASSWORD, now=now + dt.timedelta(minutes=16)).staff
 
 
@@ -98,7 +101,9 @@ def test_queue_order_urgent_first_then_oldest_per_agency(url):
         row = queue.get(s, a.handoff_id)
         queue.record_reply(s, row, "budi")
         assert (row.status, row.assigned_to) == ("active", "budi")
-        assert queue.queue_position(s, queue.get(s, b.handoff_id)) == 2  # answered rows leave the line
+        assert (
+            queue.queue_position(s, queue.get(s, b.handoff_id)) == 2
+        )  # answered rows leave the line
         assert queue.close(s, row, "resolved", "budi") is True
         assert queue.close(s, row, "resolved", "budi") is False  # no second "resolved" message
         with pytest.raises(ValueError):

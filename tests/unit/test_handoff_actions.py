@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Dict, List, Optional
+from typing import Any
 
 import pytest
 from rasa_sdk import Tracker
@@ -36,13 +36,13 @@ def make_tracker(
     text: str,
     intent: str,
     sender: str = "web-1",
-    slots: Optional[Dict[str, Any]] = None,
-    events: Optional[List[Dict[str, Any]]] = None,
+    slots: dict[str, Any] | None = None,
+    events: list[dict[str, Any]] | None = None,
     channel: str = "socketio",
-    active_loop: Optional[str] = None,
-    faq: Optional[str] = None,
+    active_loop: str | None = None,
+    faq: str | None = None,
 ) -> Tracker:
-    parse: Dict[str, Any] = {"intent": {"name": intent, "confidence": 0.9}, "entities": []}
+    parse: dict[str, Any] = {"intent": {"name": intent, "confidence": 0.9}, "entities": []}
     if faq:
         parse["response_selector"] = {"faq": {"response": {"intent_response_key": f"faq/{faq}"}}}
     latest = {"text": text, "metadata": {"channel": channel}, **parse}
@@ -66,26 +66,45 @@ async def run(action, trk: Tracker):
 
 
 async def test_request_human_queues_and_tells_wait_and_place(database, office_open):
-    messages, events = await run(handoff_actions.ActionHandoffStart(), make_tracker("mau ngomong sama orang", "request_human"))
+    messages, events = await run(
+        handoff_actions.ActionHandoffStart(),
+        make_tracker("mau ngomong sama orang", "request_human"),
+    )
     assert [m["response"] for m in messages] == ["utter_handoff_started"]
     assert messages[0]["position"] == 1 and messages[0]["wait_minutes"] == 5
     assert SlotSet("handoff_active", True) in events
     with session_scope(database) as session:
         row = queue.open_for_sender(session, "web-1")
-        assert (row.reason, row.channel, row.agency_id, row.urgent) == ("request_human", "socketio", "umum", False)
+        assert (row.reason, row.channel, row.agency_id, row.urgent) == (
+            "request_human",
+            "socketio",
+            "umum",
+            False,
+        )
         assert {"event": "slot", "name": "handoff_id", "value": row.id, "timestamp": None} in events
 
 
 async def test_second_citizen_is_told_place_two_and_a_longer_wait(database, office_open):
-    await run(handoff_actions.ActionHandoffStart(), make_tracker("petugas", "request_human", sender="a"))
-    messages, _ = await run(handoff_actions.ActionHandoffStart(), make_tracker("petugas", "request_human", sender="b"))
+    await run(
+        handoff_actions.ActionHandoffStart(), make_tracker("petugas", "request_human", sender="a")
+    )
+    messages, _ = await run(
+        handoff_actions.ActionHandoffStart(), make_tracker("petugas", "request_human", sender="b")
+    )
     assert (messages[0]["position"], messages[0]["wait_minutes"]) == (2, 10)
 
 
 async def test_asking_twice_keeps_the_first_place(database, office_open):
-    await run(handoff_actions.ActionHandoffStart(), make_tracker("petugas", "request_human", sender="a"))
-    await run(handoff_actions.ActionHandoffStart(), make_tracker("petugas", "request_human", sender="b"))
-    messages, _ = await run(handoff_actions.ActionHandoffStart(), make_tracker("petugas lagi", "request_human", sender="a"))
+    await run(
+        handoff_actions.ActionHandoffStart(), make_tracker("petugas", "request_human", sender="a")
+    )
+    await run(
+        handoff_actions.ActionHandoffStart(), make_tracker("petugas", "request_human", sender="b")
+    )
+    messages, _ = await run(
+        handoff_actions.ActionHandoffStart(),
+        make_tracker("petugas lagi", "request_human", sender="a"),
+    )
     assert messages[0]["position"] == 1
     with session_scope(database) as session:
         assert len(queue.list_open(session)) == 2
@@ -93,14 +112,21 @@ async def test_asking_twice_keeps_the_first_place(database, office_open):
 
 async def test_outside_office_hours_says_next_working_day(database, monkeypatch):
     monkeypatch.setattr(handoff_actions, "utc_now", lambda: SATURDAY_10_WIB)
-    messages, events = await run(handoff_actions.ActionHandoffStart(), make_tracker("petugas", "request_human"))
+    messages, events = await run(
+        handoff_actions.ActionHandoffStart(), make_tracker("petugas", "request_human")
+    )
     assert [m["response"] for m in messages] == ["utter_handoff_after_hours"]
     assert messages[0]["next_open"] == "Senin, 30 November 2026 pukul 08.00 WIB"
     assert SlotSet("handoff_active", True) in events
 
 
-async def test_sensitive_topic_gives_emergency_numbers_first_and_jumps_the_queue(database, office_open):
-    await run(handoff_actions.ActionHandoffStart(), make_tracker("petugas", "request_human", sender="first"))
+async def test_sensitive_topic_gives_emergency_numbers_first_and_jumps_the_queue(
+    database, office_open
+):
+    await run(
+        handoff_actions.ActionHandoffStart(),
+        make_tracker("petugas", "request_human", sender="first"),
+    )
     trk = make_tracker("tolong saya diancam mau dibunuh", "out_of_scope", sender="danger")
     messages, _ = await run(handoff_actions.ActionHandoffStart(), trk)
     assert [m["response"] for m in messages] == ["utter_handoff_emergency", "utter_handoff_started"]
@@ -113,14 +139,27 @@ async def test_sensitive_topic_gives_emergency_numbers_first_and_jumps_the_queue
 
 async def test_fallback_and_form_reasons_and_routing(database, office_open):
     fallback_events = [{"event": "action", "name": "action_default_fallback"}]
-    await run(handoff_actions.ActionHandoffStart(), make_tracker("zzz", "nlu_fallback", sender="f", events=fallback_events))
-    form = make_tracker("salah lagi", "inform", sender="g", active_loop="application_form",
-                        slots={"handoff_reason": "form"})
+    await run(
+        handoff_actions.ActionHandoffStart(),
+        make_tracker("zzz", "nlu_fallback", sender="f", events=fallback_events),
+    )
+    form = make_tracker(
+        "salah lagi",
+        "inform",
+        sender="g",
+        active_loop="application_form",
+        slots={"handoff_reason": "form"},
+    )
     _, form_events = await run(handoff_actions.ActionHandoffStart(), form)
     assert ActiveLoop(None) in form_events  # the form must not talk over the officer
-    complaint = make_tracker("petugas", "request_human", sender="h", slots={"complaint_category": "jalan_rusak"})
+    complaint = make_tracker(
+        "petugas", "request_human", sender="h", slots={"complaint_category": "jalan_rusak"}
+    )
     await run(handoff_actions.ActionHandoffStart(), complaint)
-    await run(handoff_actions.ActionHandoffStart(), make_tracker("petugas", "request_human", sender="i", faq="skck"))
+    await run(
+        handoff_actions.ActionHandoffStart(),
+        make_tracker("petugas", "request_human", sender="i", faq="skck"),
+    )
     with session_scope(database) as session:
         rows = {r.sender_id: r for r in queue.list_open(session)}
     assert rows["f"].reason == "fallback"
@@ -140,14 +179,18 @@ async def test_back_to_bot_leaves_the_queue(database, office_open):
 
 
 async def test_back_to_bot_when_not_handed_off_just_says_so(database):
-    messages, events = await run(handoff_actions.ActionHandoffEnd(), make_tracker("kembali ke asisten", "back_to_bot"))
+    messages, events = await run(
+        handoff_actions.ActionHandoffEnd(), make_tracker("kembali ke asisten", "back_to_bot")
+    )
     assert [m["response"] for m in messages] == ["utter_handoff_not_active"]
     assert events == []
 
 
 async def test_database_down_is_told_not_crashed(tmp_path, monkeypatch, office_open):
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'no-tables.db'}")  # never migrated
-    messages, events = await run(handoff_actions.ActionHandoffStart(), make_tracker("petugas", "request_human"))
+    messages, events = await run(
+        handoff_actions.ActionHandoffStart(), make_tracker("petugas", "request_human")
+    )
     dispose_engines()
     assert [m["response"] for m in messages] == ["utter_handoff_unavailable"]
     assert SlotSet("handoff_active", True) not in events

@@ -53,7 +53,12 @@ def test_wait_estimate_grows_with_the_queue(conf):
 
 @pytest.mark.parametrize(
     "text",
-    ["Saya ingin BUNUH  DIRI", "aku pengen mati aja", "tolong saya diancam tetangga", "ibu korban KDRT"],
+    [
+        "Saya ingin BUNUH  DIRI",
+        "aku pengen mati aja",
+        "tolong saya diancam tetangga",
+        "ibu korban KDRT",
+    ],
 )
 def test_sensitive_keywords_match_whole_words_in_any_case(conf, text):
     assert conf.is_sensitive_text(text)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import List, Optional
-
 import pytest
 from rasa.core.policies.ensemble import DefaultPolicyPredictionEnsemble
 from rasa.core.policies.policy import PolicyPrediction
@@ -48,7 +46,7 @@ def tracker(domain: Domain, handed_off: bool, text: str, intent: str) -> Dialogu
     return DialogueStateTracker.from_events("citizen", events, slots=domain.slots)
 
 
-def predicted(policy: HandoffPolicy, domain: Domain, trk: DialogueStateTracker) -> Optional[str]:
+def predicted(policy: HandoffPolicy, domain: Domain, trk: DialogueStateTracker) -> str | None:
     prediction = policy.predict_action_probabilities(trk, domain)
     if prediction.max_confidence <= 0:
         return None
@@ -72,7 +70,9 @@ def test_after_its_own_action_the_policy_keeps_listening(policy, domain):
 
 
 def test_normal_conversation_is_left_to_the_other_policies(policy, domain):
-    prediction = policy.predict_action_probabilities(tracker(domain, False, "halo", "greet"), domain)
+    prediction = policy.predict_action_probabilities(
+        tracker(domain, False, "halo", "greet"), domain
+    )
     assert prediction.max_confidence == 0.0
 
 
@@ -86,7 +86,7 @@ def test_policy_wins_over_a_rule_and_an_active_form(policy, domain):
     """Against RulePolicy's 1.0 (priority 6) and a form's happy-path prediction."""
     trk = tracker(domain, True, "menu", "help")
     ours = policy.predict_action_probabilities(trk, domain)
-    rule_probs: List[float] = [0.0] * domain.num_actions
+    rule_probs: list[float] = [0.0] * domain.num_actions
     rule_probs[domain.index_for_action("utter_help")] = 1.0
     rule = PolicyPrediction(rule_probs, "RulePolicy", 6)
     form = PolicyPrediction(rule_probs, "RulePolicy", 6, is_no_user_prediction=True)
