@@ -35,7 +35,11 @@ def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
-FALLBACK_ACTIONS = ("action_default_fallback", "action_fallback", "action_two_stage_fallback")
+FALLBACK_ACTIONS = (
+    "action_default_fallback",
+    "action_layani_fallback",
+    "action_two_stage_fallback",
+)
 
 
 def conversation_channel(tracker: Tracker) -> str:
@@ -45,23 +49,33 @@ def conversation_channel(tracker: Tracker) -> str:
     return str(channel)
 
 
-def handoff_reason(tracker: Tracker, settings: HandoffConfig) -> str:
+# Values other flows put in the `handoff_reason` slot that name a reason code, not a note.
+_REASON_CODES = {"nlu_fallback": "fallback", "fallback": "fallback", "form": "form"}
+
+
+def handoff_reason(tracker: Tracker, settings: HandoffConfig) -> tuple[str, str | None]:
+    """(reason code for the queue, free-text note for the officer or None).
+
+    Precedence: sensitive topic, then fallback, then the citizen's own request, then a form
+    that gave up. A `handoff_reason` slot that is not a code (e.g. "Permohonan akta: kesulitan
+    mengisi NIK (3x ditolak)") is kept as the note.
+    """
     latest = tracker.latest_message or {}
     intent = (latest.get("intent") or {}).get("name")
+    explicit = str(tracker.get_slot("handoff_reason") or "").strip()
+    code = _REASON_CODES.get(explicit)
+    note = None if code or not explicit else explicit
     if settings.is_sensitive(intent, latest.get("text")):
-        return "sensitive"
-    explicit = tracker.get_slot("handoff_reason")
-    if explicit:
-        return str(explicit)
-    if intent == "request_human":
-        return "request_human"
-    if tracker.active_loop_name:
-        return "form"
+        return "sensitive", note
     executed = [e.get("name") for e in tracker.events if e.get("event") == "action"]
     previous = next((n for n in reversed(executed) if n != "action_handoff_start"), None)
-    if intent == "nlu_fallback" or (previous and previous in FALLBACK_ACTIONS):
-        return "fallback"
-    return "other"
+    if code == "fallback" or intent == "nlu_fallback" or previous in FALLBACK_ACTIONS:
+        return "fallback", note
+    if intent == "request_human":
+        return "request_human", note
+    if code == "form" or note or tracker.active_loop_name:
+        return "form", note
+    return "other", note
 
 
 def route_agency(tracker: Tracker, settings: HandoffConfig) -> str:
@@ -85,12 +99,14 @@ def route_agency(tracker: Tracker, settings: HandoffConfig) -> str:
     return settings.default_agency
 
 
-def _enqueue(sender_id: str, channel: str, agency: str, reason: str, urgent: bool):  # type: ignore[no-untyped-def]
+def _enqueue(sender_id: str, channel: str, agency: str, reason: str, urgent: bool, note):  # type: ignore[no-untyped-def]
     from storage import handoff
     from storage.db import session_scope
 
     with session_scope() as session:
-        return handoff.enqueue(session, sender_id, channel, agency, reason, urgent=urgent)
+        return handoff.enqueue(
+            session, sender_id, channel, agency, reason, urgent=urgent, note=note
+        )
 
 
 def _close(sender_id: str) -> None:
@@ -111,7 +127,7 @@ class ActionHandoffStart(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         settings = load_config()
-        reason = handoff_reason(tracker, settings)
+        reason, note = handoff_reason(tracker, settings)
         urgent = reason == "sensitive"
         if urgent:
             # Emergency numbers first: the citizen must not wait for an officer to get them.
@@ -119,7 +135,13 @@ class ActionHandoffStart(Action):
         agency = route_agency(tracker, settings)
         try:
             place = await asyncio.to_thread(
-                _enqueue, tracker.sender_id, conversation_channel(tracker), agency, reason, urgent
+                _enqueue,
+                tracker.sender_id,
+                conversation_channel(tracker),
+                agency,
+                reason,
+                urgent,
+                note,
             )
         except SQLAlchemyError:
             logger.exception("Could not queue handoff for a conversation")

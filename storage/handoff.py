@@ -32,6 +32,8 @@ class Handoff(Base):
     channel = sa.Column(sa.String(20), nullable=False, default="rest")
     agency_id = sa.Column(sa.String(64), nullable=False, index=True)
     reason = sa.Column(sa.String(20), nullable=False)
+    # Free text from the flow that handed over, e.g. "Permohonan akta: kesulitan mengisi NIK".
+    note = sa.Column(sa.Text, nullable=True)
     urgent = sa.Column(sa.Boolean, nullable=False, default=False)
     status = sa.Column(sa.String(16), nullable=False, default="waiting", index=True)
     created_at = sa.Column(sa.DateTime, nullable=False, default=utcnow)
@@ -64,6 +66,7 @@ def enqueue(
     agency_id: str,
     reason: str,
     urgent: bool = False,
+    note: str | None = None,
 ) -> QueuePlace:
     """Put a conversation in its agency's queue (or find it there) and say its place."""
     if reason not in REASONS:
@@ -80,6 +83,7 @@ def enqueue(
         agency_id=agency_id,
         reason=reason,
         urgent=urgent,
+        note=(note or "").strip()[:500] or None,
     )
     session.add(row)
     session.flush()

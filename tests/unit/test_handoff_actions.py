@@ -138,11 +138,15 @@ async def test_sensitive_topic_gives_emergency_numbers_first_and_jumps_the_queue
 
 
 async def test_fallback_and_form_reasons_and_routing(database, office_open):
-    fallback_events = [{"event": "action", "name": "action_default_fallback"}]
-    await run(
-        handoff_actions.ActionHandoffStart(),
-        make_tracker("zzz", "nlu_fallback", sender="f", events=fallback_events),
+    fallback_events = [{"event": "action", "name": "action_layani_fallback"}]
+    fallback = make_tracker(
+        "zzz",
+        "nlu_fallback",
+        sender="f",
+        events=fallback_events,
+        slots={"handoff_reason": "nlu_fallback"},
     )
+    await run(handoff_actions.ActionHandoffStart(), fallback)
     form = make_tracker(
         "salah lagi",
         "inform",
@@ -152,6 +156,14 @@ async def test_fallback_and_form_reasons_and_routing(database, office_open):
     )
     _, form_events = await run(handoff_actions.ActionHandoffStart(), form)
     assert ActiveLoop(None) in form_events  # the form must not talk over the officer
+    paused = make_tracker(
+        "petugas saja",
+        "request_human",
+        sender="p",
+        slots={"handoff_reason": "Permohonan Akta Kelahiran: kesulitan mengisi NIK (3x ditolak)"},
+    )
+    _, paused_events = await run(handoff_actions.ActionHandoffStart(), paused)
+    assert SlotSet("handoff_reason", None) in paused_events  # not carried into the next handoff
     complaint = make_tracker(
         "petugas", "request_human", sender="h", slots={"complaint_category": "jalan_rusak"}
     )
@@ -163,7 +175,9 @@ async def test_fallback_and_form_reasons_and_routing(database, office_open):
     with session_scope(database) as session:
         rows = {r.sender_id: r for r in queue.list_open(session)}
     assert rows["f"].reason == "fallback"
-    assert rows["g"].reason == "form"
+    assert rows["g"].reason == "form" and rows["g"].note is None
+    assert rows["p"].reason == "request_human"
+    assert rows["p"].note == "Permohonan Akta Kelahiran: kesulitan mengisi NIK (3x ditolak)"
     assert rows["h"].agency_id == "dinas_pupr"
     assert rows["i"].agency_id == "polri"
 
