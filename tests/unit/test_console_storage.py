@@ -108,3 +108,22 @@ def test_queue_order_urgent_first_then_oldest_per_agency(url):
         assert queue.close(s, row, "resolved", "budi") is False  # no second "resolved" message
         with pytest.raises(ValueError):
             queue.close(s, queue.get(s, b.handoff_id), "deleted", "budi")
+
+
+def test_migrations_create_every_column_the_models_declare(url):
+    import sqlalchemy as sa
+
+    from storage.db import get_engine
+    from storage.models import Base
+
+    inspector = sa.inspect(get_engine(url))
+    tables = (
+        "console_agencies",
+        "console_users",
+        "console_sessions",
+        "console_audit_log",
+        "handoffs",
+    )
+    for table in tables:
+        columns = {c["name"] for c in inspector.get_columns(table)}
+        assert columns == set(Base.metadata.tables[table].columns.keys()), table
