@@ -10,7 +10,9 @@ One class of Rasa warning is a known false alarm and is checked more precisely i
 "The utterance 'utter_x' is not used in any story or rule". Rasa cannot see responses that
 actions send (`dispatcher.utter_message(response="utter_x")`), that forms ask implicitly
 (`utter_ask_<slot>`), or that retrieval intents use (`utter_faq/<id>`). Such a warning is accepted
-only when the response is referenced in that way; otherwise it fails like any other.
+only when the response is referenced in that way; otherwise it fails like any other. Likewise
+"The intent 'x' is not used in any story or rule" is accepted when a slot mapping uses the intent
+(a form's yes/no question filled `from_intent: affirm`).
 Warnings raised by libraries about themselves (deprecations) are not about our data and ignored.
 """
 
@@ -29,8 +31,12 @@ from layani.paths import CONFIG_FILE, DOMAIN_DIR, ROOT
 logger = logging.getLogger("layani.validate")
 
 UNUSED_UTTERANCE_RE = re.compile(r"The utterance '([^']+)' is not used in any story or rule")
+UNUSED_INTENT_RE = re.compile(r"The intent '([^']+)' is not used in any story or rule")
 CODE_DIRS = ("actions", "layani", "channels", "console")
 _IGNORED_CATEGORIES = (DeprecationWarning, PendingDeprecationWarning, FutureWarning, ImportWarning)
+# Rasa 3.6 emits this for EVERY domain that has slots (rasa/shared/core/slot_mappings.py,
+# validate_slot_mappings): a migration notice, not a finding about our data.
+_RASA_NOTICES = ("Slot auto-fill has been removed in 3.0",)
 
 
 def referenced_in_code(code_dirs: Iterable[str] = CODE_DIRS, root: Path = ROOT) -> Set[str]:
@@ -60,10 +66,25 @@ RETRIEVAL_DUPLICATE_RE = re.compile(
 )
 
 
-def is_our_problem(message: str, accepted_utterances: Set[str]) -> bool:
+def intents_in_slot_mappings(domain: "object") -> Set[str]:
+    """Intents that fill slots (`from_intent` / `from_trigger_intent` with `intent:`)."""
+    used: Set[str] = set()
+    for slot in getattr(domain, "slots", None) or []:
+        for mapping in getattr(slot, "mappings", None) or []:
+            intents = mapping.get("intent") or []
+            used.update([intents] if isinstance(intents, str) else intents)
+    return used
+
+
+def is_our_problem(
+    message: str, accepted_utterances: Set[str], accepted_intents: Set[str] = frozenset()
+) -> bool:
     """False for the false alarms described in the module docstring, True for everything else."""
     if RETRIEVAL_DUPLICATE_RE.match(message):
         return False
+    intent = UNUSED_INTENT_RE.search(message)
+    if intent:
+        return intent.group(1) not in accepted_intents
     match = UNUSED_UTTERANCE_RE.search(message)
     if not match:
         return True
@@ -101,12 +122,15 @@ def run_validation(config: Path = CONFIG_FILE, max_history: Optional[int] = None
         problems.append("Rasa's validator reported errors or story conflicts (see the log above).")
 
     accepted = referenced_in_code() | implicitly_used(domain)
+    accepted_intents = intents_in_slot_mappings(domain)
     seen: Set[str] = set()
     for item in caught:
         if issubclass(item.category, _IGNORED_CATEGORIES):
             continue
         message = str(item.message).strip()
-        if message in seen or not is_our_problem(message, accepted):
+        if message.startswith(_RASA_NOTICES):
+            continue
+        if message in seen or not is_our_problem(message, accepted, accepted_intents):
             continue
         seen.add(message)
         problems.append(message)
