@@ -1,0 +1,93 @@
+"""Two-stage fallback (actions/fallback.py) and the slot mapping that resets its streak."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional
+
+import yaml
+from rasa_sdk import Tracker
+from rasa_sdk.events import FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.fallback import ActionLayaniFallback
+from layani.paths import DOMAIN_DIR
+
+
+def _tracker(streak: Optional[float]) -> Tracker:
+    return Tracker(
+        sender_id="62812000111",
+        slots={"fallback_streak": streak},
+        latest_message={"text": "asdf qwer", "intent": {"name": "nlu_fallback", "confidence": 0.3}},
+        events=[],
+        paused=False,
+        followup_action=None,
+        active_loop={},
+        latest_action_name="action_listen",
+    )
+
+
+async def _run(streak: Optional[float], domain: Dict[str, Any]) -> tuple[List[str], List[dict]]:
+    dispatcher = CollectingDispatcher()
+    events = await ActionLayaniFallback().run(dispatcher, _tracker(streak), domain)
+    return [m["response"] for m in dispatcher.messages], events
+
+
+async def test_first_fallback_asks_to_rephrase() -> None:
+    responses, events = await _run(0.0, {"actions": ["action_handoff_start"]})
+    assert responses == ["utter_ask_rephrase"]
+    assert events == [SlotSet("fallback_streak", 1.0)]
+
+
+async def test_unset_streak_counts_as_zero() -> None:
+    responses, events = await _run(None, {})
+    assert responses == ["utter_ask_rephrase"]
+    assert events == [SlotSet("fallback_streak", 1.0)]
+
+
+async def test_second_fallback_offers_menu_or_human_and_starts_handoff() -> None:
+    domain = {"actions": ["action_handoff_start"], "slots": {"handoff_reason": {}}}
+    responses, events = await _run(1.0, domain)
+    assert responses == ["utter_fallback_menu_or_human"]
+    assert events == [
+        SlotSet("fallback_streak", 2.0),
+        SlotSet("handoff_reason", "nlu_fallback"),
+        FollowupAction("action_handoff_start"),
+    ]
+
+
+async def test_second_fallback_without_handoff_concern_only_offers() -> None:
+    responses, events = await _run(1.0, {"actions": ["action_layani_fallback"]})
+    assert responses == ["utter_fallback_menu_or_human"]
+    assert events == [SlotSet("fallback_streak", 2.0)]
+
+
+def test_streak_resets_on_every_recognised_intent() -> None:
+    """The domain maps fallback_streak to 0 for any intent except nlu_fallback."""
+    core = yaml.safe_load((DOMAIN_DIR / "core.yml").read_text(encoding="utf-8"))
+    (mapping,) = core["slots"]["fallback_streak"]["mappings"]
+    assert mapping == {"type": "from_intent", "value": 0, "not_intent": "nlu_fallback"}
+
+
+async def test_streak_reset_through_rasa_slot_extraction() -> None:
+    """Rasa's own action_extract_slots applies the mapping: greet -> 0, nlu_fallback -> kept."""
+    from rasa.core.actions.action import ActionExtractSlots
+    from rasa.core.channels import CollectingOutputChannel
+    from rasa.core.nlg import TemplatedNaturalLanguageGenerator
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import SlotSet as RasaSlotSet, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    domain = Domain.load(str(DOMAIN_DIR / "core.yml"))
+
+    async def extracted(intent: str) -> list:
+        tracker = DialogueStateTracker.from_events(
+            "s", [RasaSlotSet("fallback_streak", 2.0), UserUttered("x", intent={"name": intent, "confidence": 1.0})],
+            slots=domain.slots,
+        )
+        action = ActionExtractSlots(action_endpoint=None)
+        return await action.run(
+            CollectingOutputChannel(), TemplatedNaturalLanguageGenerator(domain.responses), tracker, domain
+        )
+
+    assert RasaSlotSet("fallback_streak", 0) in await extracted("greet")
+    assert not [e for e in await extracted("nlu_fallback") if getattr(e, "key", "") == "fallback_streak"]
