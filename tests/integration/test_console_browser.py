@@ -14,6 +14,8 @@ import pytest
 from test_handoff_flow import OFFICER, PASSWORD, ensure_officer, start_console
 
 from layani.policies.handoff_config import load_config
+from storage import handoff as queue
+from storage.db import session_scope
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 
@@ -95,7 +97,9 @@ async def test_citizen_web_chat_officer_console_round_trip(rasa_stack, console_u
     await officer.fill("#password", PASSWORD)
     await officer.get_by_role("button", name="Masuk").click()
     await officer.wait_for_url(f"{console_url}/handoffs", timeout=TIMEOUT)
-    link = officer.locator("a.open-conversation", has_text=session_id)
+    with session_scope(rasa_stack.env["DATABASE_URL"]) as session:
+        handoff_id = queue.open_for_sender(session, session_id).id
+    link = officer.locator(f'a.open-conversation[href="/handoffs/{handoff_id}"]')
     await link.wait_for(timeout=TIMEOUT)
     queue_row = await officer.locator("tr", has=link).inner_text()
     assert "socketio" in queue_row  # the channel is shown
