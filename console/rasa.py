@@ -12,6 +12,7 @@ show "try again" instead of a 500.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 from urllib.parse import quote
@@ -56,7 +57,7 @@ class RasaClient:
                 return await response.json(content_type=None) if body else None
         except aiohttp.ClientError as exc:
             raise RasaUnavailable(f"{type(exc).__name__}: {exc}") from exc
-        except TimeoutError as exc:
+        except asyncio.TimeoutError as exc:  # not the builtin TimeoutError before 3.11
             raise RasaUnavailable("timeout") from exc
 
     async def tracker(self, sender_id: str) -> dict[str, Any]:
@@ -80,14 +81,18 @@ class RasaClient:
             sender_id, [{"event": "slot", "name": k, "value": v} for k, v in values.items()]
         )
 
-    async def send(self, sender_id: str, text: str, staff: str | None = None) -> None:
-        """Send `text` to the citizen through their channel (recorded in the tracker)."""
+    async def send(self, sender_id: str, text: str, staff: str | None = None) -> bool:
+        """Send `text` to the citizen through their channel (recorded in the tracker).
+
+        Returns False when the message was recorded but the channel cannot push (REST).
+        """
         payload: dict[str, Any] = {"sender_id": sender_id, "text": text}
         if staff:
             payload["staff"] = staff
-        await self._request(
+        answer = await self._request(
             "POST",
             f"{self.base_url}/layani/outbound",
             json=payload,
             headers={"Authorization": f"Bearer {self.token}"},
         )
+        return bool((answer or {}).get("delivered", True))

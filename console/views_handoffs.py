@@ -121,7 +121,7 @@ async def reply(request: web.Request) -> web.StreamResponse:
     if row.status not in queue.OPEN_STATUSES:
         return error_page(request, 409, "Percakapan ini sudah selesai; balasan tidak dikirim.")
     try:
-        await request.app[RASA_KEY].send(row.sender_id, text, staff=user.username)
+        delivered = await request.app[RASA_KEY].send(row.sender_id, text, staff=user.username)
     except RasaUnavailable as exc:
         logger.warning("Reply for handoff %s not sent: %s", row.id, exc)
         return error_page(
@@ -136,7 +136,8 @@ async def reply(request: web.Request) -> web.StreamResponse:
         )
 
     await db(request, record)
-    raise web.HTTPSeeOther(f"/handoffs/{row.id}")
+    suffix = "" if delivered else "?notice=not_pushed"
+    raise web.HTTPSeeOther(f"/handoffs/{row.id}{suffix}")
 
 
 async def resolve(request: web.Request) -> web.StreamResponse:
