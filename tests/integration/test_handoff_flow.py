@@ -123,6 +123,7 @@ def test_citizen_officer_resolve_and_bot_again(rasa_stack, console):
         },
     )
     assert reply.status_code == 200, reply.text
+    assert "tidak dapat menerima pesan susulan" in reply.text  # REST cannot push; officer is told
     staff_messages = [
         e for e in bot_events(rasa_stack.tracker(citizen)) if (e.get("metadata") or {}).get("staff")
     ]
