@@ -1,0 +1,83 @@
+"""Small key-value store with TTL for connector state that must outlive one request.
+
+Used for Telegram callback payloads longer than the 64 bytes `callback_data` allows (stored
+under a short key) and for each SMS citizen's numbered menu (a digit reply maps back to the
+button payload). Redis when `REDIS_URL` is set, so every worker sees the same state.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from typing import Any, Dict, Optional, Tuple
+
+logger = logging.getLogger(__name__)
+
+
+class MemoryKV:
+    def __init__(self, max_keys: int = 100_000) -> None:
+        self._data: Dict[str, Tuple[float, Any]] = {}
+        self.max_keys = max_keys
+
+    async def get(self, key: str) -> Optional[Any]:
+        item = self._data.get(key)
+        if item is None:
+            return None
+        expires, value = item
+        if expires < time.monotonic():
+            self._data.pop(key, None)
+            return None
+        return value
+
+    async def set(self, key: str, value: Any, ttl: float) -> None:
+        now = time.monotonic()
+        if len(self._data) >= self.max_keys:
+            self._data = {k: v for k, v in self._data.items() if v[0] > now}
+            if len(self._data) >= self.max_keys:  # still full: forget the oldest half
+                keep = sorted(self._data.items(), key=lambda kv: kv[1][0])[self.max_keys // 2 :]
+                self._data = dict(keep)
+        self._data[key] = (now + ttl, value)
+
+    async def delete(self, key: str) -> None:
+        self._data.pop(key, None)
+
+    async def close(self) -> None:
+        return None
+
+
+class RedisKV:
+    def __init__(self, url: str, prefix: str = "layani:kv:") -> None:
+        import redis.asyncio as aioredis
+
+        self.prefix = prefix
+        self._redis = aioredis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+        self._fallback = MemoryKV()
+
+    async def get(self, key: str) -> Optional[Any]:
+        try:
+            raw = await self._redis.get(self.prefix + key)
+        except Exception as exc:
+            logger.warning("KV store: Redis unavailable (%s); using memory", exc)
+            return await self._fallback.get(key)
+        return None if raw is None else json.loads(raw)
+
+    async def set(self, key: str, value: Any, ttl: float) -> None:
+        try:
+            await self._redis.set(self.prefix + key, json.dumps(value), ex=max(1, int(ttl)))
+        except Exception as exc:
+            logger.warning("KV store: Redis unavailable (%s); using memory", exc)
+            await self._fallback.set(key, value, ttl)
+
+    async def delete(self, key: str) -> None:
+        try:
+            await self._redis.delete(self.prefix + key)
+        except Exception:
+            await self._fallback.delete(key)
+
+    async def close(self) -> None:
+        await self._redis.close()
+
+
+def build_kv(redis_url: str = ""):
+    return RedisKV(redis_url) if redis_url else MemoryKV()

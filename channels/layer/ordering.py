@@ -1,0 +1,79 @@
+"""Run each conversation's turns in the background, one at a time, in arrival order.
+
+Why: webhooks must be acknowledged at once (Telegram and Twilio retry or give up on slow
+endpoints, and a failing Telegram update blocks that chat), so the turn cannot run inside the
+request. Background tasks alone would reorder a citizen's quick "1" then "ya"; a queue per
+sender keeps order, and a worker exits when its queue is empty so idle citizens cost nothing.
+
+A global limit on concurrently running turns keeps the event loop responsive: Rasa's NLU
+inference runs on the loop, and with hundreds of runnable turns each loop iteration would take
+seconds, delaying every webhook acknowledgement behind them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Awaitable, Callable, Dict, Optional, Set
+
+logger = logging.getLogger(__name__)
+
+Job = Callable[[], Awaitable[None]]
+
+
+class ConversationQueues:
+    def __init__(
+        self,
+        max_concurrent_turns: int = 4,
+        on_error: Optional[Callable[[str, BaseException], Awaitable[None]]] = None,
+    ) -> None:
+        self._queues: Dict[str, "asyncio.Queue[Job]"] = {}
+        self._workers: Dict[str, asyncio.Task] = {}
+        self._all: Set[asyncio.Task] = set()
+        self._limit = max(1, max_concurrent_turns)
+        self._semaphore: Optional[asyncio.Semaphore] = None
+        self._on_error = on_error
+
+    def submit(self, sender_id: str, job: Job) -> None:
+        """Queue `job` behind the sender's earlier jobs; returns immediately."""
+        queue = self._queues.get(sender_id)
+        if queue is None:
+            queue = self._queues[sender_id] = asyncio.Queue()
+        queue.put_nowait(job)
+        if sender_id not in self._workers:
+            task = asyncio.get_running_loop().create_task(self._work(sender_id, queue))
+            self._workers[sender_id] = task
+            self._all.add(task)
+            task.add_done_callback(self._all.discard)
+
+    def pending(self) -> int:
+        return sum(q.qsize() for q in self._queues.values()) + len(self._workers)
+
+    async def _work(self, sender_id: str, queue: "asyncio.Queue[Job]") -> None:
+        if self._semaphore is None:
+            self._semaphore = asyncio.Semaphore(self._limit)
+        try:
+            while True:
+                try:
+                    job = queue.get_nowait()
+                except asyncio.QueueEmpty:
+                    return
+                async with self._semaphore:
+                    try:
+                        await job()
+                    except asyncio.CancelledError:
+                        raise
+                    except Exception as exc:  # one failed turn must not stop the next ones
+                        logger.exception("Turn for %s failed", sender_id)
+                        if self._on_error:
+                            await self._on_error(sender_id, exc)
+        finally:
+            # No await between the empty check above and this cleanup, so a job submitted
+            # meanwhile always finds either this worker alive or no worker at all.
+            self._workers.pop(sender_id, None)
+            self._queues.pop(sender_id, None)
+
+    async def drain(self, timeout: float = 30.0) -> None:
+        """Wait for queued turns (used on shutdown and in tests)."""
+        if self._all:
+            await asyncio.wait(set(self._all), timeout=timeout)

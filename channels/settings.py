@@ -1,0 +1,51 @@
+"""Channel settings, read from the environment in one place (names in .env.example).
+
+Provider credentials come through credentials.yml (`${VAR}`); these are the channel layer's
+knobs and the outbound API base URLs, with defaults that suit the embedded profile.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from layani.paths import VAR_DIR
+
+
+@dataclass(frozen=True)
+class ChannelSettings:
+    redis_url: str
+    rate_limit: str
+    dedup_ttl: float
+    turn_concurrency: int
+    send_attempts: int
+    send_timeout: float
+    send_backoff: float
+    dead_letter_file: Path
+    public_base_url: str
+    telegram_api_base_url: str
+    twilio_api_base_url: str
+    twilio_sms_number: str
+    twilio_whatsapp_number: str
+    twilio_whatsapp_template_sid: str
+
+
+def load() -> ChannelSettings:
+    env = os.environ.get
+    return ChannelSettings(
+        redis_url=env("REDIS_URL", ""),
+        rate_limit=env("LAYANI_RATE_LIMIT", "20/60"),
+        dedup_ttl=float(env("LAYANI_DEDUP_TTL", str(24 * 3600))),
+        turn_concurrency=int(env("LAYANI_TURN_CONCURRENCY", "4")),
+        send_attempts=int(env("LAYANI_SEND_ATTEMPTS", "3")),
+        send_timeout=float(env("LAYANI_SEND_TIMEOUT", "10")),
+        send_backoff=float(env("LAYANI_SEND_BACKOFF", "0.5")),
+        dead_letter_file=Path(env("LAYANI_DEAD_LETTER_FILE", str(VAR_DIR / "dead_letters.jsonl"))),
+        public_base_url=env("PUBLIC_BASE_URL", "").rstrip("/"),
+        telegram_api_base_url=env("TELEGRAM_API_BASE_URL", "https://api.telegram.org").rstrip("/"),
+        twilio_api_base_url=env("TWILIO_API_BASE_URL", "https://api.twilio.com").rstrip("/"),
+        twilio_sms_number=env("TWILIO_SMS_NUMBER", ""),
+        twilio_whatsapp_number=env("TWILIO_WHATSAPP_NUMBER", ""),
+        twilio_whatsapp_template_sid=env("TWILIO_WHATSAPP_TEMPLATE_SID", ""),
+    )
