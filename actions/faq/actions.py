@@ -13,12 +13,14 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.faq.selection import (
+    ASPECT_PREFIX,
     RESPONSE_PREFIX,
     answered_just_before,
     best_topic,
     choice_payload,
     close_pair,
     default_variant,
+    followup_aspect,
     known_topics,
     topic_label,
     topic_ranking,
@@ -87,11 +89,12 @@ class ActionFaqChoose(Action):
 
 
 class ActionFaqFollowup(Action):
-    """"Biayanya berapa?", "bisa online?" right after an answer: answer that topic again.
+    """"Biayanya berapa?", "bisa online?" right after an answer: stay on that topic.
 
-    The full answer already covers cost, place, duration and online options, so repeating it
-    (the SMS variant on SMS) answers the follow-up. Without a topic answered just before, ask
-    which service the citizen means instead of guessing.
+    When the follow-up asks about one aspect (cost, online, duration, place) and the pack has a
+    focused answer `utter_faq_aspect_<topic>_<aspect>`, send that sentence; otherwise repeat the
+    topic's answer, which covers all of them. Without a topic answered just before, ask which
+    service the citizen means instead of guessing.
     """
 
     def name(self) -> Text:
@@ -101,9 +104,14 @@ class ActionFaqFollowup(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[EventType]:
         topic = tracker.get_slot(LAST_TOPIC_SLOT)
-        if topic in known_topics(domain) and answered_just_before(tracker.events):
-            return _answer(dispatcher, topic)
-        return _ask_which(dispatcher)
+        if topic not in known_topics(domain) or not answered_just_before(tracker.events):
+            return _ask_which(dispatcher)
+        aspect = followup_aspect((tracker.latest_message or {}).get("text") or "")
+        focused = f"{ASPECT_PREFIX}{topic}_{aspect}" if aspect else None
+        if focused and focused in (domain.get("responses") or {}):
+            dispatcher.utter_message(response=focused)
+            return [SlotSet(LAST_TOPIC_SLOT, topic)]
+        return _answer(dispatcher, topic)
 
 
 class ActionFaqMore(Action):

@@ -9,11 +9,31 @@ short question instead.
 
 from __future__ import annotations
 
+import re
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Text, Tuple
 
 RETRIEVAL_INTENT = "faq"
 RESPONSE_PREFIX = "utter_faq/"
 LABEL_PREFIX = "utter_faq_label_"
+ASPECT_PREFIX = "utter_faq_aspect_"
+
+# What a follow-up asks about, recognised by keywords (formal, chat, SMS shorthand, Javanese,
+# Sundanese, English). A follow-up naming none or several aspects gets the full answer.
+ASPECT_PATTERNS = (
+    ("biaya", re.compile(
+        r"\b(biaya\w*|bayar\w*|byr\w*|gratis|harga\w*|tarif\w*|ongkos\w*|duit|uang|pnbp|"
+        r"piro|pinten|sabaraha|how much|cost|fee)\b"
+    )),
+    ("online", re.compile(
+        r"\b(online|onln|onlen|daring|aplikasi\w*|apk|app|lewat hp|via hp|internet|website|situs)\b"
+    )),
+    ("waktu", re.compile(
+        r"\b(lama\w*|lm|berapa hari|brp hr|kapan|jadinya|jdny|sehari|how long|suwene|sabaraha lami)\b"
+    )),
+    ("tempat", re.compile(
+        r"\b(di ?mana|dmn|ke ?mana|kmn|tempat\w*|tmpt\w*|kantor\w*|lokasi\w*|where|ngendi|endi|pundi|ka mana)\b"
+    )),
+)
 
 # Ask a clarifying question when the best two topics are closer than this (response-selector
 # confidence, 0..1). Tuned on the held-out FAQ sets (docs/faq.md, "Ambiguity threshold").
@@ -93,6 +113,13 @@ def answered_just_before(events: Sequence[Dict[Text, Any]]) -> bool:
         elif kind == "action" and user_seen == 1 and event.get("name") in FAQ_ANSWER_ACTIONS:
             return True
     return False
+
+
+def followup_aspect(text: Text) -> Optional[Text]:
+    """The one aspect a follow-up asks about (biaya, online, waktu, tempat), else None."""
+    lowered = (text or "").lower()
+    found = [name for name, pattern in ASPECT_PATTERNS if pattern.search(lowered)]
+    return found[0] if len(found) == 1 else None
 
 
 def default_variant(domain: Dict[Text, Any], topic: Text) -> Optional[Dict[Text, Any]]:

@@ -35,6 +35,11 @@ def _faq_domain_text(name: str) -> str:
     return next(v["text"] for v in data["responses"][name] if not v.get("channel"))
 
 
+def _pack_text(agency: str, name: str) -> str:
+    data = yaml.safe_load((ROOT / "nlu_data" / "agencies" / agency / "responses.yml").read_text(encoding="utf-8"))
+    return data["responses"][name][0]["text"]
+
+
 ANSWERS = _default_answers()
 
 
@@ -90,7 +95,9 @@ def test_close_topics_get_a_clarifying_question_and_a_button_answers(rasa_stack)
 def test_followup_and_lanjut_stay_on_the_answered_topic(rasa_stack) -> None:
     citizen = sender()
     assert ANSWERS["sim_perpanjang"] in rasa_stack.texts(citizen, "gimana cara perpanjang SIM A yang mau habis?")
-    assert rasa_stack.texts(citizen, "biayanya berapa?") == [ANSWERS["sim_perpanjang"]]
+    # A cost follow-up gets the focused sentence of that topic, not another topic's answer.
+    assert rasa_stack.texts(citizen, "biayanya berapa?") == [_pack_text("polri", "utter_faq_aspect_sim_perpanjang_biaya")]
+    assert rasa_stack.texts(citizen, "syaratnya apa aja?") == [ANSWERS["sim_perpanjang"]]
     assert rasa_stack.texts(citizen, "LANJUT") == [ANSWERS["sim_perpanjang"]]
     slots = rasa_stack.tracker(citizen)["slots"]
     assert slots["faq_last_topic"] == "sim_perpanjang"

@@ -24,7 +24,7 @@ from actions.faq.selection import (
 )
 from layani import importer
 from layani.catalogue import load_catalogue
-from layani.gsm7 import is_gsm7
+from layani.gsm7 import is_gsm7, segment_count
 
 
 def _assembled_domain() -> Dict[str, Any]:
@@ -168,13 +168,33 @@ async def test_forged_choice_payload_is_not_answered() -> None:
     assert events == []
 
 
-async def test_followup_right_after_an_answer_stays_on_topic() -> None:
+@pytest.mark.parametrize(
+    "text, response",
+    [
+        ("biayanya berapa?", "utter_faq_aspect_sim_perpanjang_biaya"),
+        ("bs onln g", "utter_faq_aspect_sim_perpanjang_online"),
+        ("berapa lama jadinya", "utter_faq_aspect_sim_perpanjang_waktu"),
+        ("ngurusnya di mana?", "utter_faq_aspect_sim_perpanjang_tempat"),
+        # No single aspect: the whole answer covers it.
+        ("syaratnya apa aja?", "utter_faq/sim_perpanjang"),
+        ("biaya sama lamanya gimana", "utter_faq/sim_perpanjang"),
+    ],
+)
+async def test_followup_right_after_an_answer_stays_on_topic(text: str, response: str) -> None:
     tracker = make_tracker(
-        "biayanya berapa?", "faq_followup", slots={"faq_last_topic": "sim_perpanjang"}, previous_action="action_faq_answer"
+        text, "faq_followup", slots={"faq_last_topic": "sim_perpanjang"}, previous_action="action_faq_answer"
     )
     messages, events = await run(ActionFaqFollowup(), tracker)
-    assert [m["response"] for m in messages] == ["utter_faq/sim_perpanjang"]
+    assert [m["response"] for m in messages] == [response]
     assert SlotSet("faq_last_topic", "sim_perpanjang") in events
+
+
+async def test_followup_falls_back_to_full_answer_when_pack_has_no_focused_answer() -> None:
+    domain = {"responses": {k: v for k, v in DOMAIN["responses"].items() if "aspect" not in k}}
+    tracker = make_tracker("biayanya berapa?", "faq_followup", slots={"faq_last_topic": "skck"}, previous_action="action_faq_followup")
+    dispatcher = CollectingDispatcher()
+    await ActionFaqFollowup().run(dispatcher, tracker, domain)
+    assert [m["response"] for m in dispatcher.messages] == ["utter_faq/skck"]
 
 
 async def test_followup_after_something_else_asks_which_service() -> None:
@@ -237,3 +257,25 @@ def test_faq_behaviour_sms_texts_are_gsm7() -> None:
         for variant in variants:
             if variant.get("channel") == "sms":
                 assert is_gsm7(variant["text"]), name
+
+
+ASPECTS = ("biaya", "online", "waktu", "tempat")
+OWN_TOPICS = [t for t, spec in load_catalogue().faq.items() if spec["agency"] in {"dukcapil", "polri", "samsat", "imigrasi"}]
+
+
+@pytest.mark.parametrize("topic", OWN_TOPICS)
+def test_own_topics_have_focused_followup_answers(topic: str) -> None:
+    """Short sentences for SMS too: GSM-7, one variant, metadata of the topic's agency."""
+    agency = load_catalogue().faq_agency(topic)
+    for aspect in ASPECTS:
+        variants = DOMAIN["responses"].get(f"utter_faq_aspect_{topic}_{aspect}")
+        assert variants and len(variants) == 1, f"{topic}/{aspect}"
+        text = variants[0]["text"]
+        assert is_gsm7(text) and segment_count(text) <= 2, f"{topic}/{aspect}"
+        assert variants[0]["metadata"]["agency"] == agency
+
+
+def test_focused_answers_only_for_catalogue_topics_and_known_aspects() -> None:
+    names = [n for n in DOMAIN["responses"] if n.startswith("utter_faq_aspect_")]
+    valid = {f"utter_faq_aspect_{t}_{a}" for t in load_catalogue().faq for a in ASPECTS}
+    assert set(names) <= valid, sorted(set(names) - valid)
