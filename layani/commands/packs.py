@@ -21,22 +21,31 @@ def register(subparsers) -> None:
 
     imp = commands.add_parser("import", help="write a pack's questions and answers from CSV/XLSX")
     imp.add_argument("agency")
-    imp.add_argument("sheet", help="file.csv or file.xlsx with columns topic, questions, answer, "
-                     "sms_answer, source, reviewed")
+    imp.add_argument(
+        "sheet",
+        help="file.csv or file.xlsx with columns topic, questions, answer, "
+        "sms_answer, source, reviewed",
+    )
     imp.set_defaults(func=cmd_import)
 
     lint = commands.add_parser("lint", help="check packs; non-zero exit when a problem is found")
     lint.add_argument("--pack", action="append", help="check only this agency (repeatable)")
     lint.add_argument("--no-rasa", action="store_true", help="skip `rasa data validate` (~10 s)")
-    lint.add_argument("--verbose", action="store_true", help="show every note about the rest of the bot")
+    lint.add_argument(
+        "--verbose", action="store_true", help="show every note about the rest of the bot"
+    )
     lint.set_defaults(func=cmd_lint)
 
     ev = commands.add_parser("eval", help="cross-validate an agency's topics, list collisions")
     ev.add_argument("agency")
     ev.add_argument("--folds", type=int, default=5)
-    ev.add_argument("--threshold", type=float, default=0.1,
-                    help="report a topic pair when this share of a topic's held-out examples "
-                    "goes to the other topic (default 0.1)")
+    ev.add_argument(
+        "--threshold",
+        type=float,
+        default=0.1,
+        help="report a topic pair when this share of a topic's held-out examples "
+        "goes to the other topic (default 0.1)",
+    )
     ev.set_defaults(func=cmd_eval)
 
 
@@ -52,7 +61,10 @@ def _print_problems(problems, verbose: bool = True) -> None:
     for problem in [p for p in problems if p.blocking] + notes[: None if verbose else MAX_NOTES]:
         print(problem.render(ROOT))
     if not verbose and len(notes) > MAX_NOTES:
-        print(f"... {len(notes) - MAX_NOTES} more note(s) about the rest of the bot (--verbose shows them)")
+        print(
+            f"... {len(notes) - MAX_NOTES} more note(s) about the rest of the bot "
+            "(--verbose shows them)"
+        )
 
 
 def cmd_new(args) -> int:
@@ -65,8 +77,10 @@ def cmd_new(args) -> int:
         return 1
     for path in paths:
         print(f"created {path}")
-    print(f"Next: fill them in (docs/packs.md), or `layani pack import {args.agency} file.csv`; "
-          f"then `layani pack lint --pack {args.agency}`.")
+    print(
+        f"Next: fill them in (docs/packs.md), or `layani pack import {args.agency} file.csv`; "
+        f"then `layani pack lint --pack {args.agency}`."
+    )
     return 0
 
 
@@ -84,7 +98,10 @@ def cmd_import(args) -> int:
     except (ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    print(f"imported {len(result.topics)} topic(s) into {result.directory}: {', '.join(result.topics)}")
+    print(
+        f"imported {len(result.topics)} topic(s) into {result.directory}: "
+        f"{', '.join(result.topics)}"
+    )
     if any(p.blocking for p in result.problems):
         print(f"lint found {len(result.problems)} problem(s) in the pack:")
         _print_problems(result.problems)

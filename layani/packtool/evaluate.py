@@ -19,7 +19,6 @@ import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Tuple
 
 from layani.packtool.model import Example, load_packs
 from layani.packtool.similarity import find_collisions, normalise
@@ -47,7 +46,7 @@ class Confusion:
     target: str
     share: float
     count: int
-    samples: List[str] = field(default_factory=list)
+    samples: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -57,16 +56,16 @@ class EvalReport:
     examples: int
     labels: int
     seconds: float
-    topics: List[TopicScore]
-    collisions: List[Confusion]
-    duplicates: List[Tuple[Example, Example, float]]
+    topics: list[TopicScore]
+    collisions: list[Confusion]
+    duplicates: list[tuple[Example, Example, float]]
 
 
 def _label(agency: str, topic: str) -> str:
     return f"{agency}:faq/{topic}"
 
 
-def _common_examples(common_dir: Path) -> List[Tuple[str, str]]:
+def _common_examples(common_dir: Path) -> list[tuple[str, str]]:
     """(text, label) of the common NLU intents, read with Rasa's own YAML reader."""
     from rasa.shared.nlu.training_data.loading import load_data
 
@@ -116,18 +115,20 @@ def evaluate(
     # Stratified folds need every label at least `folds` times; rarer labels stay in training.
     usable = [i for i, lab in enumerate(labels) if counts[lab] >= folds]
     always_train = [i for i, lab in enumerate(labels) if counts[lab] < folds]
-    predicted: Dict[int, str] = {}
+    predicted: dict[int, str] = {}
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
-    for train_idx, test_idx in splitter.split([texts[i] for i in usable], [labels[i] for i in usable]):
+    for train_idx, test_idx in splitter.split(
+        [texts[i] for i in usable], [labels[i] for i in usable]
+    ):
         train = [usable[i] for i in train_idx] + always_train
         model = _pipeline().fit([texts[i] for i in train], [labels[i] for i in train])
         test = [usable[i] for i in test_idx]
-        for index, guess in zip(test, model.predict([texts[i] for i in test])):
+        for index, guess in zip(test, model.predict([texts[i] for i in test]), strict=True):
             predicted[index] = guess
 
     mine = {_label(agency, t) for p in packs if p.agency == agency for t in p.topics}
-    outcomes: Dict[str, Counter] = defaultdict(Counter)
-    samples: Dict[Tuple[str, str], List[str]] = defaultdict(list)
+    outcomes: dict[str, Counter] = defaultdict(Counter)
+    samples: dict[tuple[str, str], list[str]] = defaultdict(list)
     for index, guess in predicted.items():
         outcomes[labels[index]][guess] += 1
         if guess != labels[index] and (labels[index] in mine or guess in mine):
@@ -144,15 +145,25 @@ def evaluate(
             if target == source or not (source in mine or target in mine):
                 continue
             if count / total >= threshold:
-                collisions.append(Confusion(source, target, count / total, count, samples[(source, target)][:3]))
+                collisions.append(
+                    Confusion(source, target, count / total, count, samples[(source, target)][:3])
+                )
     collisions.sort(key=lambda c: -c.share)
     duplicates = [
         (hit.first, hit.second, hit.score)
         for hit in find_collisions(examples, EVAL_NEAR_THRESHOLD)
         if agency in (hit.first.agency, hit.second.agency)
     ]
-    return EvalReport(agency, folds, len(predicted), len(counts), time.monotonic() - started,
-                      scores, collisions, duplicates)
+    return EvalReport(
+        agency,
+        folds,
+        len(predicted),
+        len(counts),
+        time.monotonic() - started,
+        scores,
+        collisions,
+        duplicates,
+    )
 
 
 def render(report: EvalReport) -> str:
@@ -164,22 +175,31 @@ def render(report: EvalReport) -> str:
     ]
     for score in report.topics:
         flag = "" if score.accuracy >= 0.8 else "   <- add clearer examples"
-        lines.append(f"  faq/{score.topic:<32} {score.correct:>3}/{score.examples:<3} {score.accuracy:6.1%}{flag}")
+        lines.append(
+            f"  faq/{score.topic:<32} {score.correct:>3}/{score.examples:<3} "
+            f"{score.accuracy:6.1%}{flag}"
+        )
     lines.append("")
     if report.collisions:
         lines.append("Collisions (held-out examples of one topic predicted as another):")
         for hit in report.collisions:
             lines.append(f"  {hit.source} -> {hit.target}: {hit.count} ({hit.share:.0%})")
             for text in hit.samples:
-                lines.append(f"      e.g. \"{text}\"")
+                lines.append(f'      e.g. "{text}"')
     else:
         lines.append("Collisions: none above the threshold.")
     lines.append("")
     if report.duplicates:
-        lines.append(f"Near-duplicate examples shared with other topics (similarity >= {EVAL_NEAR_THRESHOLD}):")
+        lines.append(
+            "Near-duplicate examples shared with other topics "
+            f"(similarity >= {EVAL_NEAR_THRESHOLD}):"
+        )
         for first, second, score in report.duplicates:
-            lines.append(f"  {score:.2f} {first.path.parent.name}/{first.path.name}:{first.line} '{first.text}' "
-                         f"<-> {second.path.parent.name}/{second.path.name}:{second.line} '{second.text}'")
+            lines.append(
+                f"  {score:.2f} {first.path.parent.name}/{first.path.name}:{first.line} "
+                f"'{first.text}' "
+                f"<-> {second.path.parent.name}/{second.path.name}:{second.line} '{second.text}'"
+            )
     else:
         lines.append("Near-duplicate examples: none.")
     return "\n".join(lines)

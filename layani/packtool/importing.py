@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
-from typing import List, Optional
 
 from layani import packs
 from layani.packtool import rules
@@ -25,12 +24,12 @@ from layani.paths import AGENCIES_DIR
 @dataclass
 class ImportResult:
     directory: Path
-    topics: List[str]
-    problems: List[Problem]
+    topics: list[str]
+    problems: list[Problem]
 
 
 def import_sheet(
-    agency: str, sheet: Path, agencies_dir: Path = AGENCIES_DIR, today: Optional[dt.date] = None
+    agency: str, sheet: Path, agencies_dir: Path = AGENCIES_DIR, today: dt.date | None = None
 ) -> ImportResult:
     finding = rules.id_problem(agency, "agency id")
     if finding:

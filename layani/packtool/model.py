@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
@@ -34,7 +34,7 @@ class Problem:
     # team's domain file): shown as notes, they do not fail the lint of a pack.
     blocking: bool = True
 
-    def render(self, root: Optional[Path] = None) -> str:
+    def render(self, root: Path | None = None) -> str:
         shown = self.path
         if root is not None:
             try:
@@ -60,17 +60,17 @@ class Topic:
 
     name: str
     line: int
-    examples: List[Example] = field(default_factory=list)
+    examples: list[Example] = field(default_factory=list)
 
 
 @dataclass
 class Variant:
     text: str
-    channel: Optional[str]
-    metadata: Optional[Dict[str, Any]]
+    channel: str | None
+    metadata: dict[str, Any] | None
     line: int
     metadata_line: int
-    raw: Dict[str, Any] = field(default_factory=dict)
+    raw: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -79,18 +79,18 @@ class Response:
 
     topic: str
     line: int
-    variants: List[Variant] = field(default_factory=list)
+    variants: list[Variant] = field(default_factory=list)
 
 
 @dataclass
 class Pack:
     agency: str
     directory: Path
-    info: Optional[Dict[str, Any]] = None
-    info_lines: Dict[str, int] = field(default_factory=dict)
-    topics: Dict[str, Topic] = field(default_factory=dict)
-    responses: Dict[str, Response] = field(default_factory=dict)
-    problems: List[Problem] = field(default_factory=list)
+    info: dict[str, Any] | None = None
+    info_lines: dict[str, int] = field(default_factory=dict)
+    topics: dict[str, Topic] = field(default_factory=dict)
+    responses: dict[str, Response] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
 
     @property
     def info_path(self) -> Path:
@@ -104,7 +104,7 @@ class Pack:
     def responses_path(self) -> Path:
         return self.directory / packs.PACK_RESPONSES_FILE
 
-    def examples(self) -> List[Example]:
+    def examples(self) -> list[Example]:
         return [ex for topic in self.topics.values() for ex in topic.examples]
 
 
@@ -112,7 +112,7 @@ def _yaml() -> YAML:
     return YAML(typ="rt")
 
 
-def read_yaml(path: Path, problems: List[Problem]) -> Any:
+def read_yaml(path: Path, problems: list[Problem]) -> Any:
     """Parsed round-trip YAML of `path`, or None (with a problem) if missing or malformed."""
     if not path.is_file():
         problems.append(
@@ -164,7 +164,7 @@ def load_pack(agency: str, agencies_dir: Path = AGENCIES_DIR) -> Pack:
     return pack
 
 
-def load_packs(names: Optional[List[str]] = None, agencies_dir: Path = AGENCIES_DIR) -> List[Pack]:
+def load_packs(names: list[str] | None = None, agencies_dir: Path = AGENCIES_DIR) -> list[Pack]:
     return [load_pack(name, agencies_dir) for name in (names or packs.all_packs(agencies_dir))]
 
 
@@ -175,8 +175,12 @@ def _load_info(pack: Pack) -> None:
     info = data.get("agency") if hasattr(data, "get") else None
     if not hasattr(info, "get"):
         pack.problems.append(
-            Problem(pack.info_path, 1, "top-level key `agency:` is missing or not a mapping",
-                    "start the file with `agency:` followed by indented id, name, contact, ...")
+            Problem(
+                pack.info_path,
+                1,
+                "top-level key `agency:` is missing or not a mapping",
+                "start the file with `agency:` followed by indented id, name, contact, ...",
+            )
         )
         return
     pack.info = dict(info)
@@ -191,14 +195,20 @@ def _load_nlu(pack: Pack) -> None:
     if data is None:
         return
     if not hasattr(data, "get"):
-        pack.problems.append(Problem(path, 1, "file is not a mapping", "start with `version: \"3.1\"` and `nlu:`"))
+        pack.problems.append(
+            Problem(path, 1, "file is not a mapping", 'start with `version: "3.1"` and `nlu:`')
+        )
         return
     _check_version(data, path, pack.problems)
     blocks = data.get("nlu") or []
     if not isinstance(blocks, list):
         pack.problems.append(
-            Problem(path, key_line(data, "nlu", 1), "`nlu:` must be a list of `- intent:` blocks",
-                    "indent each block as `  - intent: faq/<topic>`")
+            Problem(
+                path,
+                key_line(data, "nlu", 1),
+                "`nlu:` must be a list of `- intent:` blocks",
+                "indent each block as `  - intent: faq/<topic>`",
+            )
         )
         return
     for index, block in enumerate(blocks):
@@ -206,21 +216,35 @@ def _load_nlu(pack: Pack) -> None:
         if not hasattr(block, "get") or "intent" not in block:
             # synonym/regex/lookup blocks are allowed; other shapes are not ours to judge.
             if not hasattr(block, "get"):
-                pack.problems.append(Problem(path, line, "an `nlu:` item is not a mapping",
-                                             "write `- intent: faq/<topic>` then `examples: |`"))
+                pack.problems.append(
+                    Problem(
+                        path,
+                        line,
+                        "an `nlu:` item is not a mapping",
+                        "write `- intent: faq/<topic>` then `examples: |`",
+                    )
+                )
             continue
         intent = str(block.get("intent") or "")
         if not intent.startswith(FAQ_PREFIX):
             pack.problems.append(
-                Problem(path, line, f"intent '{intent}' is not an FAQ topic",
-                        "packs may only add retrieval intents: name it `faq/<topic>`")
+                Problem(
+                    path,
+                    line,
+                    f"intent '{intent}' is not an FAQ topic",
+                    "packs may only add retrieval intents: name it `faq/<topic>`",
+                )
             )
             continue
-        name = intent[len(FAQ_PREFIX):]
+        name = intent[len(FAQ_PREFIX) :]
         if name in pack.topics:
             pack.problems.append(
-                Problem(path, line, f"topic '{name}' is defined twice (first at line {pack.topics[name].line})",
-                        "merge the two blocks into one")
+                Problem(
+                    path,
+                    line,
+                    f"topic '{name}' is defined twice (first at line {pack.topics[name].line})",
+                    "merge the two blocks into one",
+                )
             )
             topic = pack.topics[name]
         else:
@@ -228,8 +252,12 @@ def _load_nlu(pack: Pack) -> None:
         raw = block.get("examples")
         if not isinstance(raw, str):
             pack.problems.append(
-                Problem(path, line, f"topic '{name}' has no `examples: |` list",
-                        "add `examples: |` with one `- question` per line")
+                Problem(
+                    path,
+                    line,
+                    f"topic '{name}' has no `examples: |` list",
+                    "add `examples: |` with one `- question` per line",
+                )
             )
             continue
         first = value_line(block, "examples", line) + 1
@@ -239,8 +267,12 @@ def _load_nlu(pack: Pack) -> None:
                 continue
             if not stripped.startswith("- "):
                 pack.problems.append(
-                    Problem(path, first + offset, f"example line '{stripped[:40]}' does not start with '- '",
-                            "write each example as `- question text`")
+                    Problem(
+                        path,
+                        first + offset,
+                        f"example line '{stripped[:40]}' does not start with '- '",
+                        "write each example as `- question text`",
+                    )
                 )
                 continue
             topic.examples.append(
@@ -254,40 +286,70 @@ def _load_responses(pack: Pack) -> None:
     if data is None:
         return
     if not hasattr(data, "get"):
-        pack.problems.append(Problem(path, 1, "file is not a mapping", "start with `version: \"3.1\"` and `responses:`"))
+        pack.problems.append(
+            Problem(
+                path, 1, "file is not a mapping", 'start with `version: "3.1"` and `responses:`'
+            )
+        )
         return
     _check_version(data, path, pack.problems)
     for key in data:
         if key not in ("version", "responses"):
             pack.problems.append(
-                Problem(path, key_line(data, key, 1), f"packs may only declare `responses:`, not `{key}:`",
-                        "remove it; intents, slots and actions belong to bot/domain/")
+                Problem(
+                    path,
+                    key_line(data, key, 1),
+                    f"packs may only declare `responses:`, not `{key}:`",
+                    "remove it; intents, slots and actions belong to bot/domain/",
+                )
             )
     responses = data.get("responses") or {}
     if not hasattr(responses, "items"):
-        pack.problems.append(Problem(path, key_line(data, "responses", 1), "`responses:` must be a mapping",
-                                     "indent each `utter_faq/<topic>:` under `responses:`"))
+        pack.problems.append(
+            Problem(
+                path,
+                key_line(data, "responses", 1),
+                "`responses:` must be a mapping",
+                "indent each `utter_faq/<topic>:` under `responses:`",
+            )
+        )
         return
     for name, variants in responses.items():
         line = key_line(responses, name, 1)
         if not str(name).startswith(RESPONSE_PREFIX):
             pack.problems.append(
-                Problem(path, line, f"response '{name}' is not an FAQ answer",
-                        "name it `utter_faq/<topic>` after an `faq/<topic>` intent in nlu.yml")
+                Problem(
+                    path,
+                    line,
+                    f"response '{name}' is not an FAQ answer",
+                    "name it `utter_faq/<topic>` after an `faq/<topic>` intent in nlu.yml",
+                )
             )
             continue
-        response = pack.responses[str(name)[len(RESPONSE_PREFIX):]] = Response(
-            topic=str(name)[len(RESPONSE_PREFIX):], line=line
+        response = pack.responses[str(name)[len(RESPONSE_PREFIX) :]] = Response(
+            topic=str(name)[len(RESPONSE_PREFIX) :], line=line
         )
         if not isinstance(variants, list):
-            pack.problems.append(Problem(path, line, f"response '{name}' must be a list of variants",
-                                         "write `- text: \"...\"` items under it"))
+            pack.problems.append(
+                Problem(
+                    path,
+                    line,
+                    f"response '{name}' must be a list of variants",
+                    'write `- text: "..."` items under it',
+                )
+            )
             continue
         for index, variant in enumerate(variants):
             vline = item_line(variants, index, line)
             if not hasattr(variant, "get"):
-                pack.problems.append(Problem(path, vline, "response variant is not a mapping",
-                                             "write `- text: \"...\"` with `metadata:`"))
+                pack.problems.append(
+                    Problem(
+                        path,
+                        vline,
+                        "response variant is not a mapping",
+                        'write `- text: "..."` with `metadata:`',
+                    )
+                )
                 continue
             metadata = variant.get("metadata")
             response.variants.append(
@@ -302,9 +364,13 @@ def _load_responses(pack: Pack) -> None:
             )
 
 
-def _check_version(data: Any, path: Path, problems: List[Problem]) -> None:
+def _check_version(data: Any, path: Path, problems: list[Problem]) -> None:
     if str(data.get("version", "")) != "3.1":
         problems.append(
-            Problem(path, key_line(data, "version", 1), "`version: \"3.1\"` is missing or different",
-                    "put `version: \"3.1\"` on the first line")
+            Problem(
+                path,
+                key_line(data, "version", 1),
+                '`version: "3.1"` is missing or different',
+                'put `version: "3.1"` on the first line',
+            )
         )

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import List, Optional, Tuple
-
-# A problem found by a rule: (what is wrong, how to fix it).
-Finding = Tuple[str, str]
 
 from layani.gsm7 import GSM7_BASIC, GSM7_EXTENDED, segment_count
+
+# A problem found by a rule: (what is wrong, how to fix it).
+Finding = tuple[str, str]
 
 # DIET and the ResponseSelector need enough phrasings per topic to generalise to the words
 # citizens actually type; below ~20 the held-out accuracy of a topic drops sharply.
@@ -28,12 +27,21 @@ DATE_FORMAT = "YYYY-MM-DD"
 # Characters staff paste from word processors that silently switch an SMS to UCS-2 (70 chars
 # per segment instead of 160), with their GSM-7 replacement.
 GSM7_REPLACEMENTS = {
-    "\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-",
-    "\u2026": "...", "\u00a0": " ", "\u2022": "-", "\u00b7": "-", "\t": " ",
+    "\u2018": "'",
+    "\u2019": "'",
+    "\u201c": '"',
+    "\u201d": '"',
+    "\u2013": "-",
+    "\u2014": "-",
+    "\u2026": "...",
+    "\u00a0": " ",
+    "\u2022": "-",
+    "\u00b7": "-",
+    "\t": " ",
 }
 
 
-def id_problem(value: str, what: str) -> Optional[Finding]:
+def id_problem(value: str, what: str) -> Finding | None:
     """Why `value` is not a valid agency/topic id, or None."""
     if not value:
         return f"{what} is empty", f"write the {what}"
@@ -45,7 +53,7 @@ def id_problem(value: str, what: str) -> Optional[Finding]:
     return None
 
 
-def parse_date(value: object) -> Optional[dt.date]:
+def parse_date(value: object) -> dt.date | None:
     """A reviewed date as a date: ISO `YYYY-MM-DD`, or the `DD/MM/YYYY` spreadsheets produce."""
     if isinstance(value, dt.datetime):
         return value.date()
@@ -60,7 +68,7 @@ def parse_date(value: object) -> Optional[dt.date]:
     return None
 
 
-def date_problem(value: object, today: Optional[dt.date] = None) -> Optional[Finding]:
+def date_problem(value: object, today: dt.date | None = None) -> Finding | None:
     """Why `value` is not a usable reviewed date, or None. Future dates are typos."""
     if value in (None, ""):
         return "reviewed date is missing", f"write the date the answer was checked ({DATE_FORMAT})"
@@ -72,32 +80,39 @@ def date_problem(value: object, today: Optional[dt.date] = None) -> Optional[Fin
     return None
 
 
-def sms_problems(text: str) -> List[Finding]:
+def sms_problems(text: str) -> list[Finding]:
     """Why `text` is not a valid SMS FAQ answer (GSM-7 only, at most two segments)."""
-    problems: List[Finding] = []
+    problems: list[Finding] = []
     if not text.strip():
         return [("SMS answer is empty", "write a short GSM-7 version of the answer")]
     bad = sorted({ch for ch in text if ch not in GSM7_BASIC and ch not in GSM7_EXTENDED})
     if bad:
         shown = ", ".join(
-            f"'{ch}' (U+{ord(ch):04X}" + (f", use '{GSM7_REPLACEMENTS[ch]}')" if ch in GSM7_REPLACEMENTS else ")")
+            f"'{ch}' (U+{ord(ch):04X}"
+            + (f", use '{GSM7_REPLACEMENTS[ch]}')" if ch in GSM7_REPLACEMENTS else ")")
             for ch in bad
         )
-        problems.append((
-            f"SMS answer has characters outside GSM-7: {shown}",
-            "replace or remove them (no emoji, curly quotes or long dashes): one such character "
-            "makes every segment hold 70 characters instead of 160",
-        ))
+        problems.append(
+            (
+                f"SMS answer has characters outside GSM-7: {shown}",
+                "replace or remove them (no emoji, curly quotes or long dashes): "
+                "one such character "
+                "makes every segment hold 70 characters instead of 160",
+            )
+        )
     segments = segment_count(text)
     if segments > SMS_MAX_SEGMENTS:
-        problems.append((
-            f"SMS answer is {segments} SMS segments ({len(text)} characters)",
-            f"shorten it to at most {SMS_MAX_SEGMENTS} segments ({SMS_MAX_CHARS} GSM-7 characters)",
-        ))
+        problems.append(
+            (
+                f"SMS answer is {segments} SMS segments ({len(text)} characters)",
+                f"shorten it to at most {SMS_MAX_SEGMENTS} segments "
+                f"({SMS_MAX_CHARS} GSM-7 characters)",
+            )
+        )
     return problems
 
 
-def source_problem(value: object) -> Optional[Finding]:
+def source_problem(value: object) -> Finding | None:
     if not str(value or "").strip():
         return (
             "source is missing",

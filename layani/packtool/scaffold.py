@@ -8,7 +8,6 @@ the bot), with commented Indonesian placeholders for staff: uncomment, fill in, 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import List
 
 from layani import packs
 from layani.packtool import rules
@@ -59,14 +58,24 @@ version: "3.1"
 # responses:
 #   utter_faq/contoh_topik:
 #     - text: "Jawaban lengkap: syarat, langkah, biaya, tempat, lama proses."
-#       metadata: {{agency: {agency}, source: "https://...", reviewed: "YYYY-MM-DD", topic: contoh_topik}}
+#       metadata:
+#         agency: {agency}
+#         source: "https://..."
+#         reviewed: "YYYY-MM-DD"
+#         topic: contoh_topik
 #     - channel: sms
 #       text: "Jawaban singkat. Info: situs resmi."
-#       metadata: {{agency: {agency}, source: "https://...", reviewed: "YYYY-MM-DD", topic: contoh_topik}}
+#       metadata:
+#         agency: {agency}
+#         source: "https://..."
+#         reviewed: "YYYY-MM-DD"
+#         topic: contoh_topik
 """
 
 
-def new_pack(agency: str, agencies_dir: Path = AGENCIES_DIR, only_missing: bool = False) -> List[Path]:
+def new_pack(
+    agency: str, agencies_dir: Path = AGENCIES_DIR, only_missing: bool = False
+) -> list[Path]:
     """Create `<agencies_dir>/<agency>/` with the three pack files; returns the paths written.
 
     `only_missing` (used by the importer) adds the files a pack lacks instead of refusing.
@@ -82,13 +91,17 @@ def new_pack(agency: str, agencies_dir: Path = AGENCIES_DIR, only_missing: bool 
     }
     existing = [name for name in files if (directory / name).exists()]
     if existing and not only_missing:
-        raise PackExists(f"{directory} already has {', '.join(existing)}; edit them or import a sheet")
+        raise PackExists(
+            f"{directory} already has {', '.join(existing)}; edit them or import a sheet"
+        )
     directory.mkdir(parents=True, exist_ok=True)
     written = []
     for name, template in files.items():
         path = directory / name
         if path.exists():
             continue
-        path.write_text(template.format(agency=agency, min_examples=rules.MIN_EXAMPLES), encoding="utf-8")
+        path.write_text(
+            template.format(agency=agency, min_examples=rules.MIN_EXAMPLES), encoding="utf-8"
+        )
         written.append(path)
     return written

@@ -15,14 +15,14 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple
 
 from layani.packtool import rules
 from layani.packtool.similarity import normalise
 
-COLUMNS: Dict[str, Tuple[str, ...]] = {
+COLUMNS: dict[str, tuple[str, ...]] = {
     "topic": ("topic", "topic_id", "topik", "id_topik", "id"),
     "questions": ("questions", "question", "pertanyaan", "contoh_pertanyaan"),
     "answer": ("answer", "jawaban", "jawaban_lengkap"),
@@ -46,14 +46,14 @@ class SheetError(Exception):
 class SheetTopic:
     topic: str
     row: int
-    questions: List[str] = field(default_factory=list)
+    questions: list[str] = field(default_factory=list)
     answer: str = ""
     sms_answer: str = ""
     source: str = ""
     reviewed: str = ""
 
 
-def _header_key(cell: object) -> Optional[str]:
+def _header_key(cell: object) -> str | None:
     name = "_".join(str(cell or "").strip().lower().replace("-", " ").split())
     for key, aliases in COLUMNS.items():
         if name in aliases:
@@ -67,7 +67,7 @@ def _cell(value: object) -> object:
     return str(value if value is not None else "").replace("\r\n", "\n").replace("\r", "\n").strip()
 
 
-def read_rows(path: Path) -> List[Tuple[int, Dict[str, object]]]:
+def read_rows(path: Path) -> list[tuple[int, dict[str, object]]]:
     """(spreadsheet row number, {column key: cell}) for each non-empty data row."""
     suffix = path.suffix.lower()
     if suffix == ".csv":
@@ -86,42 +86,50 @@ def read_rows(path: Path) -> List[Tuple[int, Dict[str, object]]]:
         finally:
             workbook.close()
     else:
-        raise SheetError(path, [f"unsupported file type '{path.suffix}': save the sheet as .csv or .xlsx"])
+        raise SheetError(
+            path, [f"unsupported file type '{path.suffix}': save the sheet as .csv or .xlsx"]
+        )
     if not table:
         raise SheetError(path, ["the file is empty: row 1 must be the header"])
     keys = [_header_key(cell) for cell in table[0]]
     missing = [key for key in COLUMNS if key not in keys]
     if missing:
-        raise SheetError(path, [
-            f"row 1 (header) lacks column(s) {', '.join(missing)}; expected headers: "
-            + ", ".join(COLUMNS) + " (or Indonesian: " + ", ".join(a[2] for a in COLUMNS.values()) + ")"
-        ])
+        raise SheetError(
+            path,
+            [
+                f"row 1 (header) lacks column(s) {', '.join(missing)}; expected headers: "
+                + ", ".join(COLUMNS)
+                + " (or Indonesian: "
+                + ", ".join(a[2] for a in COLUMNS.values())
+                + ")"
+            ],
+        )
     rows = []
     for number, values in enumerate(table[1:], start=2):
-        record = {key: _cell(value) for key, value in zip(keys, values) if key}
+        record = {key: _cell(value) for key, value in zip(keys, values, strict=False) if key}
         if any(record.get(key) not in ("", None) for key in COLUMNS):
             rows.append((number, record))
     return rows
 
 
-def split_questions(cell: str) -> List[str]:
+def split_questions(cell: str) -> list[str]:
     out = []
     for line in str(cell).split("\n"):
         text = line.strip()
         for bullet in _BULLETS:
             if text.startswith(bullet):
-                text = text[len(bullet):].strip()
+                text = text[len(bullet) :].strip()
         if text:
             out.append(" ".join(text.split()))
     return out
 
 
-def parse_sheet(path: Path, today: Optional[dt.date] = None) -> List[SheetTopic]:
+def parse_sheet(path: Path, today: dt.date | None = None) -> list[SheetTopic]:
     """Validated topics of the sheet, in sheet order; raises SheetError listing every bad row."""
     rows = read_rows(path)
-    errors: List[str] = []
-    topics: Dict[str, SheetTopic] = {}
-    question_owner: Dict[str, Tuple[str, int]] = {}
+    errors: list[str] = []
+    topics: dict[str, SheetTopic] = {}
+    question_owner: dict[str, tuple[str, int]] = {}
     for number, record in rows:
         name = str(record.get("topic", ""))
         where = f"row {number}"
@@ -136,8 +144,10 @@ def parse_sheet(path: Path, today: Optional[dt.date] = None) -> List[SheetTopic]
         for key in ("answer", "sms_answer", "source"):
             value = str(record.get(key, ""))
             if value and not first_row and value != getattr(topic, key):
-                errors.append(f"{where}: topic '{name}' already has a different {key} on row {topic.row}; "
-                              "leave it empty on continuation rows")
+                errors.append(
+                    f"{where}: topic '{name}' already has a different {key} on row {topic.row}; "
+                    "leave it empty on continuation rows"
+                )
             elif value and first_row:
                 setattr(topic, key, value)
         reviewed = record.get("reviewed", "")
@@ -153,16 +163,20 @@ def parse_sheet(path: Path, today: Optional[dt.date] = None) -> List[SheetTopic]
             if key in question_owner:
                 owner, owner_row = question_owner[key]
                 if owner != name:
-                    errors.append(f"{where}: question '{question}' is also a question of topic '{owner}' "
-                                  f"(row {owner_row}); keep it in one topic only")
+                    errors.append(
+                        f"{where}: question '{question}' is also a question of topic '{owner}' "
+                        f"(row {owner_row}); keep it in one topic only"
+                    )
                 continue  # a repeat inside one topic is dropped silently
             question_owner[key] = (name, number)
             topic.questions.append(question)
     for topic in topics.values():
         where = f"row {topic.row} (topic '{topic.topic}')"
         if len(topic.questions) < rules.MIN_EXAMPLES:
-            errors.append(f"{where}: {len(topic.questions)} different questions, at least "
-                          f"{rules.MIN_EXAMPLES} needed; add more ways citizens ask this, one per line")
+            errors.append(
+                f"{where}: {len(topic.questions)} different questions, at least "
+                f"{rules.MIN_EXAMPLES} needed; add more ways citizens ask this, one per line"
+            )
         if not topic.answer:
             errors.append(f"{where}: answer is empty; write the full answer")
         for message, fix in rules.sms_problems(topic.sms_answer):

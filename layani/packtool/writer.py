@@ -11,8 +11,9 @@ from __future__ import annotations
 import io
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
@@ -65,18 +66,20 @@ def nlu_block(topic: SheetTopic) -> CommentedMap:
 
 def response_variants(agency: str, topic: SheetTopic) -> CommentedSeq:
     default = CommentedMap(text=_text(topic.answer), metadata=_metadata(agency, topic))
-    sms = CommentedMap(channel="sms", text=_text(topic.sms_answer), metadata=_metadata(agency, topic))
+    sms = CommentedMap(
+        channel="sms", text=_text(topic.sms_answer), metadata=_metadata(agency, topic)
+    )
     return CommentedSeq([default, sms])
 
 
-def merge(directory: Path, agency: str, topics: Iterable[SheetTopic], nlu_name: str, responses_name: str) -> None:
+def merge(
+    directory: Path, agency: str, topics: Iterable[SheetTopic], nlu_name: str, responses_name: str
+) -> None:
     topics = list(topics)
     nlu_path, responses_path = directory / nlu_name, directory / responses_name
     nlu = _load(nlu_path, "nlu", CommentedSeq())
     blocks = nlu["nlu"]
-    index = {
-        str(block.get("intent")): i for i, block in enumerate(blocks) if hasattr(block, "get")
-    }
+    index = {str(block.get("intent")): i for i, block in enumerate(blocks) if hasattr(block, "get")}
     for topic in topics:
         block = nlu_block(topic)
         position = index.get(block["intent"])

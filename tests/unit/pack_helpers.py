@@ -5,8 +5,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
-from typing import List, Sequence
 
 from layani.packtool.importing import import_sheet
 from layani.packtool.scaffold import new_pack
@@ -50,12 +50,13 @@ def write_sheet(path: Path, rows: Sequence[Sequence[str]]) -> Path:
     return path
 
 
-def dishub_row(questions: List[str] = DISHUB_QUESTIONS, topic: str = "dishub_parkir_langganan"):
+def dishub_row(questions: list[str] = DISHUB_QUESTIONS, topic: str = "dishub_parkir_langganan"):
     return [
         topic,
         "\n".join(questions),
         "Parkir berlangganan didaftarkan bersamaan dengan pembayaran pajak kendaraan di Samsat.",
-        "Parkir berlangganan: daftar dan bayar saat pajak kendaraan di Samsat. Info: Dinas Perhubungan.",
+        "Parkir berlangganan: daftar dan bayar saat pajak kendaraan di Samsat. "
+        "Info: Dinas Perhubungan.",
         "https://contoh.go.id/dishub/parkir",
         "2026-11-01",
     ]

@@ -5,7 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from pack_helpers import DISHUB_QUESTIONS, TODAY, dishub_row, line_at, make_pack, sample_tree, write_sheet
+from pack_helpers import (
+    DISHUB_QUESTIONS,
+    TODAY,
+    dishub_row,
+    line_at,
+    make_pack,
+    sample_tree,
+    write_sheet,
+)
 
 from layani.packtool.lint import lint
 
@@ -43,7 +51,11 @@ def test_topic_with_too_few_examples(agencies: Path) -> None:
 def test_example_duplicated_across_agencies(tmp_path: Path) -> None:
     agencies = tmp_path / "nlu_data" / "agencies"
     agencies.mkdir(parents=True)
-    make_pack(agencies, "pdam_kota", Path(__file__).resolve().parents[2] / "examples/packs/sample_agency.csv")
+    make_pack(
+        agencies,
+        "pdam_kota",
+        Path(__file__).resolve().parents[2] / "examples/packs/sample_agency.csv",
+    )
     # Same question as PDAM's, different case and punctuation: still the same example.
     questions = DISHUB_QUESTIONS[:-1] + ["Berapa tarif air PDAM per meter kubik"]
     make_pack(agencies, "dishub", write_sheet(tmp_path / "d.csv", [dishub_row(questions)]))
@@ -55,8 +67,11 @@ def test_example_duplicated_across_agencies(tmp_path: Path) -> None:
     assert "- Berapa tarif air PDAM per meter kubik" in line_at(problem.path, problem.line)
     # the message names the other place as file:line
     pdam_nlu = agencies / "pdam_kota" / "nlu.yml"
-    pdam_line = next(i for i, t in enumerate(pdam_nlu.read_text().splitlines(), 1)
-                     if t.strip() == "- berapa tarif air PDAM per meter kubik?")
+    pdam_line = next(
+        i
+        for i, t in enumerate(pdam_nlu.read_text().splitlines(), 1)
+        if t.strip() == "- berapa tarif air PDAM per meter kubik?"
+    )
     assert f"{pdam_nlu}:{pdam_line}" in problem.message
     assert "of topic 'pdam_tarif'" in problem.message and "is the same as" in problem.message
     assert "reword" in problem.fix
@@ -71,11 +86,18 @@ def test_near_duplicate_across_topics(agencies: Path) -> None:
     nlu = agencies / "dishub" / "nlu.yml"
     text = nlu.read_text(encoding="utf-8")
     # the same words in another order as a pdam_cek_tagihan example
-    nlu.write_text(text.replace("- denda kalau tidak pasang stiker parkir",
-                                "- tagihan cek pdam pakai nomor pelanggan"), encoding="utf-8")
+    nlu.write_text(
+        text.replace(
+            "- denda kalau tidak pasang stiker parkir", "- tagihan cek pdam pakai nomor pelanggan"
+        ),
+        encoding="utf-8",
+    )
     problems = _lint(agencies)
     assert len(problems) == 1, [p.render() for p in problems]
-    assert "nearly the same as (similarity 1.00) 'cek tagihan pdam pakai nomor pelanggan'" in problems[0].message
+    assert (
+        "nearly the same as (similarity 1.00) 'cek tagihan pdam pakai nomor pelanggan'"
+        in problems[0].message
+    )
 
 
 def test_sms_answer_over_two_segments(agencies: Path) -> None:
@@ -83,21 +105,29 @@ def test_sms_answer_over_two_segments(agencies: Path) -> None:
     text = responses.read_text(encoding="utf-8")
     old = "Pindah meter PDAM: ajukan di kantor PDAM"
     assert old in text
-    responses.write_text(text.replace(old, old + " (pelayanan buka setiap hari kerja)" * 3), encoding="utf-8")
+    responses.write_text(
+        text.replace(old, old + " (pelayanan buka setiap hari kerja)" * 3), encoding="utf-8"
+    )
 
     problems = _lint(agencies)
     assert len(problems) == 1, [p.render() for p in problems]
     problem = problems[0]
     assert problem.path == responses
     assert "channel: sms" in line_at(responses, problem.line)
-    assert "`utter_faq/pdam_pindah_meter` (sms variant): SMS answer is 3 SMS segments" in problem.message
+    assert (
+        "`utter_faq/pdam_pindah_meter` (sms variant): SMS answer is 3 SMS segments"
+        in problem.message
+    )
     assert "at most 2 segments" in problem.fix
 
 
 def test_sms_answer_outside_gsm7(agencies: Path) -> None:
     responses = agencies / "pdam_kota" / "responses.yml"
     text = responses.read_text(encoding="utf-8")
-    responses.write_text(text.replace("Info: kantor atau situs PDAM.", "Info: kantor \u2013 situs PDAM."), encoding="utf-8")
+    responses.write_text(
+        text.replace("Info: kantor atau situs PDAM.", "Info: kantor \u2013 situs PDAM."),
+        encoding="utf-8",
+    )
     messages = [p.message for p in _lint(agencies)]
     gsm = [m for m in messages if "outside GSM-7" in m]
     assert len(gsm) == 1 and "U+2013" in gsm[0] and "use '-'" in gsm[0], messages
@@ -108,7 +138,9 @@ def test_sms_answer_outside_gsm7(agencies: Path) -> None:
 def test_missing_source(agencies: Path) -> None:
     responses = agencies / "pdam_kota" / "responses.yml"
     lines = responses.read_text(encoding="utf-8").splitlines(keepends=True)
-    index = next(i for i, t in enumerate(lines) if 'source: "https://contoh.go.id/pdam/balik-nama"' in t)
+    index = next(
+        i for i, t in enumerate(lines) if 'source: "https://contoh.go.id/pdam/balik-nama"' in t
+    )
     lines[index] = lines[index].replace(' source: "https://contoh.go.id/pdam/balik-nama",', "")
     responses.write_text("".join(lines), encoding="utf-8")
 
@@ -123,7 +155,11 @@ def test_missing_source(agencies: Path) -> None:
 def test_missing_sms_variant_metadata_and_bad_date(agencies: Path) -> None:
     responses = agencies / "pdam_kota" / "responses.yml"
     text = responses.read_text(encoding="utf-8")
-    text = text.replace('reviewed: "2026-11-28", topic: pdam_tarif}', 'reviewed: "28-13-2026", topic: pdam_tarif}', 1)
+    text = text.replace(
+        'reviewed: "2026-11-28", topic: pdam_tarif}',
+        'reviewed: "28-13-2026", topic: pdam_tarif}',
+        1,
+    )
     responses.write_text(text, encoding="utf-8")
     messages = [p.message for p in _lint(agencies)]
     assert any("reviewed date '28-13-2026' is not a valid date" in m for m in messages), messages
@@ -131,18 +167,28 @@ def test_missing_sms_variant_metadata_and_bad_date(agencies: Path) -> None:
 
 def test_rendered_problem_names_file_line_and_fix(agencies: Path) -> None:
     responses = agencies / "pdam_kota" / "responses.yml"
-    responses.write_text(responses.read_text(encoding="utf-8").replace("channel: sms", "channel: telegram"),
-                         encoding="utf-8")
+    responses.write_text(
+        responses.read_text(encoding="utf-8").replace("channel: sms", "channel: telegram"),
+        encoding="utf-8",
+    )
     rendered = [p.render(agencies.parent.parent) for p in _lint(agencies)]
     assert rendered and rendered[0].startswith("nlu_data/agencies/pdam_kota/responses.yml:")
     assert "has no SMS variant. Fix: add a variant with `channel: sms`" in rendered[0]
 
 
 def test_topic_claimed_by_two_packs(agencies: Path, tmp_path: Path) -> None:
-    make_pack(agencies, "pdam_lain", write_sheet(tmp_path / "x.csv", [dishub_row(
-        [q + " di kota lain" for q in DISHUB_QUESTIONS], topic="pdam_tarif")]))
+    make_pack(
+        agencies,
+        "pdam_lain",
+        write_sheet(
+            tmp_path / "x.csv",
+            [dishub_row([q + " di kota lain" for q in DISHUB_QUESTIONS], topic="pdam_tarif")],
+        ),
+    )
     messages = [p.message for p in _lint(agencies, ["pdam_lain"])]
-    assert any("topic 'pdam_tarif' is also defined by pack 'pdam_kota'" in m for m in messages), messages
+    assert any("topic 'pdam_tarif' is also defined by pack 'pdam_kota'" in m for m in messages), (
+        messages
+    )
 
 
 def test_unknown_pack_and_yaml_error(agencies: Path) -> None:
