@@ -1,0 +1,54 @@
+"""Core-intent recognition on held-out messages the model never saw (eval/heldout/core_intents.yml).
+
+What a citizen notices: "mnt hub petugas", "laporanku piye kabare?" or "gk jd" are understood
+as well as the formal wording. The held-out set is tagged by register; the thresholds below are
+realistic floors for a small model, measured figures are in docs/nlu.md (`make eval`).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import pytest
+
+from layani.evaluation import HELDOUT_DIR, load_heldout_file, predicted_label, split_leaks, training_texts
+
+pytestmark = pytest.mark.integration
+
+OVERALL_FLOOR = 0.85
+REGISTER_FLOOR = {"formal": 0.80, "colloquial": 0.80, "sms": 0.75, "regional": 0.70}
+
+
+@pytest.fixture(scope="module")
+def core_results(rasa_stack):
+    examples = load_heldout_file(HELDOUT_DIR / "core_intents.yml")
+    examples, leaked = split_leaks(examples, training_texts())
+    assert not leaked, f"held-out messages found in training data: {[e.text for e in leaked]}"
+    return [(ex, predicted_label(rasa_stack.parse(ex.text))) for ex in examples]
+
+
+def test_heldout_core_intent_accuracy(core_results) -> None:
+    correct = sum(ex.label == pred for ex, pred in core_results)
+    accuracy = correct / len(core_results)
+    misses = [(ex.text, ex.label, pred) for ex, pred in core_results if ex.label != pred]
+    assert accuracy >= OVERALL_FLOOR, f"accuracy {accuracy:.1%}; misses: {misses}"
+
+
+def test_heldout_accuracy_per_register(core_results) -> None:
+    per = defaultdict(list)
+    for ex, pred in core_results:
+        per[ex.register].append(ex.label == pred)
+    assert set(per) == set(REGISTER_FLOOR)
+    for register, hits in per.items():
+        accuracy = sum(hits) / len(hits)
+        assert accuracy >= REGISTER_FLOOR[register], f"{register}: {accuracy:.1%}"
+
+
+def test_ticket_id_is_extracted_in_any_case(rasa_stack) -> None:
+    for text, ticket in [
+        ("status ADU-9M2K-T4VR gimana", "ADU-9M2K-T4VR"),
+        ("tolong cek pmh-7q3w-x8ze", "pmh-7q3w-x8ze"),
+    ]:
+        parsed = rasa_stack.parse(text)
+        assert parsed["intent"]["name"] == "check_status", parsed["intent"]
+        assert ticket in [e["value"] for e in parsed["entities"] if e["entity"] == "ticket_id"]
