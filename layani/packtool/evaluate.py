@@ -88,7 +88,7 @@ def _pipeline():
             CountVectorizer(preprocessor=normalise),
             CountVectorizer(preprocessor=normalise, analyzer="char_wb", ngram_range=(2, 5)),
         ),
-        LinearSVC(C=0.5, class_weight="balanced"),
+        LinearSVC(C=0.5, class_weight="balanced", max_iter=5000),
     )
 
 

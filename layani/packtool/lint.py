@@ -117,6 +117,8 @@ def check_pack(pack: Pack, catalogue, today: dt.date | None = None) -> list[Prob
         )
     for name, response in pack.responses.items():
         problems += _check_response(pack, name, response, today)
+    for (name, aspect), response in pack.aspects.items():
+        problems += _check_aspect(pack, name, aspect, response, today)
     return problems
 
 
@@ -232,64 +234,92 @@ def _check_response(pack: Pack, name: str, response, today) -> list[Problem]:
             )
         )
     for variant in response.variants:
-        where = f"`utter_faq/{name}`" + (f" ({variant.channel} variant)" if variant.channel else "")
-        if not variant.text.strip():
-            problems.append(
-                Problem(path, variant.line, f"{where} has no text", "write the answer in `text:`")
+        problems += _check_variant(pack, f"utter_faq/{name}", name, variant, False, today)
+    return problems
+
+
+def _check_variant(
+    pack: Pack, response_name: str, name: str, variant, sms: bool, today
+) -> list[Problem]:
+    """Text, SMS limits (for SMS variants, or every variant when `sms`) and metadata."""
+    path = pack.responses_path
+    problems: list[Problem] = []
+    where = f"`{response_name}`" + (f" ({variant.channel} variant)" if variant.channel else "")
+    if not variant.text.strip():
+        problems.append(
+            Problem(path, variant.line, f"{where} has no text", "write the answer in `text:`")
+        )
+    if sms or variant.channel == "sms":
+        for message, fix in rules.sms_problems(variant.text):
+            problems.append(Problem(path, variant.line, f"{where}: {message}", fix))
+    meta = variant.metadata
+    if meta is None:
+        problems.append(
+            Problem(
+                path,
+                variant.line,
+                f"{where} has no metadata",
+                f'add `metadata: {{agency: {pack.agency}, source: "https://...", '
+                f'reviewed: "YYYY-MM-DD", topic: {name}}}`',
             )
-        if variant.channel == "sms":
-            for message, fix in rules.sms_problems(variant.text):
-                problems.append(Problem(path, variant.line, f"{where}: {message}", fix))
-        meta = variant.metadata
-        if meta is None:
-            problems.append(
-                Problem(
-                    path,
-                    variant.line,
-                    f"{where} has no metadata",
-                    f'add `metadata: {{agency: {pack.agency}, source: "https://...", '
-                    f'reviewed: "YYYY-MM-DD", topic: {name}}}`',
-                )
+        )
+        return problems
+    mline = variant.metadata_line
+    if meta.get("agency") != pack.agency:
+        problems.append(
+            Problem(
+                path,
+                mline,
+                f"{where}: metadata agency is '{meta.get('agency')}'",
+                f"set `agency: {pack.agency}` (the pack's folder name)",
             )
-            continue
-        mline = variant.metadata_line
-        if meta.get("agency") != pack.agency:
-            problems.append(
-                Problem(
-                    path,
-                    mline,
-                    f"{where}: metadata agency is '{meta.get('agency')}'",
-                    f"set `agency: {pack.agency}` (the pack's folder name)",
-                )
+        )
+    if meta.get("topic") != name:
+        problems.append(
+            Problem(
+                path,
+                mline,
+                f"{where}: metadata topic is '{meta.get('topic')}'",
+                f"set `topic: {name}`",
             )
-        if meta.get("topic") != name:
-            problems.append(
-                Problem(
-                    path,
-                    mline,
-                    f"{where}: metadata topic is '{meta.get('topic')}'",
-                    f"set `topic: {name}`",
-                )
+        )
+    for finding in (
+        rules.source_problem(meta.get("source")),
+        rules.date_problem(meta.get("reviewed"), today),
+    ):
+        if finding:
+            problems.append(Problem(path, mline, f"{where}: {finding[0]}", finding[1]))
+    reviewed = meta.get("reviewed")
+    # Unquoted, YAML reads a date object, which breaks JSON serialisation of bot events.
+    if not rules.date_problem(reviewed, today) and not (
+        isinstance(reviewed, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", reviewed)
+    ):
+        problems.append(
+            Problem(
+                path,
+                mline,
+                f"{where}: reviewed date {reviewed} is not a quoted ISO date",
+                'write it as reviewed: "YYYY-MM-DD" (with the quotes)',
             )
-        for finding in (
-            rules.source_problem(meta.get("source")),
-            rules.date_problem(meta.get("reviewed"), today),
-        ):
-            if finding:
-                problems.append(Problem(path, mline, f"{where}: {finding[0]}", finding[1]))
-        reviewed = meta.get("reviewed")
-        # Unquoted, YAML reads a date object, which breaks JSON serialisation of bot events.
-        if not rules.date_problem(reviewed, today) and not (
-            isinstance(reviewed, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", reviewed)
-        ):
-            problems.append(
-                Problem(
-                    path,
-                    mline,
-                    f"{where}: reviewed date {reviewed} is not a quoted ISO date",
-                    'write it as reviewed: "YYYY-MM-DD" (with the quotes)',
-                )
+        )
+    return problems
+
+
+def _check_aspect(pack: Pack, name: str, aspect: str, response, today) -> list[Problem]:
+    """Follow-up answers are sent on every channel as they are: GSM-7, two segments at most."""
+    response_name = f"utter_faq_aspect_{name}_{aspect}"
+    problems = []
+    if name not in pack.topics:
+        problems.append(
+            Problem(
+                pack.responses_path,
+                response.line,
+                f"follow-up `{response_name}` is for topic '{name}', which has no questions",
+                f"fix the topic id in the name, or add `- intent: faq/{name}` to nlu.yml",
             )
+        )
+    for variant in response.variants:
+        problems += _check_variant(pack, response_name, name, variant, True, today)
     return problems
 
 

@@ -20,6 +20,9 @@ from layani.paths import AGENCIES_DIR
 
 FAQ_PREFIX = "faq/"
 RESPONSE_PREFIX = "utter_faq/"
+# Optional focused follow-up answers (docs/faq.md): utter_faq_aspect_<topic>_<aspect>.
+ASPECT_PREFIX = "utter_faq_aspect_"
+ASPECTS = ("biaya", "online", "waktu", "tempat")
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,8 @@ class Pack:
     info_lines: dict[str, int] = field(default_factory=dict)
     topics: dict[str, Topic] = field(default_factory=dict)
     responses: dict[str, Response] = field(default_factory=dict)
+    # (topic, aspect) -> follow-up answer `utter_faq_aspect_<topic>_<aspect>`
+    aspects: dict[tuple[str, str], Response] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
 
     @property
@@ -316,19 +321,24 @@ def _load_responses(pack: Pack) -> None:
         return
     for name, variants in responses.items():
         line = key_line(responses, name, 1)
-        if not str(name).startswith(RESPONSE_PREFIX):
+        name = str(name)
+        aspect = _aspect(name)
+        if aspect:
+            response = pack.aspects[aspect] = Response(topic=aspect[0], line=line)
+        elif name.startswith(RESPONSE_PREFIX):
+            topic = name[len(RESPONSE_PREFIX) :]
+            response = pack.responses[topic] = Response(topic=topic, line=line)
+        else:
             pack.problems.append(
                 Problem(
                     path,
                     line,
                     f"response '{name}' is not an FAQ answer",
-                    "name it `utter_faq/<topic>` after an `faq/<topic>` intent in nlu.yml",
+                    "name it `utter_faq/<topic>` after an `faq/<topic>` intent in nlu.yml "
+                    f"(or `{ASPECT_PREFIX}<topic>_<{'|'.join(ASPECTS)}>` for a follow-up)",
                 )
             )
             continue
-        response = pack.responses[str(name)[len(RESPONSE_PREFIX) :]] = Response(
-            topic=str(name)[len(RESPONSE_PREFIX) :], line=line
-        )
         if not isinstance(variants, list):
             pack.problems.append(
                 Problem(
@@ -362,6 +372,14 @@ def _load_responses(pack: Pack) -> None:
                     raw=dict(variant),
                 )
             )
+
+
+def _aspect(name: str) -> tuple[str, str] | None:
+    """(topic, aspect) of an `utter_faq_aspect_<topic>_<aspect>` name, else None."""
+    if not name.startswith(ASPECT_PREFIX):
+        return None
+    topic, _, aspect = name[len(ASPECT_PREFIX) :].rpartition("_")
+    return (topic, aspect) if topic and aspect in ASPECTS else None
 
 
 def _check_version(data: Any, path: Path, problems: list[Problem]) -> None:

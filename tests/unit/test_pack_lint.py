@@ -197,3 +197,25 @@ def test_unknown_pack_and_yaml_error(agencies: Path) -> None:
     nlu.write_text(nlu.read_text(encoding="utf-8") + "  - intent: [broken\n", encoding="utf-8")
     problems = _lint(agencies, ["dishub"])
     assert problems[0].path == nlu and "YAML syntax error" in problems[0].message
+
+
+def test_follow_up_aspect_answers_are_checked_like_sms(agencies: Path) -> None:
+    responses = agencies / "pdam_kota" / "responses.yml"
+    meta = '{agency: pdam_kota, source: "https://contoh.go.id/pdam", reviewed: "2026-11-28"'
+    responses.write_text(
+        responses.read_text(encoding="utf-8")
+        + "  utter_faq_aspect_pdam_tarif_biaya:\n"
+        + '    - text: "Biaya \u201cbeban tetap\u201d ada di rekening."\n'
+        + f"      metadata: {meta}, topic: pdam_tarif}}\n"
+        + "  utter_faq_aspect_pdam_tarip_waktu:\n"
+        + '    - text: "Tarif berlaku sejak ditetapkan kepala daerah."\n'
+        + f"      metadata: {meta}, topic: pdam_tarip}}\n",
+        encoding="utf-8",
+    )
+    problems = _lint(agencies)
+    rendered = [p.render() for p in problems]
+    assert len(problems) == 2, rendered
+    gsm, orphan = problems
+    assert "utter_faq_aspect_pdam_tarif_biaya" in line_at(responses, gsm.line - 1)
+    assert "outside GSM-7" in gsm.message
+    assert "topic 'pdam_tarip', which has no questions" in orphan.message
