@@ -134,6 +134,9 @@ def blueprint() -> Blueprint:
             token = RAISE_ON_FAILURE.set(True)
             try:
                 await output.send_response(sender_id, dict(message))
+                flush = getattr(output, "flush", None)  # Twilio renders a turn's messages at once
+                if flush is not None:
+                    await flush(sender_id)
                 delivered = True
             except SendError as exc:
                 logger.error("Outbound to %s failed: %s", mask_text(sender_id), exc)

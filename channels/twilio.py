@@ -1,0 +1,449 @@
+"""Twilio connector: SMS and WhatsApp in one webhook (/webhooks/twilio/webhook).
+
+`From: whatsapp:+62…` selects WhatsApp, a bare `+62…` SMS. Either way the sender id is the E.164
+number without the prefix, so SMS and WhatsApp from one phone are one citizen (their complaints
+and applications are shared), and the message metadata says `channel: sms|whatsapp`.
+
+Inbound, in this order:
+1. `X-Twilio-Signature` checked with `twilio.request_validator.RequestValidator` against the
+   public URL Twilio called: `PUBLIC_BASE_URL` + path, or the URL rebuilt from X-Forwarded-Proto
+   and Host behind a proxy. Parameters come from the *raw* body parsed with
+   keep_blank_values=True: Sanic 21.12's `request.form` drops blank fields (`Body=` of a photo,
+   `FromZip=`), and validating without them always fails. Missing or wrong: 403, nothing parsed.
+2. Deduplicated on `MessageSid`.
+3. Mapped to a `UserMessage` and queued; Twilio gets an empty TwiML `<Response/>` at once.
+
+Content: `Body`; media (`NumMedia`, `MediaUrlN`, `MediaContentTypeN`) -> metadata `media` (all)
+and `photo` (the first image, {url, content_type}); WhatsApp `Latitude`/`Longitude` ->
+metadata `location`. A message with media or a location and a blank Body becomes
+`/share_media` (Rasa 3.6's connector answers those with a 500). SMS keywords (MENU, BATAL,
+PETUGAS, STATUS <id>, LANJUT) and digit replies to a numbered menu are mapped by `layani.sms`.
+
+Outbound: one turn's messages are rendered together (`layani.sms.render`): GSM-7, buttons as a
+numbered menu in the same SMS, at most 3 segments, the rest paged behind LANJUT. WhatsApp gets
+the same numbered menus (free-form WhatsApp has no buttons) and 1,600-character parts. Sends go
+to the Twilio REST API with httpx (async, timeout, retry, dead-letter log via the channel layer).
+Outside WhatsApp's 24-hour customer-care window free-form text is refused (error 63016), so when
+`TWILIO_WHATSAPP_TEMPLATE_SID` is set the message goes out as that approved template with the
+text as variable 1.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+import time
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+from urllib.parse import parse_qs, urlsplit
+
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from channels.layer import get_layer
+from channels.layer.outbound import SendError, status_error
+from channels.settings import load as load_settings
+from layani import sms
+
+logger = logging.getLogger(__name__)
+
+SHARE_MEDIA = "/share_media"
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
+WHATSAPP_PREFIX = "whatsapp:"
+WHATSAPP_MAX_CHARS = 1600
+WHATSAPP_WINDOW_SECONDS = 24 * 3600
+MENU_TTL = 24 * 3600
+PAGES_TTL = 24 * 3600
+AUTO_FLUSH_SECONDS = 1.0
+TEMPLATE_ERROR_CODES = {63016}
+_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+
+
+class _Params(dict):
+    """parse_qs output (name -> list of values) with the `getlist` RequestValidator expects."""
+
+    def getlist(self, name: str) -> List[str]:
+        return self[name]
+
+
+def form_params(body: bytes) -> _Params:
+    """The webhook form with blank fields kept (see module docstring)."""
+    return _Params(parse_qs(body.decode("utf-8", errors="replace"), keep_blank_values=True))
+
+
+def candidate_urls(request: Request, public_base_url: str) -> List[str]:
+    """URLs Twilio may have signed: the configured public one, then the proxy-forwarded one."""
+    path = request.path + (f"?{request.query_string}" if request.query_string else "")
+    urls = []
+    if public_base_url:
+        urls.append(public_base_url.rstrip("/") + path)
+    proto = request.headers.get("x-forwarded-proto", "").split(",")[0].strip()
+    host = (
+        request.headers.get("x-forwarded-host", "").split(",")[0].strip()
+        or request.headers.get("host", "")
+    )
+    if host:
+        scheme = proto or urlsplit(public_base_url).scheme or request.scheme
+        urls.append(f"{scheme}://{host}{path}")
+    return list(dict.fromkeys(urls))
+
+
+def split_address(address: str) -> "tuple[str, str]":
+    """`whatsapp:+62812…` -> ("+62812…", "whatsapp"); `+62812…` -> ("+62812…", "sms")."""
+    address = address.strip()
+    if address.lower().startswith(WHATSAPP_PREFIX):
+        return address[len(WHATSAPP_PREFIX) :].strip(), "whatsapp"
+    return address, "sms"
+
+
+def first(params: Dict[str, List[str]], name: str) -> str:
+    values = params.get(name) or [""]
+    return values[0]
+
+
+def media_from(params: Dict[str, List[str]]) -> List[Dict[str, str]]:
+    try:
+        count = int(first(params, "NumMedia") or 0)
+    except ValueError:
+        count = 0
+    media = []
+    for i in range(min(count, 10)):
+        url = first(params, f"MediaUrl{i}")
+        if url:
+            media.append({"url": url, "content_type": first(params, f"MediaContentType{i}")})
+    return media
+
+
+def location_from(params: Dict[str, List[str]]) -> Optional[Dict[str, Any]]:
+    try:
+        lat, lon = float(first(params, "Latitude")), float(first(params, "Longitude"))
+    except ValueError:
+        return None
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        return None
+    location: Dict[str, Any] = {"latitude": lat, "longitude": lon}
+    for field in ("Address", "Label"):
+        if first(params, field):
+            location[field.lower()] = first(params, field)
+    return location
+
+
+class TwilioOutput(OutputChannel):
+    """Sends SMS or WhatsApp through Twilio's Messages API; `name()` picks the response variant.
+
+    Messages of one turn are buffered and sent together by `flush()` (called after the turn);
+    a timer flushes anything sent outside a turn (e.g. Rasa's trigger_intent API).
+    """
+
+    def __init__(self, connector: "TwilioInput", mode: str, from_address: Optional[str] = None):
+        self.connector = connector
+        self.mode = mode
+        self.from_address = from_address
+        self._texts: Dict[str, List[str]] = {}
+        self._buttons: Dict[str, List[Dict[str, str]]] = {}
+        self._timers: Dict[str, asyncio.TimerHandle] = {}
+        self._lock = asyncio.Lock()
+
+    def name(self) -> Text:  # type: ignore[override]
+        # Instance-level on purpose: Rasa's NLG asks the output channel for its name to choose
+        # `channel: sms` or `channel: whatsapp` response variants.
+        return self.mode
+
+    async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
+        self._buffer(recipient_id, text, None)
+
+    async def send_text_with_buttons(
+        self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]], **kwargs: Any
+    ) -> None:
+        self._buffer(recipient_id, text, buttons)
+
+    async def send_quick_replies(
+        self, recipient_id: Text, text: Text, quick_replies: List[Dict[Text, Any]], **kwargs: Any
+    ) -> None:
+        self._buffer(recipient_id, text, quick_replies)
+
+    async def send_image_url(self, recipient_id: Text, image: Text, **kwargs: Any) -> None:
+        if self.mode == "whatsapp":
+            await self.flush(recipient_id)
+            await self._send(recipient_id, {"MediaUrl": image})
+        # SMS cannot carry images; the text variant says what the picture shows.
+
+    async def send_custom_json(
+        self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any
+    ) -> None:
+        text = json_message.get("text")
+        if isinstance(text, str) and text:
+            self._buffer(recipient_id, text, json_message.get("buttons"))
+
+    def _buffer(self, recipient_id: str, text: str, buttons: Optional[List[Dict[str, Any]]]):
+        if text:
+            self._texts.setdefault(recipient_id, []).append(text)
+        if buttons:
+            self._buttons[recipient_id] = [
+                {"title": str(b.get("title", "")), "payload": str(b.get("payload", ""))}
+                for b in buttons
+            ]
+        timer = self._timers.pop(recipient_id, None)
+        if timer:
+            timer.cancel()
+        loop = asyncio.get_running_loop()
+        self._timers[recipient_id] = loop.call_later(
+            AUTO_FLUSH_SECONDS, lambda: get_layer().submit(
+                recipient_id, lambda: self.flush(recipient_id)
+            )
+        )
+
+    async def flush(self, recipient_id: Optional[str] = None) -> None:
+        """Render and send everything buffered for `recipient_id` (or for everyone)."""
+        for rid in [recipient_id] if recipient_id else list(self._texts):
+            timer = self._timers.pop(rid, None)
+            if timer:
+                timer.cancel()
+            texts, buttons = self._texts.pop(rid, []), self._buttons.pop(rid, [])
+            if texts or buttons:
+                await self._deliver_turn(rid, texts, buttons)
+
+    async def _deliver_turn(self, recipient_id: str, texts: List[str], buttons: List[Dict]) -> None:
+        kv = get_layer().kv
+        rendered = sms.render(texts, buttons)
+        # The menu belongs to the latest message: a digit reply means that menu or nothing.
+        if rendered.menu:
+            await kv.set(f"menu:{recipient_id}", rendered.menu, MENU_TTL)
+        else:
+            await kv.delete(f"menu:{recipient_id}")
+        if self.mode == "sms":
+            pages = rendered.pages
+            if len(pages) > 1:
+                await kv.set(f"pages:{recipient_id}", pages[1:], PAGES_TTL)
+            else:
+                await kv.delete(f"pages:{recipient_id}")
+            if pages:
+                await self._send(recipient_id, {"Body": pages[0]})
+            return
+        # WhatsApp: no segment cost, no GSM-7 limit; keep the original characters.
+        body = "\n\n".join(t.strip() for t in texts if t and t.strip())
+        if buttons:
+            body = "\n".join(
+                x for x in (body, sms.menu_lines([b["title"] for b in buttons])) if x
+            )
+        for part in _split(body, WHATSAPP_MAX_CHARS):
+            await self._send(recipient_id, {"Body": part})
+
+    async def send_next_page(self, recipient_id: str) -> bool:
+        """LANJUT: send the next waiting page; False when nothing is waiting."""
+        kv = get_layer().kv
+        pages = await kv.get(f"pages:{recipient_id}")
+        if not pages:
+            return False
+        if len(pages) > 1:
+            await kv.set(f"pages:{recipient_id}", pages[1:], PAGES_TTL)
+        else:
+            await kv.delete(f"pages:{recipient_id}")
+        await self._send(recipient_id, {"Body": pages[0]})
+        return True
+
+    async def _send(self, recipient_id: str, fields: Dict[str, str]) -> Any:
+        connector = self.connector
+        if self.mode == "whatsapp":
+            to = WHATSAPP_PREFIX + recipient_id
+            sender = self.from_address or connector.whatsapp_from
+            if not await connector.in_whatsapp_window(recipient_id) and connector.template_sid:
+                fields = connector.template_fields(fields.get("Body", ""))
+        else:
+            to, sender = recipient_id, self.from_address or connector.sms_from
+        data = {"To": to, "From": sender, **fields}
+
+        async def call() -> Any:
+            try:
+                return await connector.post_message(data)
+            except SendError as exc:
+                if (
+                    self.mode == "whatsapp"
+                    and exc.status == 400
+                    and getattr(exc, "code", None) in TEMPLATE_ERROR_CODES
+                    and connector.template_sid
+                    and "ContentSid" not in data
+                ):
+                    data.update(connector.template_fields(data.pop("Body", "")))
+                    return await connector.post_message(data)
+                raise
+
+        return await get_layer().deliver(self.mode, recipient_id, call, data)
+
+
+def _split(text: str, limit: int) -> List[str]:
+    from channels.telegram import split_text
+
+    return split_text(text, limit)
+
+
+class TwilioInput(InputChannel):
+    """Twilio SMS + WhatsApp webhook input (see module docstring)."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return "twilio"
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+        credentials = credentials or {}
+        sid, token = credentials.get("account_sid"), credentials.get("auth_token")
+        base = credentials.get("public_base_url")
+        if not sid or not token or not base:
+            raise ValueError("twilio needs account_sid, auth_token and public_base_url")
+        return cls(sid, token, base)
+
+    def __init__(self, account_sid: str, auth_token: str, public_base_url: str) -> None:
+        from twilio.request_validator import RequestValidator
+
+        settings = load_settings()
+        self.account_sid = account_sid
+        self.auth_token = auth_token
+        self.public_base_url = public_base_url.rstrip("/")
+        self.validator = RequestValidator(auth_token)
+        self.api_base_url = settings.twilio_api_base_url
+        self.sms_from = settings.twilio_sms_number
+        number = settings.twilio_whatsapp_number
+        self.whatsapp_from = (
+            number if number.startswith(WHATSAPP_PREFIX) or not number else WHATSAPP_PREFIX + number
+        )
+        self.template_sid = settings.twilio_whatsapp_template_sid
+        self.timeout = settings.send_timeout
+        self._client: Any = None
+
+    # --- outbound -------------------------------------------------------------------------
+    def get_output_channel(self) -> OutputChannel:
+        return TwilioOutput(self, "sms")
+
+    def output_channel_for(self, channel: Optional[str]) -> Optional[OutputChannel]:
+        if channel in ("sms", "whatsapp"):
+            return TwilioOutput(self, channel)
+        return None
+
+    @property
+    def client(self) -> Any:
+        import httpx
+
+        if self._client is None:
+            self._client = httpx.AsyncClient(
+                auth=(self.account_sid, self.auth_token),
+                timeout=httpx.Timeout(self.timeout, connect=5.0),
+                limits=httpx.Limits(max_connections=64),
+            )
+        return self._client
+
+    async def post_message(self, data: Dict[str, str]) -> Dict[str, Any]:
+        url = f"{self.api_base_url}/2010-04-01/Accounts/{self.account_sid}/Messages.json"
+        reply = await self.client.post(url, data=data)
+        if reply.status_code >= 300:
+            error = status_error(reply.status_code, reply.text)
+            try:
+                error.code = reply.json().get("code")  # type: ignore[attr-defined]
+            except ValueError:
+                error.code = None  # type: ignore[attr-defined]
+            raise error
+        return reply.json()
+
+    def template_fields(self, text: str) -> Dict[str, str]:
+        return {"ContentSid": self.template_sid, "ContentVariables": json.dumps({"1": text[:1000]})}
+
+    async def in_whatsapp_window(self, sender_id: str) -> bool:
+        last = await get_layer().kv.get(f"wa_last:{sender_id}")
+        return bool(last) and time.time() - float(last) < WHATSAPP_WINDOW_SECONDS
+
+    # --- inbound --------------------------------------------------------------------------
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        bp = Blueprint("layani_twilio_webhook", __name__)
+
+        @bp.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @bp.route("/webhook", methods=["POST"])
+        async def webhook(request: Request) -> HTTPResponse:
+            signature = request.headers.get("x-twilio-signature", "")
+            params = form_params(request.body or b"")
+            if not signature or not any(
+                self.validator.validate(url, params, signature)
+                for url in candidate_urls(request, self.public_base_url)
+            ):
+                logger.warning("Twilio webhook: missing or invalid signature (403)")
+                return response.json({"error": "forbidden"}, status=403)
+            outcome = await self.handle_form(params, on_new_message)
+            if outcome == "bad_request":
+                return response.json({"error": "MessageSid and From are required"}, status=400)
+            return response.text(EMPTY_TWIML, content_type="text/xml")
+
+        return bp
+
+    async def handle_form(
+        self, params: Dict[str, List[str]], on_new_message: Callable[[UserMessage], Awaitable[Any]]
+    ) -> str:
+        layer = get_layer()
+        message_sid = first(params, "MessageSid") or first(params, "SmsMessageSid")
+        sender, mode = split_address(first(params, "From"))
+        if not message_sid or not _E164.match(sender):
+            return "bad_request"
+        if not await layer.first_time(f"twilio:{message_sid}"):
+            return "duplicate"
+        if first(params, "OptOutType").upper() == "STOP":
+            return "opted_out"  # Twilio itself blocks further messages and confirms the STOP
+        if mode == "whatsapp":
+            await layer.kv.set(f"wa_last:{sender}", time.time(), WHATSAPP_WINDOW_SECONDS + 3600)
+
+        output = TwilioOutput(self, mode, first(params, "To") or None)
+        metadata: Dict[str, Any] = {"channel": mode}
+        media = media_from(params)
+        if media:
+            metadata["media"] = media
+            images = [m for m in media if m["content_type"].startswith("image/")]
+            if images:
+                metadata["photo"] = images[0]
+        location = location_from(params) if mode == "whatsapp" else None
+        if location:
+            metadata["location"] = location
+
+        body = first(params, "Body").strip()
+        if mode == "whatsapp" and first(params, "ButtonPayload"):
+            body = first(params, "ButtonPayload")
+        text = await self._text_for(sender, body, metadata, output)
+        if text is None:
+            return "handled"
+        message = UserMessage(
+            text, output, sender, input_channel=self.name(), metadata=metadata,
+            message_id=message_sid,
+        )
+
+        async def turn(msg: UserMessage) -> None:
+            try:
+                await on_new_message(msg)
+            finally:
+                await output.flush(sender)
+
+        return await layer.accept(message, turn)
+
+    async def _text_for(
+        self, sender: str, body: str, metadata: Dict[str, Any], output: TwilioOutput
+    ) -> Optional[str]:
+        """What Rasa should read; None when the channel answered by itself (LANJUT page)."""
+        layer = get_layer()
+        if not body:
+            return SHARE_MEDIA if ("media" in metadata or "location" in metadata) else None
+        if body.isdigit():
+            menu = await layer.kv.get(f"menu:{sender}")
+            if menu and body in menu:
+                metadata["menu_choice"] = body
+                return menu[body]
+        payload = sms.keyword_payload(body)
+        if payload == "/faq_more" and await layer.kv.get(f"pages:{sender}"):
+            decision = await layer.limiter.check(sender)
+            if decision.allowed:
+                layer.submit(sender, lambda: output.send_next_page(sender))
+            return None
+        if payload:
+            metadata["keyword"] = body.strip().upper()
+            return payload
+        return body
