@@ -6,7 +6,7 @@ faq_followup -> action_faq_followup, faq_more -> action_faq_more.
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -31,13 +31,13 @@ OPTIONS_SLOT = "faq_options"
 CHOSEN_SLOT = "faq_topic"
 
 
-def _answer(dispatcher: CollectingDispatcher, topic: Text) -> List[EventType]:
+def _answer(dispatcher: CollectingDispatcher, topic: str) -> list[EventType]:
     """Send the topic's answer (Rasa picks the channel variant) and remember the topic."""
     dispatcher.utter_message(response=RESPONSE_PREFIX + topic)
     return [SlotSet(LAST_TOPIC_SLOT, topic), SlotSet(OPTIONS_SLOT, None)]
 
 
-def _ask_which(dispatcher: CollectingDispatcher) -> List[EventType]:
+def _ask_which(dispatcher: CollectingDispatcher) -> list[EventType]:
     dispatcher.utter_message(response="utter_faq_which_topic")
     return []
 
@@ -45,17 +45,19 @@ def _ask_which(dispatcher: CollectingDispatcher) -> List[EventType]:
 class ActionFaqAnswer(Action):
     """Answer the selected FAQ topic, or ask one clarifying question when two topics are close."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_faq_answer"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[EventType]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
         known = known_topics(domain)
         ranking = topic_ranking(tracker.latest_message)
         pair = close_pair(ranking, known)
         if pair:
-            buttons = [{"title": topic_label(domain, t), "payload": choice_payload(t)} for t in pair]
+            buttons = [
+                {"title": topic_label(domain, t), "payload": choice_payload(t)} for t in pair
+            ]
             dispatcher.utter_message(response="utter_faq_clarify", buttons=buttons)
             return [SlotSet(OPTIONS_SLOT, list(pair))]
         topic = best_topic(ranking, known)
@@ -72,12 +74,12 @@ class ActionFaqChoose(Action):
     that were offered.
     """
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_faq_choose"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[EventType]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
         known = set(known_topics(domain))
         chosen = _entity(tracker, CHOSEN_SLOT)
         if chosen not in known:
@@ -89,7 +91,7 @@ class ActionFaqChoose(Action):
 
 
 class ActionFaqFollowup(Action):
-    """"Biayanya berapa?", "bisa online?" right after an answer: stay on that topic.
+    """ "Biayanya berapa?", "bisa online?" right after an answer: stay on that topic.
 
     When the follow-up asks about one aspect (cost, online, duration, place) and the pack has a
     focused answer `utter_faq_aspect_<topic>_<aspect>`, send that sentence; otherwise repeat the
@@ -97,12 +99,12 @@ class ActionFaqFollowup(Action):
     service the citizen means instead of guessing.
     """
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_faq_followup"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[EventType]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
         topic = tracker.get_slot(LAST_TOPIC_SLOT)
         if topic not in known_topics(domain) or not answered_just_before(tracker.events):
             return _ask_which(dispatcher)
@@ -115,20 +117,24 @@ class ActionFaqFollowup(Action):
 
 
 class ActionFaqMore(Action):
-    """"LANJUT" after a short SMS answer: send the full (default) answer of that topic.
+    """ "LANJUT" after a short SMS answer: send the full (default) answer of that topic.
 
     Rasa would pick the SMS variant again on the SMS channel, so the default variant's text is
     taken from the domain and sent as is; the channel layer splits it into SMS pages.
     """
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_faq_more"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[EventType]:
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
         topic = tracker.get_slot(LAST_TOPIC_SLOT)
-        variant = default_variant(domain, topic) if topic and answered_just_before(tracker.events) else None
+        variant = (
+            default_variant(domain, topic)
+            if topic and answered_just_before(tracker.events)
+            else None
+        )
         if variant is None:
             dispatcher.utter_message(response="utter_faq_more_none")
             return []
@@ -140,6 +146,6 @@ class ActionFaqMore(Action):
         return []
 
 
-def _entity(tracker: Tracker, name: Text) -> Optional[Text]:
+def _entity(tracker: Tracker, name: str) -> str | None:
     value = next(tracker.get_latest_entity_values(name), None)
     return str(value) if value else None

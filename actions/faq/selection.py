@@ -9,8 +9,10 @@ short question instead.
 
 from __future__ import annotations
 
+import json
 import re
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Text, Tuple
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 RETRIEVAL_INTENT = "faq"
 RESPONSE_PREFIX = "utter_faq/"
@@ -20,19 +22,34 @@ ASPECT_PREFIX = "utter_faq_aspect_"
 # What a follow-up asks about, recognised by keywords (formal, chat, SMS shorthand, Javanese,
 # Sundanese, English). A follow-up naming none or several aspects gets the full answer.
 ASPECT_PATTERNS = (
-    ("biaya", re.compile(
-        r"\b(biaya\w*|bayar\w*|byr\w*|gratis|harga\w*|tarif\w*|ongkos\w*|duit|uang|pnbp|"
-        r"piro|pinten|sabaraha|how much|cost|fee)\b"
-    )),
-    ("online", re.compile(
-        r"\b(online|onln|onlen|daring|aplikasi\w*|apk|app|lewat hp|via hp|internet|website|situs)\b"
-    )),
-    ("waktu", re.compile(
-        r"\b(lama\w*|lm|berapa hari|brp hr|kapan|jadinya|jdny|sehari|how long|suwene|sabaraha lami)\b"
-    )),
-    ("tempat", re.compile(
-        r"\b(di ?mana|dmn|ke ?mana|kmn|tempat\w*|tmpt\w*|kantor\w*|lokasi\w*|where|ngendi|endi|pundi|ka mana)\b"
-    )),
+    (
+        "biaya",
+        re.compile(
+            r"\b(biaya\w*|bayar\w*|byr\w*|gratis|harga\w*|tarif\w*|ongkos\w*|duit|uang|pnbp|"
+            r"piro|pinten|sabaraha|how much|cost|fee)\b"
+        ),
+    ),
+    (
+        "online",
+        re.compile(
+            r"\b(online|onln|onlen|daring|aplikasi\w*|apk|app|lewat hp|via hp|internet|"
+            r"website|situs)\b"
+        ),
+    ),
+    (
+        "waktu",
+        re.compile(
+            r"\b(lama\w*|lm|berapa hari|brp hr|kapan|jadinya|jdny|sehari|how long|suwene|"
+            r"sabaraha lami)\b"
+        ),
+    ),
+    (
+        "tempat",
+        re.compile(
+            r"\b(di ?mana|dmn|ke ?mana|kmn|tempat\w*|tmpt\w*|kantor\w*|lokasi\w*|where|"
+            r"ngendi|endi|pundi|ka mana)\b"
+        ),
+    ),
 )
 
 # Ask a clarifying question when the best two topics are closer than this (response-selector
@@ -44,10 +61,10 @@ FAQ_ANSWER_ACTIONS = frozenset(
     {"action_faq_answer", "action_faq_choose", "action_faq_followup", "action_faq_more"}
 )
 
-Ranking = List[Tuple[Text, float]]
+Ranking = list[tuple[str, float]]
 
 
-def topic_ranking(latest_message: Dict[Text, Any]) -> Ranking:
+def topic_ranking(latest_message: dict[str, Any]) -> Ranking:
     """(topic, confidence) pairs from the response selector, best first.
 
     Rasa stores the selector's output under the retrieval intent's name when the
@@ -69,16 +86,18 @@ def topic_ranking(latest_message: Dict[Text, Any]) -> Ranking:
     return ranking
 
 
-def known_topics(domain: Dict[Text, Any]) -> List[Text]:
+def known_topics(domain: dict[str, Any]) -> list[str]:
     """Topics that have an answer in the assembled domain (enabled packs only)."""
     return sorted(
-        name[len(RESPONSE_PREFIX):]
+        name[len(RESPONSE_PREFIX) :]
         for name in (domain.get("responses") or {})
         if name.startswith(RESPONSE_PREFIX)
     )
 
 
-def close_pair(ranking: Ranking, known: Iterable[Text], gap: float = AMBIGUITY_GAP) -> Optional[Tuple[Text, Text]]:
+def close_pair(
+    ranking: Ranking, known: Iterable[str], gap: float = AMBIGUITY_GAP
+) -> tuple[str, str] | None:
     """The two best answerable topics when they are too close to choose between, else None."""
     known_set = set(known)
     answerable = [(topic, conf) for topic, conf in ranking if topic in known_set]
@@ -88,7 +107,9 @@ def close_pair(ranking: Ranking, known: Iterable[Text], gap: float = AMBIGUITY_G
     return (first, second) if c1 - c2 < gap else None
 
 
-def best_topic(ranking: Ranking, known: Iterable[Text], allowed: Optional[Sequence[Text]] = None) -> Optional[Text]:
+def best_topic(
+    ranking: Ranking, known: Iterable[str], allowed: Sequence[str] | None = None
+) -> str | None:
     """Highest-ranked topic that has an answer (and is among `allowed`, when given)."""
     known_set = set(known)
     for topic, _ in ranking:
@@ -97,7 +118,7 @@ def best_topic(ranking: Ranking, known: Iterable[Text], allowed: Optional[Sequen
     return None
 
 
-def answered_just_before(events: Sequence[Dict[Text, Any]]) -> bool:
+def answered_just_before(events: Sequence[dict[str, Any]]) -> bool:
     """True when an FAQ answer was the assistant's reply to the previous user message.
 
     Looks at the events between the previous user message and the current one. "Biayanya
@@ -115,14 +136,14 @@ def answered_just_before(events: Sequence[Dict[Text, Any]]) -> bool:
     return False
 
 
-def followup_aspect(text: Text) -> Optional[Text]:
+def followup_aspect(text: str) -> str | None:
     """The one aspect a follow-up asks about (biaya, online, waktu, tempat), else None."""
     lowered = (text or "").lower()
     found = [name for name, pattern in ASPECT_PATTERNS if pattern.search(lowered)]
     return found[0] if len(found) == 1 else None
 
 
-def default_variant(domain: Dict[Text, Any], topic: Text) -> Optional[Dict[Text, Any]]:
+def default_variant(domain: dict[str, Any], topic: str) -> dict[str, Any] | None:
     """The channel-independent (full chat) variant of a topic's answer."""
     for variant in (domain.get("responses") or {}).get(RESPONSE_PREFIX + topic) or []:
         if not variant.get("channel") and variant.get("text"):
@@ -130,7 +151,7 @@ def default_variant(domain: Dict[Text, Any], topic: Text) -> Optional[Dict[Text,
     return None
 
 
-def topic_label(domain: Dict[Text, Any], topic: Text) -> Text:
+def topic_label(domain: dict[str, Any], topic: str) -> str:
     """Button title for a topic, from `utter_faq_label_<topic>` (falls back to the id)."""
     variants = (domain.get("responses") or {}).get(LABEL_PREFIX + topic) or []
     for variant in variants:
@@ -139,6 +160,6 @@ def topic_label(domain: Dict[Text, Any], topic: Text) -> Text:
     return topic.replace("_", " ")
 
 
-def choice_payload(topic: Text) -> Text:
+def choice_payload(topic: str) -> str:
     """Button payload; under Telegram's 64-byte callback limit for every catalogue id."""
-    return '/choose_faq_topic{"faq_topic":"%s"}' % topic
+    return "/choose_faq_topic" + json.dumps({"faq_topic": topic}, separators=(",", ":"))

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import uuid
 from pathlib import Path
-from typing import Dict, List
 
 import pytest
 import yaml
@@ -21,12 +20,16 @@ pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _default_answers() -> Dict[str, str]:
-    answers: Dict[str, str] = {}
+def _default_answers() -> dict[str, str]:
+    answers: dict[str, str] = {}
     for path in sorted((ROOT / "nlu_data" / "agencies").glob("*/responses.yml")):
-        for name, variants in (yaml.safe_load(path.read_text(encoding="utf-8"))["responses"] or {}).items():
+        for name, variants in (
+            yaml.safe_load(path.read_text(encoding="utf-8"))["responses"] or {}
+        ).items():
             if name.startswith("utter_faq/"):
-                answers[name.split("/", 1)[1]] = next(v["text"] for v in variants if not v.get("channel"))
+                answers[name.split("/", 1)[1]] = next(
+                    v["text"] for v in variants if not v.get("channel")
+                )
     return answers
 
 
@@ -36,7 +39,9 @@ def _faq_domain_text(name: str) -> str:
 
 
 def _pack_text(agency: str, name: str) -> str:
-    data = yaml.safe_load((ROOT / "nlu_data" / "agencies" / agency / "responses.yml").read_text(encoding="utf-8"))
+    data = yaml.safe_load(
+        (ROOT / "nlu_data" / "agencies" / agency / "responses.yml").read_text(encoding="utf-8")
+    )
     return data["responses"][name][0]["text"]
 
 
@@ -84,7 +89,10 @@ def test_close_topics_get_a_clarifying_question_and_a_button_answers(rasa_stack)
         asked += 1
         assert messages[0]["text"] == _faq_domain_text("utter_faq_clarify")
         offered = [b["payload"] for b in messages[0]["buttons"]]
-        expected = [first["intent_response_key"].split("/")[1], second["intent_response_key"].split("/")[1]]
+        expected = [
+            first["intent_response_key"].split("/")[1],
+            second["intent_response_key"].split("/")[1],
+        ]
         assert offered == [f'/choose_faq_topic{{"faq_topic":"{t}"}}' for t in expected]
         # Pressing the second button answers that topic.
         reply = rasa_stack.texts(citizen, offered[1])
@@ -94,9 +102,13 @@ def test_close_topics_get_a_clarifying_question_and_a_button_answers(rasa_stack)
 
 def test_followup_and_lanjut_stay_on_the_answered_topic(rasa_stack) -> None:
     citizen = sender()
-    assert ANSWERS["sim_perpanjang"] in rasa_stack.texts(citizen, "gimana cara perpanjang SIM A yang mau habis?")
+    assert ANSWERS["sim_perpanjang"] in rasa_stack.texts(
+        citizen, "gimana cara perpanjang SIM A yang mau habis?"
+    )
     # A cost follow-up gets the focused sentence of that topic, not another topic's answer.
-    assert rasa_stack.texts(citizen, "biayanya berapa?") == [_pack_text("polri", "utter_faq_aspect_sim_perpanjang_biaya")]
+    assert rasa_stack.texts(citizen, "biayanya berapa?") == [
+        _pack_text("polri", "utter_faq_aspect_sim_perpanjang_biaya")
+    ]
     assert rasa_stack.texts(citizen, "syaratnya apa aja?") == [ANSWERS["sim_perpanjang"]]
     assert rasa_stack.texts(citizen, "LANJUT") == [ANSWERS["sim_perpanjang"]]
     slots = rasa_stack.tracker(citizen)["slots"]
@@ -104,5 +116,5 @@ def test_followup_and_lanjut_stay_on_the_answered_topic(rasa_stack) -> None:
 
 
 def test_followup_without_a_previous_answer_asks_which_service(rasa_stack) -> None:
-    texts: List[str] = rasa_stack.texts(sender(), "berapa lama jadinya?")
+    texts: list[str] = rasa_stack.texts(sender(), "berapa lama jadinya?")
     assert texts == [_faq_domain_text("utter_faq_which_topic")]

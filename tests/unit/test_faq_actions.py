@@ -6,7 +6,7 @@ LANJUT sends, and which topic is remembered.
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional
+from typing import Any
 
 import pytest
 import yaml
@@ -27,9 +27,9 @@ from layani.catalogue import load_catalogue
 from layani.gsm7 import is_gsm7, segment_count
 
 
-def _assembled_domain() -> Dict[str, Any]:
+def _assembled_domain() -> dict[str, Any]:
     """Responses of bot/domain/*.yml and every enabled pack, as the action server receives them."""
-    responses: Dict[str, Any] = {}
+    responses: dict[str, Any] = {}
     for path in importer.domain_files():
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         responses.update(data.get("responses") or {})
@@ -40,8 +40,11 @@ DOMAIN = _assembled_domain()
 FAQ_DOMAIN = yaml.safe_load(open(importer.DOMAIN_DIR / "faq.yml", encoding="utf-8"))
 
 
-def selector(*ranking: tuple) -> Dict[str, Any]:
-    items = [{"id": i, "confidence": c, "intent_response_key": f"faq/{t}"} for i, (t, c) in enumerate(ranking)]
+def selector(*ranking: tuple) -> dict[str, Any]:
+    items = [
+        {"id": i, "confidence": c, "intent_response_key": f"faq/{t}"}
+        for i, (t, c) in enumerate(ranking)
+    ]
     top = items[0] if items else {}
     return {
         "all_retrieval_intents": ["faq"],
@@ -60,12 +63,12 @@ def make_tracker(
     text: str,
     intent: str,
     ranking: tuple = (),
-    slots: Optional[Dict[str, Any]] = None,
-    entities: Optional[List[dict]] = None,
-    previous_action: Optional[str] = None,
+    slots: dict[str, Any] | None = None,
+    entities: list[dict] | None = None,
+    previous_action: str | None = None,
 ) -> Tracker:
     """A tracker whose latest user message is `text`; `previous_action` answered the turn before."""
-    events: List[Dict[str, Any]] = [{"event": "action", "name": "action_listen"}]
+    events: list[dict[str, Any]] = [{"event": "action", "name": "action_listen"}]
     if previous_action:
         events += [
             {"event": "user", "text": "pertanyaan sebelumnya", "parse_data": {}},
@@ -98,13 +101,18 @@ async def test_clear_winner_is_answered_and_remembered() -> None:
 
 async def test_close_topics_get_one_question_with_both_as_buttons() -> None:
     tracker = make_tracker(
-        "ktp sy rusak datanya jg salah", "faq", (("ktp_hilang_rusak", 0.46), ("ktp_ubah_data", 0.41), ("kk_ubah", 0.05))
+        "ktp sy rusak datanya jg salah",
+        "faq",
+        (("ktp_hilang_rusak", 0.46), ("ktp_ubah_data", 0.41), ("kk_ubah", 0.05)),
     )
     messages, events = await run(ActionFaqAnswer(), tracker)
     assert len(messages) == 1
     assert messages[0]["response"] == "utter_faq_clarify"
     assert messages[0]["buttons"] == [
-        {"title": "KTP hilang atau rusak", "payload": '/choose_faq_topic{"faq_topic":"ktp_hilang_rusak"}'},
+        {
+            "title": "KTP hilang atau rusak",
+            "payload": '/choose_faq_topic{"faq_topic":"ktp_hilang_rusak"}',
+        },
         {"title": "Ubah data KTP", "payload": '/choose_faq_topic{"faq_topic":"ktp_ubah_data"}'},
     ]
     # Nothing answered yet, so no topic is remembered for follow-ups.
@@ -145,7 +153,7 @@ async def test_button_choice_answers_that_topic() -> None:
 
 
 async def test_typed_choice_without_entity_picks_among_offered_topics() -> None:
-    """"yang paspor hilang" after being offered two passport topics: the selector's ranking,
+    """ "yang paspor hilang" after being offered two passport topics: the selector's ranking,
     limited to the offered pair, decides, even if another topic scores higher overall."""
     tracker = make_tracker(
         "yang hilang",
@@ -182,7 +190,10 @@ async def test_forged_choice_payload_is_not_answered() -> None:
 )
 async def test_followup_right_after_an_answer_stays_on_topic(text: str, response: str) -> None:
     tracker = make_tracker(
-        text, "faq_followup", slots={"faq_last_topic": "sim_perpanjang"}, previous_action="action_faq_answer"
+        text,
+        "faq_followup",
+        slots={"faq_last_topic": "sim_perpanjang"},
+        previous_action="action_faq_answer",
     )
     messages, events = await run(ActionFaqFollowup(), tracker)
     assert [m["response"] for m in messages] == [response]
@@ -191,7 +202,12 @@ async def test_followup_right_after_an_answer_stays_on_topic(text: str, response
 
 async def test_followup_falls_back_to_full_answer_when_pack_has_no_focused_answer() -> None:
     domain = {"responses": {k: v for k, v in DOMAIN["responses"].items() if "aspect" not in k}}
-    tracker = make_tracker("biayanya berapa?", "faq_followup", slots={"faq_last_topic": "skck"}, previous_action="action_faq_followup")
+    tracker = make_tracker(
+        "biayanya berapa?",
+        "faq_followup",
+        slots={"faq_last_topic": "skck"},
+        previous_action="action_faq_followup",
+    )
     dispatcher = CollectingDispatcher()
     await ActionFaqFollowup().run(dispatcher, tracker, domain)
     assert [m["response"] for m in dispatcher.messages] == ["utter_faq/skck"]
@@ -200,7 +216,10 @@ async def test_followup_falls_back_to_full_answer_when_pack_has_no_focused_answe
 async def test_followup_after_something_else_asks_which_service() -> None:
     """The remembered topic is stale once the conversation moved on (here: a complaint)."""
     tracker = make_tracker(
-        "bisa online?", "faq_followup", slots={"faq_last_topic": "skck"}, previous_action="action_complaint_submit"
+        "bisa online?",
+        "faq_followup",
+        slots={"faq_last_topic": "skck"},
+        previous_action="action_complaint_submit",
     )
     messages, events = await run(ActionFaqFollowup(), tracker)
     assert [m["response"] for m in messages] == ["utter_faq_which_topic"]
@@ -213,7 +232,9 @@ async def test_followup_without_any_topic_asks_which_service() -> None:
 
 
 async def test_lanjut_sends_the_full_answer_of_the_last_topic() -> None:
-    tracker = make_tracker("LANJUT", "faq_more", slots={"faq_last_topic": "skck"}, previous_action="action_faq_answer")
+    tracker = make_tracker(
+        "LANJUT", "faq_more", slots={"faq_last_topic": "skck"}, previous_action="action_faq_answer"
+    )
     messages, _ = await run(ActionFaqMore(), tracker)
     full = next(v for v in DOMAIN["responses"]["utter_faq/skck"] if not v.get("channel"))
     sms = next(v for v in DOMAIN["responses"]["utter_faq/skck"] if v.get("channel") == "sms")
@@ -224,7 +245,9 @@ async def test_lanjut_sends_the_full_answer_of_the_last_topic() -> None:
 
 
 async def test_lanjut_without_a_previous_answer_says_so() -> None:
-    messages, _ = await run(ActionFaqMore(), make_tracker("lanjut", "faq_more", slots={"faq_last_topic": "skck"}))
+    messages, _ = await run(
+        ActionFaqMore(), make_tracker("lanjut", "faq_more", slots={"faq_last_topic": "skck"})
+    )
     assert [m["response"] for m in messages] == ["utter_faq_more_none"]
 
 
@@ -260,7 +283,11 @@ def test_faq_behaviour_sms_texts_are_gsm7() -> None:
 
 
 ASPECTS = ("biaya", "online", "waktu", "tempat")
-OWN_TOPICS = [t for t, spec in load_catalogue().faq.items() if spec["agency"] in {"dukcapil", "polri", "samsat", "imigrasi"}]
+OWN_TOPICS = [
+    t
+    for t, spec in load_catalogue().faq.items()
+    if spec["agency"] in {"dukcapil", "polri", "samsat", "imigrasi"}
+]
 
 
 @pytest.mark.parametrize("topic", OWN_TOPICS)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from pathlib import Path
-from typing import Dict, List, Set
 
 import pytest
 import yaml
@@ -27,12 +26,16 @@ def normalise(text: str) -> str:
     return " ".join(re.sub(r"[^\w]+", " ", text.lower()).split())
 
 
-def _examples(block: dict) -> List[str]:
-    return [l.strip()[2:].strip() for l in str(block.get("examples", "")).splitlines() if l.strip().startswith("- ")]
+def _examples(block: dict) -> list[str]:
+    return [
+        line.strip()[2:].strip()
+        for line in str(block.get("examples", "")).splitlines()
+        if line.strip().startswith("- ")
+    ]
 
 
-def _heldout() -> Dict[str, Dict[str, List[str]]]:
-    by_topic: Dict[str, Dict[str, List[str]]] = defaultdict(lambda: defaultdict(list))
+def _heldout() -> dict[str, dict[str, list[str]]]:
+    by_topic: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     for path in sorted(HELDOUT_DIR.glob("faq_*.yml")):
         for block in yaml.safe_load(path.read_text(encoding="utf-8"))["nlu"]:
             intent = block["intent"]
@@ -43,9 +46,11 @@ def _heldout() -> Dict[str, Dict[str, List[str]]]:
     return by_topic
 
 
-def _training_texts() -> Set[str]:
-    texts: Set[str] = set()
-    for path in list(AGENCIES_DIR.glob("*/nlu.yml")) + list((AGENCIES_DIR.parent / "common").glob("*.yml")):
+def _training_texts() -> set[str]:
+    texts: set[str] = set()
+    for path in list(AGENCIES_DIR.glob("*/nlu.yml")) + list(
+        (AGENCIES_DIR.parent / "common").glob("*.yml")
+    ):
         for block in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu", []):
             if "intent" in block:
                 texts.update(normalise(t) for t in _examples(block))

@@ -12,7 +12,6 @@ import datetime as dt
 import re
 from collections import defaultdict
 from pathlib import Path
-from typing import Dict, List, Tuple
 
 import pytest
 import yaml
@@ -29,7 +28,7 @@ MIN_EXAMPLES = 40
 FOLLOWUPS_FILE = AGENCIES_DIR.parent / "common" / "faq_followups.yml"
 
 
-def _examples(block: dict) -> List[str]:
+def _examples(block: dict) -> list[str]:
     return [
         line.strip()[2:].strip()
         for line in str(block.get("examples", "")).splitlines()
@@ -37,15 +36,17 @@ def _examples(block: dict) -> List[str]:
     ]
 
 
-def _load_packs() -> Tuple[Dict[str, List[Tuple[str, str]]], Dict[str, list], Dict[str, str]]:
+def _load_packs() -> tuple[dict[str, list[tuple[str, str]]], dict[str, list], dict[str, str]]:
     """(examples per topic with their pack, response variants per topic, pack of each response)."""
-    examples: Dict[str, List[Tuple[str, str]]] = defaultdict(list)
-    responses: Dict[str, list] = {}
-    response_pack: Dict[str, str] = {}
+    examples: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    responses: dict[str, list] = {}
+    response_pack: dict[str, str] = {}
     for pack in sorted(p for p in AGENCIES_DIR.iterdir() if p.is_dir()):
         nlu_file = pack / "nlu.yml"
         if nlu_file.is_file():
-            for block in (yaml.safe_load(nlu_file.read_text(encoding="utf-8")) or {}).get("nlu", []):
+            for block in (yaml.safe_load(nlu_file.read_text(encoding="utf-8")) or {}).get(
+                "nlu", []
+            ):
                 intent = str(block.get("intent", ""))
                 if intent.startswith("faq/"):
                     examples[intent[4:]] += [(text, pack.name) for text in _examples(block)]
@@ -54,8 +55,8 @@ def _load_packs() -> Tuple[Dict[str, List[Tuple[str, str]]], Dict[str, list], Di
             data = yaml.safe_load(responses_file.read_text(encoding="utf-8")) or {}
             for name, variants in (data.get("responses") or {}).items():
                 if name.startswith("utter_faq/"):
-                    responses[name[len("utter_faq/"):]] = variants
-                    response_pack[name[len("utter_faq/"):]] = pack.name
+                    responses[name[len("utter_faq/") :]] = variants
+                    response_pack[name[len("utter_faq/") :]] = pack.name
     return examples, responses, response_pack
 
 
@@ -67,7 +68,7 @@ def normalise(text: str) -> str:
     return " ".join(re.sub(r"[^\w]+", " ", text.lower()).split())
 
 
-def _variants(topic: str) -> Tuple[list, list]:
+def _variants(topic: str) -> tuple[list, list]:
     variants = RESPONSES.get(topic) or []
     default = [v for v in variants if not v.get("channel")]
     sms = [v for v in variants if v.get("channel") == "sms"]
@@ -84,7 +85,7 @@ def test_topic_has_enough_training_examples(topic: str) -> None:
 
 
 def test_no_example_is_shared_between_topics() -> None:
-    owners: Dict[str, set] = defaultdict(set)
+    owners: dict[str, set] = defaultdict(set)
     for topic, items in EXAMPLES.items():
         for text, _pack in items:
             owners[normalise(text)].add(topic)
@@ -117,7 +118,9 @@ def test_topic_has_sms_variant_in_two_gsm7_segments(topic: str) -> None:
     text = sms[0].get("text", "")
     bad = sorted({ch for ch in text if not is_gsm7(ch)})
     assert not bad, f"utter_faq/{topic} SMS has non-GSM-7 characters {bad}"
-    assert segment_count(text) <= MAX_SMS_SEGMENTS, f"utter_faq/{topic} SMS: {segment_count(text)} segments"
+    assert segment_count(text) <= MAX_SMS_SEGMENTS, (
+        f"utter_faq/{topic} SMS: {segment_count(text)} segments"
+    )
     assert "LANJUT" in text, f"utter_faq/{topic} SMS must say how to get more (LANJUT)"
 
 
@@ -127,12 +130,15 @@ def test_every_variant_names_agency_source_and_review_date(topic: str) -> None:
     assert variants, f"utter_faq/{topic} is missing"
     for variant in variants:
         meta = variant.get("metadata") or {}
-        assert meta.get("agency") == CATALOGUE.faq_agency(topic), f"{topic}: agency {meta.get('agency')}"
+        assert meta.get("agency") == CATALOGUE.faq_agency(topic), (
+            f"{topic}: agency {meta.get('agency')}"
+        )
         assert meta.get("topic") == topic
         source = str(meta.get("source") or "")
-        assert re.search(r"https?://|\b(UU|PP|Perpres|Permen\w*|Perpol|PMK|Perda|Perbup|Perwali|Kep\w*|SE|Inpres)\b", source), (
-            f"{topic}: source {source!r} is neither a URL nor a regulation"
-        )
+        assert re.search(
+            r"https?://|\b(UU|PP|Perpres|Permen\w*|Perpol|PMK|Perda|Perbup|Perwali|Kep\w*|SE|Inpres)\b",
+            source,
+        ), f"{topic}: source {source!r} is neither a URL nor a regulation"
         reviewed = dt.date.fromisoformat(str(meta.get("reviewed")))
         assert dt.date(2025, 1, 1) <= reviewed <= dt.date.today(), f"{topic}: reviewed {reviewed}"
 
@@ -151,7 +157,9 @@ def test_no_faq_responses_or_intents_outside_the_catalogue() -> None:
 
 @pytest.mark.parametrize("pack", sorted(p.name for p in AGENCIES_DIR.iterdir() if p.is_dir()))
 def test_agency_file_describes_the_pack(pack: str) -> None:
-    info = yaml.safe_load((AGENCIES_DIR / pack / "agency.yml").read_text(encoding="utf-8"))["agency"]
+    info = yaml.safe_load((AGENCIES_DIR / pack / "agency.yml").read_text(encoding="utf-8"))[
+        "agency"
+    ]
     assert info["id"] == pack
     assert info["name"] and info["office_hours"] and info["locations"]
     assert set(info["contact"]) >= {"phone", "email", "website"}
@@ -175,7 +183,10 @@ def test_pack_files_are_where_the_importer_looks() -> None:
     missing = sorted(
         topic
         for topic in TOPICS
-        if not {AGENCIES_DIR / CATALOGUE.faq_agency(topic) / name for name in ("responses.yml", "nlu.yml")}
+        if not {
+            AGENCIES_DIR / CATALOGUE.faq_agency(topic) / name
+            for name in ("responses.yml", "nlu.yml")
+        }
         <= files
     )
     assert not missing, f"topics whose pack the importer does not load: {missing}"
