@@ -70,23 +70,33 @@ def fits(text: str, max_segments: int = MAX_SEGMENTS) -> bool:
     return is_gsm7(text) and segment_count(text) <= max_segments
 
 
-def _split_to_fit(text: str, budget_suffix: str, max_segments: int) -> List[str]:
-    """Greedy split at paragraph/line/word boundaries; every page but the last gets the suffix."""
-    pages: List[str] = []
-    tokens = re.split(r"(\s+)", text)
-    current = ""
-    for token in tokens:
-        candidate = current + token
-        if current and not fits(candidate.rstrip() + budget_suffix, max_segments):
-            pages.append(current.rstrip())
-            current = token.lstrip()
-            # A single absurdly long token: hard-cut it.
-            while not fits(current + budget_suffix, max_segments):
-                cut = 120
-                pages.append(current[:cut])
-                current = current[cut:]
+def _longest_prefix(text: str, suffix: str, max_segments: int) -> int:
+    lo, hi = 1, len(text)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if fits(text[:mid] + suffix, max_segments):
+            lo = mid
         else:
+            hi = mid - 1
+    return lo
+
+
+def _split_to_fit(text: str, suffix: str, max_segments: int) -> List[str]:
+    """Greedy split at whitespace; a page (plus `suffix`) never exceeds `max_segments`."""
+    pages: List[str] = []
+    current = ""
+    for token in re.split(r"(\s+)", text):
+        candidate = current + token
+        if fits(candidate.rstrip() + suffix, max_segments):
             current = candidate
+            continue
+        if current.strip():
+            pages.append(current.rstrip())
+        current = token.lstrip()
+        while current and not fits(current + suffix, max_segments):
+            cut = _longest_prefix(current, suffix, max_segments)  # one absurdly long word
+            pages.append(current[:cut])
+            current = current[cut:]
     if current.strip():
         pages.append(current.strip())
     return pages
@@ -135,7 +145,11 @@ def render(
     return Rendered(pages, menu)
 
 
-_STATUS = re.compile(r"^\s*(?:STATUS|CEK\s+STATUS|CEK)\s*:?\s*([A-Za-z]{3}[-\s]?[A-Za-z0-9]{4}[-\s]?[A-Za-z0-9]{4})?\s*$", re.I)
+# Ticket ids: ADU-XXXX-XXXX (complaints) and PMH-XXXX-XXXX (applications), Crockford base32.
+_STATUS = re.compile(
+    r"^\s*(?:STATUS|CEK\s+STATUS|CEK)\s*:?\s*((?:ADU|PMH)[-\s]?[A-Z0-9]{4}[-\s]?[A-Z0-9]{4})?\s*$",
+    re.I,
+)
 KEYWORDS = {
     "MENU": "/help",
     "BANTUAN": "/help",
