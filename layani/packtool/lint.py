@@ -381,22 +381,20 @@ def check_collisions(every: Sequence[Pack], wanted) -> list[Problem]:
 
 
 _WARNING_LINE = re.compile(r"UserWarning: (.*)|\b(?:WARNING|ERROR)\s+\S+\s+-\s+(.*)")
+_NUMBERED = re.compile(r"^\s+\d+\. (.*)$")
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _QUOTED = re.compile(r"'([^']+)'")
 
 
-def rasa_validate(agencies_dir: Path, linted: Sequence[Pack]) -> list[Problem]:
-    """Run `rasa data validate` on the bot assembled with the `linted` packs enabled.
+def _validation_command(root: Path) -> tuple[list[str], re.Pattern]:
+    """The project's strict validator (`make validate`), or plain Rasa in an older checkout.
 
-    Runs in a subprocess because importing Rasa (TensorFlow) takes seconds and memory the rest of
-    the linter does not need. The project root is the folder holding `nlu_data/`. A warning that
-    names a pack's topic, response, example or file is reported at that place and fails the
-    lint; other warnings concern the rest of the bot and are shown as notes.
+    `layani.validate` fails on every Rasa warning except documented false alarms (responses
+    sent by actions, `utter_faq/*`), and lists the remaining ones as numbered lines.
     """
-    root = agencies_dir.resolve().parent.parent
-    names = [p.agency for p in linted]
-    env = dict(os.environ, LAYANI_ROOT=str(root), LAYANI_PACKS=",".join(names) or "all")
-    cmd = [
+    if (root / "layani" / "validate.py").is_file():
+        return [sys.executable, "-m", "layani.validate"], _NUMBERED
+    return [
         sys.executable,
         "-m",
         "rasa",
@@ -406,16 +404,31 @@ def rasa_validate(agencies_dir: Path, linted: Sequence[Pack]) -> list[Problem]:
         "config.yml",
         "--domain",
         "bot/domain",
-    ]
+    ], _WARNING_LINE
+
+
+def rasa_validate(agencies_dir: Path, linted: Sequence[Pack]) -> list[Problem]:
+    """Validate the bot assembled with the `linted` packs enabled (Rasa's validator).
+
+    Runs in a subprocess because importing Rasa (TensorFlow) takes seconds and memory the rest of
+    the linter does not need. The project root is the folder holding `nlu_data/`. A warning that
+    names a pack's topic, response, example or file is reported at that place and fails the
+    lint; other warnings concern the rest of the bot and are shown as notes.
+    """
+    root = agencies_dir.resolve().parent.parent
+    names = [p.agency for p in linted]
+    env = dict(os.environ, LAYANI_ROOT=str(root), LAYANI_PACKS=",".join(names) or "all")
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root), env.get("PYTHONPATH", "")]))
+    cmd, pattern = _validation_command(root)
     result = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True, timeout=900)
     output = _ANSI.sub("", result.stdout + "\n" + result.stderr)
     config = root / "config.yml"
     problems = []
     for line in output.splitlines():
-        match = _WARNING_LINE.search(line)
+        match = pattern.search(line)
         if not match or "Deprecat" in line:
             continue
-        message = f"rasa data validate: {(match.group(1) or match.group(2)).strip()}"
+        message = f"data validation: {next(g for g in match.groups() if g).strip()}"
         place = _attribute(message, linted)
         if place:
             problems.append(
@@ -427,8 +440,8 @@ def rasa_validate(agencies_dir: Path, linted: Sequence[Pack]) -> list[Problem]:
                     config,
                     1,
                     message,
-                    "not caused by the packs checked; tell the "
-                    "maintainers of bot/ or nlu_data/common/",
+                    "not caused by the packs checked; tell the maintainers of bot/ or "
+                    "nlu_data/common/",
                     blocking=False,
                 )
             )
@@ -442,9 +455,8 @@ def rasa_validate(agencies_dir: Path, linted: Sequence[Pack]) -> list[Problem]:
                 Problem(
                     place[0] if place else config,
                     place[1] if place else 1,
-                    f"rasa data validate failed (exit {result.returncode}): {tail}",
-                    f"run `rasa data validate --config config.yml --domain bot/domain` "
-                    f"with LAYANI_PACKS={','.join(names)} to see why",
+                    f"data validation failed (exit {result.returncode}): {tail}",
+                    f"run `{' '.join(cmd[1:])}` with LAYANI_PACKS={','.join(names)} to see why",
                 )
             )
     return problems
