@@ -39,6 +39,8 @@ from typing import Any, Awaitable, Callable, Dict, Iterable, List, Optional, Tex
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, response
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.request import HTTPXRequest
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
@@ -108,8 +110,6 @@ class TelegramOutput(OutputChannel):
     async def send_text_with_buttons(
         self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]], **kwargs: Any
     ) -> None:
-        from telegram import InlineKeyboardButton, InlineKeyboardMarkup
-
         rows = []
         for button in buttons:
             data = await self._callback_data(str(button.get("payload", button.get("title", ""))))
@@ -212,8 +212,6 @@ class TelegramInput(InputChannel):
         self, data: Dict[str, Any], on_new_message: Callable[[UserMessage], Awaitable[Any]]
     ) -> str:
         """Turn one Update into a queued turn (or a polite note); returns what happened."""
-        from telegram import Update
-
         layer = get_layer()
         if not await layer.first_time(f"telegram:update:{data['update_id']}"):
             return "duplicate"
@@ -329,9 +327,6 @@ def _say(output: OutputChannel, chat_id: str, text: str) -> Callable[[], Awaitab
 
 def make_bot(token: str, api_base_url: str) -> Any:
     """A PTB `Bot` talking to `api_base_url` (Telegram, or a local stand-in in tests)."""
-    from telegram import Bot
-    from telegram.request import HTTPXRequest
-
     settings = load_settings()
     request = HTTPXRequest(
         connection_pool_size=64,
