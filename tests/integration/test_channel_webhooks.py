@@ -236,7 +236,7 @@ def test_telegram_buttons_are_inline_keyboard_and_plain_text(stack, providers):
     post_telegram(stack, telegram_update("text", user))
     telegram.wait_for(lambda c: telegram.sent_texts(user))
     buttons = [{"title": "Ya", "payload": "/affirm"},
-               {"title": "Pilih <b>ini</b>", "payload": '/choose_faq_topic{"faq_topic": "akta_kelahiran_dan_lainnya"}'}]
+               {"title": "Pilih <b>ini</b>", "payload": '/choose_faq_topic{"faq_topic": "akta_kelahiran", "agency": "dukcapil_kota_bandung"}'}]
     response = httpx.post(f"{stack.url}/layani/outbound",
                           headers={"Authorization": f"Bearer {stack.token}"},
                           json={"sender_id": str(user), "text": "Teks *tanpa* _markup_ <b>x</b>", "buttons": buttons})
