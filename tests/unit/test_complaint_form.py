@@ -427,3 +427,23 @@ def test_list_my_reports(database):
     assert message["response"] == "utter_ticket_list"
     assert message["count"] == 2
     assert message["tickets"].count("ADU-") == 2
+
+
+@pytest.mark.parametrize(
+    "answer, expected",
+    [
+        ("ya", "sampah"),
+        ("Benar", "sampah"),
+        ("kesehatan", "kesehatan"),
+        ("air bersih", "air_bersih"),
+        ("lampu jalan", "lampu_jalan"),
+        ("banjir", "banjir_drainase"),
+        ("pungli", "pelayanan_publik"),
+        ("KTP/KK", "adminduk"),
+        ("Pencemaran lingkungan", "lingkungan"),
+        ("lainnya", "lainnya"),
+        ("hmm", None),
+    ],
+)
+def test_category_answers_typed_on_sms(answer, expected):
+    assert complaint_form.category_from_answer(answer, "sampah") == expected
