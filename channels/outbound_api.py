@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hmac
 import logging
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any
 
 from rasa.shared.core.events import BotUttered, UserUttered
 from sanic import Blueprint, response
@@ -38,7 +38,7 @@ class BadRequest(ValueError):
     pass
 
 
-def check_token(request: Request) -> Optional[HTTPResponse]:
+def check_token(request: Request) -> HTTPResponse | None:
     expected = getattr(request.app.ctx, "layani_api_token", "") or ""
     header = request.headers.get("authorization", "")
     if not header.lower().startswith("bearer "):
@@ -49,7 +49,7 @@ def check_token(request: Request) -> Optional[HTTPResponse]:
     return None
 
 
-def parse_body(request: Request) -> Tuple[str, str, List[Dict[str, str]], Optional[str]]:
+def parse_body(request: Request) -> tuple[str, str, list[dict[str, str]], str | None]:
     try:
         body = request.json
     except Exception as exc:  # sanic raises InvalidUsage on bad JSON
@@ -82,7 +82,7 @@ def parse_body(request: Request) -> Tuple[str, str, List[Dict[str, str]], Option
     return sender_id.strip(), text, buttons, staff
 
 
-def citizen_channel(tracker: Any) -> Optional[str]:
+def citizen_channel(tracker: Any) -> str | None:
     """`sms`, `whatsapp`, `telegram`, `socketio`, `rest`… from the latest user message."""
     for event in reversed(tracker.events):
         if isinstance(event, UserUttered):
@@ -91,7 +91,7 @@ def citizen_channel(tracker: Any) -> Optional[str]:
     return None
 
 
-def output_channel_for(app: Any, channel: Optional[str]) -> Any:
+def output_channel_for(app: Any, channel: str | None) -> Any:
     """The output channel that can reach a citizen on `channel`, or None if it cannot push."""
     for input_channel in getattr(app.ctx, "input_channels", []) or []:
         for_channel = getattr(input_channel, "output_channel_for", None)
@@ -126,7 +126,7 @@ def blueprint() -> Blueprint:
 
         channel = citizen_channel(tracker)
         output = output_channel_for(request.app, channel)
-        message: Dict[str, Any] = {"text": text}
+        message: dict[str, Any] = {"text": text}
         if buttons:
             message["buttons"] = buttons
         delivered = False
@@ -144,7 +144,7 @@ def blueprint() -> Blueprint:
             finally:
                 RAISE_ON_FAILURE.reset(token)
 
-        metadata: Dict[str, Any] = {"channel": channel}
+        metadata: dict[str, Any] = {"channel": channel}
         if staff:
             metadata["staff"] = staff
         data = {"buttons": buttons} if buttons else {}

@@ -24,7 +24,8 @@ import json
 import logging
 import re
 import uuid
-from typing import Any, Awaitable, Callable, Dict, Optional, Text
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.socketio import SocketBlueprint, SocketIOOutput
@@ -51,16 +52,18 @@ def new_session_id() -> str:
     return uuid.uuid4().hex
 
 
-def client_metadata(raw: Any) -> Dict[str, Any]:
+def client_metadata(raw: Any) -> dict[str, Any]:
     """The browser's metadata with reserved keys removed and our `channel` set."""
     if isinstance(raw, str):
         try:
             raw = json.loads(raw)
         except ValueError:
             raw = {}
-    metadata = {k: v for k, v in (raw or {}).items() if k not in RESERVED_METADATA} if isinstance(
-        raw, dict
-    ) else {}
+    metadata = (
+        {k: v for k, v in (raw or {}).items() if k not in RESERVED_METADATA}
+        if isinstance(raw, dict)
+        else {}
+    )
     metadata["channel"] = "socketio"
     return metadata
 
@@ -75,7 +78,7 @@ class SocketIOInput(RasaSocketIOInput):
     """Rasa's socket.io channel with the fixes listed in the module docstring."""
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "socketio"
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
@@ -91,7 +94,7 @@ class SocketIOInput(RasaSocketIOInput):
             return response.json({"status": "ok"})
 
         @sio.on("connect", namespace=self.namespace)
-        async def connect(sid: Text, environ: Dict, auth: Optional[Dict] = None) -> bool:
+        async def connect(sid: str, environ: dict, auth: dict | None = None) -> bool:
             if not self.jwt_key:
                 return True
             from rasa.core.channels.channel import decode_bearer_token
@@ -100,7 +103,7 @@ class SocketIOInput(RasaSocketIOInput):
             return bool(token and decode_bearer_token(token, self.jwt_key, self.jwt_algorithm))
 
         @sio.on("session_request", namespace=self.namespace)
-        async def session_request(sid: Text, data: Optional[Dict] = None) -> None:
+        async def session_request(sid: str, data: dict | None = None) -> None:
             requested = (data or {}).get("session_id") if isinstance(data, dict) else None
             session_id = requested if valid_session_id(requested) else new_session_id()
             if self.session_persistence:
@@ -110,7 +113,7 @@ class SocketIOInput(RasaSocketIOInput):
             await sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)
 
         @sio.on(self.user_message_evt, namespace=self.namespace)
-        async def handle_message(sid: Text, data: Any) -> None:
+        async def handle_message(sid: str, data: Any) -> None:
             if not isinstance(data, dict):
                 return
             sender_id = await layer_events._sender_for(sid, data)
@@ -130,7 +133,7 @@ class SocketIOInput(RasaSocketIOInput):
 
         return bp
 
-    async def _sender_for(self, sid: Text, data: Dict[str, Any]) -> Optional[str]:
+    async def _sender_for(self, sid: str, data: dict[str, Any]) -> str | None:
         """The conversation id: the confirmed session id (persistence) or the socket id."""
         if not self.session_persistence:
             return sid

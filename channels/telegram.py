@@ -35,14 +35,15 @@ import hashlib
 import hmac
 import json
 import logging
-from typing import Any, Awaitable, Callable, Dict, Iterable, List, Optional, Text
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, response
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.request import HTTPXRequest
 from sanic.request import Request
 from sanic.response import HTTPResponse
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.request import HTTPXRequest
 
 from channels import messages
 from channels.layer import get_layer
@@ -58,10 +59,10 @@ SHARE_MEDIA = "/share_media"
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
 
 
-def split_text(text: str, limit: int = MAX_MESSAGE_CHARS) -> List[str]:
+def split_text(text: str, limit: int = MAX_MESSAGE_CHARS) -> list[str]:
     """Split at paragraph, then line, then word boundaries so each part fits `limit`."""
     text = text.strip()
-    parts: List[str] = []
+    parts: list[str] = []
     while len(text) > limit:
         window = text[:limit]
         cut = max(window.rfind("\n\n"), -1)
@@ -86,14 +87,14 @@ class TelegramOutput(OutputChannel):
     """Sends to one Telegram chat through the Bot API (PTB `Bot`, httpx transport)."""
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "telegram"
 
     def __init__(self, bot: Any) -> None:
         self.bot = bot
         self._ready = False
 
-    async def _call(self, recipient_id: Text, method: str, payload: Dict[str, Any]) -> Any:
+    async def _call(self, recipient_id: str, method: str, payload: dict[str, Any]) -> Any:
         async def call() -> Any:
             if not self._ready:
                 await self.bot.initialize()
@@ -101,14 +102,16 @@ class TelegramOutput(OutputChannel):
             return await getattr(self.bot, method)(**payload)
 
         logged = {k: v for k, v in payload.items() if k != "reply_markup"}
-        return await get_layer().deliver("telegram", recipient_id, call, {"method": method, **logged})
+        return await get_layer().deliver(
+            "telegram", recipient_id, call, {"method": method, **logged}
+        )
 
-    async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         for part in split_text(text):
             await self._call(recipient_id, "send_message", {"chat_id": recipient_id, "text": part})
 
     async def send_text_with_buttons(
-        self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]], **kwargs: Any
+        self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
     ) -> None:
         rows = []
         for button in buttons:
@@ -120,19 +123,23 @@ class TelegramOutput(OutputChannel):
         await self._call(
             recipient_id,
             "send_message",
-            {"chat_id": recipient_id, "text": parts[-1], "reply_markup": InlineKeyboardMarkup(rows)},
+            {
+                "chat_id": recipient_id,
+                "text": parts[-1],
+                "reply_markup": InlineKeyboardMarkup(rows),
+            },
         )
 
     async def send_quick_replies(
-        self, recipient_id: Text, text: Text, quick_replies: List[Dict[Text, Any]], **kwargs: Any
+        self, recipient_id: str, text: str, quick_replies: list[dict[str, Any]], **kwargs: Any
     ) -> None:
         await self.send_text_with_buttons(recipient_id, text, quick_replies)
 
-    async def send_image_url(self, recipient_id: Text, image: Text, **kwargs: Any) -> None:
+    async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
         await self._call(recipient_id, "send_photo", {"chat_id": recipient_id, "photo": image})
 
     async def send_custom_json(
-        self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any
+        self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any
     ) -> None:
         text = json_message.get("text")
         if isinstance(text, str) and text:
@@ -155,18 +162,18 @@ class TelegramInput(InputChannel):
     """Telegram webhook input (see module docstring)."""
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "telegram"
 
     @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
         credentials = credentials or {}
         token, secret = credentials.get("access_token"), credentials.get("secret_token")
         if not token or not secret:
             raise ValueError("telegram needs access_token and secret_token (see credentials.yml)")
         return cls(token, secret, credentials.get("api_base_url"))
 
-    def __init__(self, access_token: str, secret_token: str, api_base_url: Optional[str] = None):
+    def __init__(self, access_token: str, secret_token: str, api_base_url: str | None = None):
         self.access_token = access_token
         self.secret_token = secret_token
         self.api_base_url = (api_base_url or load_settings().telegram_api_base_url).rstrip("/")
@@ -181,7 +188,7 @@ class TelegramInput(InputChannel):
     def get_output_channel(self) -> OutputChannel:
         return TelegramOutput(self.bot)
 
-    def output_channel_for(self, channel: Optional[str]) -> Optional[OutputChannel]:
+    def output_channel_for(self, channel: str | None) -> OutputChannel | None:
         return self.get_output_channel() if channel == "telegram" else None
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
@@ -209,7 +216,7 @@ class TelegramInput(InputChannel):
         return bp
 
     async def handle_update(
-        self, data: Dict[str, Any], on_new_message: Callable[[UserMessage], Awaitable[Any]]
+        self, data: dict[str, Any], on_new_message: Callable[[UserMessage], Awaitable[Any]]
     ) -> str:
         """Turn one Update into a queued turn (or a polite note); returns what happened."""
         layer = get_layer()
@@ -244,13 +251,17 @@ class TelegramInput(InputChannel):
             layer.submit(sender_id, _say(output, chat_id, note))
             return "unsupported"
         user_message = UserMessage(
-            text, output, sender_id, input_channel=self.name(), metadata=metadata,
+            text,
+            output,
+            sender_id,
+            input_channel=self.name(),
+            metadata=metadata,
             message_id=f"telegram-{data['update_id']}",
         )
         return await layer.accept(user_message, on_new_message)
 
-    def _content(self, message: Any) -> "tuple[Optional[str], Dict[str, Any]]":
-        metadata: Dict[str, Any] = {"channel": "telegram"}
+    def _content(self, message: Any) -> tuple[str | None, dict[str, Any]]:
+        metadata: dict[str, Any] = {"channel": "telegram"}
         caption = (message.caption or "").strip()
         if message.text:
             return message.text, metadata
@@ -297,7 +308,8 @@ class TelegramInput(InputChannel):
         layer = get_layer()
         layer.background(
             layer.deliver(
-                "telegram", str(query.from_user.id),
+                "telegram",
+                str(query.from_user.id),
                 lambda: self.bot.answer_callback_query(query.id),
                 {"method": "answer_callback_query", "callback_query_id": query.id},
             )
@@ -311,7 +323,10 @@ class TelegramInput(InputChannel):
         if not data:
             return "ignored"
         user_message = UserMessage(
-            data, output, str(query.from_user.id), input_channel=self.name(),
+            data,
+            output,
+            str(query.from_user.id),
+            input_channel=self.name(),
             metadata={"channel": "telegram", "button": True},
             message_id=f"telegram-{update.update_id}",
         )

@@ -35,7 +35,8 @@ import json
 import logging
 import re
 import time
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+from collections.abc import Awaitable, Callable
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
@@ -65,7 +66,7 @@ _E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 class _Params(dict):
     """parse_qs output (name -> list of values) with the `getlist` RequestValidator expects."""
 
-    def getlist(self, name: str) -> List[str]:
+    def getlist(self, name: str) -> list[str]:
         return self[name]
 
 
@@ -74,16 +75,15 @@ def form_params(body: bytes) -> _Params:
     return _Params(parse_qs(body.decode("utf-8", errors="replace"), keep_blank_values=True))
 
 
-def candidate_urls(request: Request, public_base_url: str) -> List[str]:
+def candidate_urls(request: Request, public_base_url: str) -> list[str]:
     """URLs Twilio may have signed: the configured public one, then the proxy-forwarded one."""
     path = request.path + (f"?{request.query_string}" if request.query_string else "")
     urls = []
     if public_base_url:
         urls.append(public_base_url.rstrip("/") + path)
     proto = request.headers.get("x-forwarded-proto", "").split(",")[0].strip()
-    host = (
-        request.headers.get("x-forwarded-host", "").split(",")[0].strip()
-        or request.headers.get("host", "")
+    host = request.headers.get("x-forwarded-host", "").split(",")[0].strip() or request.headers.get(
+        "host", ""
     )
     if host:
         scheme = proto or urlsplit(public_base_url).scheme or request.scheme
@@ -91,7 +91,7 @@ def candidate_urls(request: Request, public_base_url: str) -> List[str]:
     return list(dict.fromkeys(urls))
 
 
-def split_address(address: str) -> "tuple[str, str]":
+def split_address(address: str) -> tuple[str, str]:
     """`whatsapp:+62812…` -> ("+62812…", "whatsapp"); `+62812…` -> ("+62812…", "sms")."""
     address = address.strip()
     if address.lower().startswith(WHATSAPP_PREFIX):
@@ -99,12 +99,12 @@ def split_address(address: str) -> "tuple[str, str]":
     return address, "sms"
 
 
-def first(params: Dict[str, List[str]], name: str) -> str:
+def first(params: dict[str, list[str]], name: str) -> str:
     values = params.get(name) or [""]
     return values[0]
 
 
-def media_from(params: Dict[str, List[str]]) -> List[Dict[str, str]]:
+def media_from(params: dict[str, list[str]]) -> list[dict[str, str]]:
     try:
         count = int(first(params, "NumMedia") or 0)
     except ValueError:
@@ -117,14 +117,14 @@ def media_from(params: Dict[str, List[str]]) -> List[Dict[str, str]]:
     return media
 
 
-def location_from(params: Dict[str, List[str]]) -> Optional[Dict[str, Any]]:
+def location_from(params: dict[str, list[str]]) -> dict[str, Any] | None:
     try:
         lat, lon = float(first(params, "Latitude")), float(first(params, "Longitude"))
     except ValueError:
         return None
     if not (-90 <= lat <= 90 and -180 <= lon <= 180):
         return None
-    location: Dict[str, Any] = {"latitude": lat, "longitude": lon}
+    location: dict[str, Any] = {"latitude": lat, "longitude": lon}
     for field in ("Address", "Label"):
         if first(params, field):
             location[field.lower()] = first(params, field)
@@ -138,47 +138,47 @@ class TwilioOutput(OutputChannel):
     a timer flushes anything sent outside a turn (e.g. Rasa's trigger_intent API).
     """
 
-    def __init__(self, connector: "TwilioInput", mode: str, from_address: Optional[str] = None):
+    def __init__(self, connector: TwilioInput, mode: str, from_address: str | None = None):
         self.connector = connector
         self.mode = mode
         self.from_address = from_address
-        self._texts: Dict[str, List[str]] = {}
-        self._buttons: Dict[str, List[Dict[str, str]]] = {}
-        self._timers: Dict[str, asyncio.TimerHandle] = {}
+        self._texts: dict[str, list[str]] = {}
+        self._buttons: dict[str, list[dict[str, str]]] = {}
+        self._timers: dict[str, asyncio.TimerHandle] = {}
         self._lock = asyncio.Lock()
 
-    def name(self) -> Text:  # type: ignore[override]
+    def name(self) -> str:  # type: ignore[override]
         # Instance-level on purpose: Rasa's NLG asks the output channel for its name to choose
         # `channel: sms` or `channel: whatsapp` response variants.
         return self.mode
 
-    async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         self._buffer(recipient_id, text, None)
 
     async def send_text_with_buttons(
-        self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]], **kwargs: Any
+        self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
     ) -> None:
         self._buffer(recipient_id, text, buttons)
 
     async def send_quick_replies(
-        self, recipient_id: Text, text: Text, quick_replies: List[Dict[Text, Any]], **kwargs: Any
+        self, recipient_id: str, text: str, quick_replies: list[dict[str, Any]], **kwargs: Any
     ) -> None:
         self._buffer(recipient_id, text, quick_replies)
 
-    async def send_image_url(self, recipient_id: Text, image: Text, **kwargs: Any) -> None:
+    async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
         if self.mode == "whatsapp":
             await self.flush(recipient_id)
             await self._send(recipient_id, {"MediaUrl": image})
         # SMS cannot carry images; the text variant says what the picture shows.
 
     async def send_custom_json(
-        self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any
+        self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any
     ) -> None:
         text = json_message.get("text")
         if isinstance(text, str) and text:
             self._buffer(recipient_id, text, json_message.get("buttons"))
 
-    def _buffer(self, recipient_id: str, text: str, buttons: Optional[List[Dict[str, Any]]]):
+    def _buffer(self, recipient_id: str, text: str, buttons: list[dict[str, Any]] | None):
         if text:
             self._texts.setdefault(recipient_id, []).append(text)
         if buttons:
@@ -191,12 +191,11 @@ class TwilioOutput(OutputChannel):
             timer.cancel()
         loop = asyncio.get_running_loop()
         self._timers[recipient_id] = loop.call_later(
-            AUTO_FLUSH_SECONDS, lambda: get_layer().submit(
-                recipient_id, lambda: self.flush(recipient_id)
-            )
+            AUTO_FLUSH_SECONDS,
+            lambda: get_layer().submit(recipient_id, lambda: self.flush(recipient_id)),
         )
 
-    async def flush(self, recipient_id: Optional[str] = None) -> None:
+    async def flush(self, recipient_id: str | None = None) -> None:
         """Render and send everything buffered for `recipient_id` (or for everyone)."""
         for rid in [recipient_id] if recipient_id else list(self._texts):
             timer = self._timers.pop(rid, None)
@@ -206,7 +205,7 @@ class TwilioOutput(OutputChannel):
             if texts or buttons:
                 await self._deliver_turn(rid, texts, buttons)
 
-    async def _deliver_turn(self, recipient_id: str, texts: List[str], buttons: List[Dict]) -> None:
+    async def _deliver_turn(self, recipient_id: str, texts: list[str], buttons: list[dict]) -> None:
         kv = get_layer().kv
         rendered = sms.render(texts, buttons)
         # The menu belongs to the latest message: a digit reply means that menu or nothing.
@@ -226,9 +225,7 @@ class TwilioOutput(OutputChannel):
         # WhatsApp: no segment cost, no GSM-7 limit; keep the original characters.
         body = "\n\n".join(t.strip() for t in texts if t and t.strip())
         if buttons:
-            body = "\n".join(
-                x for x in (body, sms.menu_lines([b["title"] for b in buttons])) if x
-            )
+            body = "\n".join(x for x in (body, sms.menu_lines([b["title"] for b in buttons])) if x)
         for part in _split(body, WHATSAPP_MAX_CHARS):
             await self._send(recipient_id, {"Body": part})
 
@@ -245,7 +242,7 @@ class TwilioOutput(OutputChannel):
         await self._send(recipient_id, {"Body": pages[0]})
         return True
 
-    async def _send(self, recipient_id: str, fields: Dict[str, str]) -> Any:
+    async def _send(self, recipient_id: str, fields: dict[str, str]) -> Any:
         connector = self.connector
         if self.mode == "whatsapp":
             to = WHATSAPP_PREFIX + recipient_id
@@ -274,7 +271,7 @@ class TwilioOutput(OutputChannel):
         return await get_layer().deliver(self.mode, recipient_id, call, data)
 
 
-def _split(text: str, limit: int) -> List[str]:
+def _split(text: str, limit: int) -> list[str]:
     from channels.telegram import split_text
 
     return split_text(text, limit)
@@ -284,11 +281,11 @@ class TwilioInput(InputChannel):
     """Twilio SMS + WhatsApp webhook input (see module docstring)."""
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "twilio"
 
     @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
         credentials = credentials or {}
         sid, token = credentials.get("account_sid"), credentials.get("auth_token")
         base = credentials.get("public_base_url")
@@ -318,7 +315,7 @@ class TwilioInput(InputChannel):
     def get_output_channel(self) -> OutputChannel:
         return TwilioOutput(self, "sms")
 
-    def output_channel_for(self, channel: Optional[str]) -> Optional[OutputChannel]:
+    def output_channel_for(self, channel: str | None) -> OutputChannel | None:
         if channel in ("sms", "whatsapp"):
             return TwilioOutput(self, channel)
         return None
@@ -335,7 +332,7 @@ class TwilioInput(InputChannel):
             )
         return self._client
 
-    async def post_message(self, data: Dict[str, str]) -> Dict[str, Any]:
+    async def post_message(self, data: dict[str, str]) -> dict[str, Any]:
         url = f"{self.api_base_url}/2010-04-01/Accounts/{self.account_sid}/Messages.json"
         reply = await self.client.post(url, data=data)
         if reply.status_code >= 300:
@@ -347,7 +344,7 @@ class TwilioInput(InputChannel):
             raise error
         return reply.json()
 
-    def template_fields(self, text: str) -> Dict[str, str]:
+    def template_fields(self, text: str) -> dict[str, str]:
         return {"ContentSid": self.template_sid, "ContentVariables": json.dumps({"1": text[:1000]})}
 
     async def in_whatsapp_window(self, sender_id: str) -> bool:
@@ -380,7 +377,7 @@ class TwilioInput(InputChannel):
         return bp
 
     async def handle_form(
-        self, params: Dict[str, List[str]], on_new_message: Callable[[UserMessage], Awaitable[Any]]
+        self, params: dict[str, list[str]], on_new_message: Callable[[UserMessage], Awaitable[Any]]
     ) -> str:
         layer = get_layer()
         message_sid = first(params, "MessageSid") or first(params, "SmsMessageSid")
@@ -395,7 +392,7 @@ class TwilioInput(InputChannel):
             await layer.kv.set(f"wa_last:{sender}", time.time(), WHATSAPP_WINDOW_SECONDS + 3600)
 
         output = TwilioOutput(self, mode, first(params, "To") or None)
-        metadata: Dict[str, Any] = {"channel": mode}
+        metadata: dict[str, Any] = {"channel": mode}
         media = media_from(params)
         if media:
             metadata["media"] = media
@@ -413,7 +410,11 @@ class TwilioInput(InputChannel):
         if text is None:
             return "handled"
         message = UserMessage(
-            text, output, sender, input_channel=self.name(), metadata=metadata,
+            text,
+            output,
+            sender,
+            input_channel=self.name(),
+            metadata=metadata,
             message_id=message_sid,
         )
 
@@ -426,8 +427,8 @@ class TwilioInput(InputChannel):
         return await layer.accept(message, turn)
 
     async def _text_for(
-        self, sender: str, body: str, metadata: Dict[str, Any], output: TwilioOutput
-    ) -> Optional[str]:
+        self, sender: str, body: str, metadata: dict[str, Any], output: TwilioOutput
+    ) -> str | None:
         """What Rasa should read; None when the channel answered by itself (LANJUT page)."""
         layer = get_layer()
         if not body:

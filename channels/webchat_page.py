@@ -12,7 +12,6 @@ from __future__ import annotations
 import gzip
 import hashlib
 from pathlib import Path
-from typing import Dict, Tuple
 
 from sanic import Blueprint, response
 from sanic.request import Request
@@ -31,7 +30,7 @@ CSP = (
 )
 
 
-def _load() -> Dict[str, Tuple[bytes, bytes, str, str]]:
+def _load() -> dict[str, tuple[bytes, bytes, str, str]]:
     assets = {}
     for path in STATIC_DIR.iterdir():
         if path.suffix in TYPES:
@@ -41,7 +40,7 @@ def _load() -> Dict[str, Tuple[bytes, bytes, str, str]]:
     return assets
 
 
-def _serve(request: Request, asset: Tuple[bytes, bytes, str, str], cache: str) -> HTTPResponse:
+def _serve(request: Request, asset: tuple[bytes, bytes, str, str], cache: str) -> HTTPResponse:
     raw, zipped, content_type, etag = asset
     headers = {
         "Cache-Control": cache,

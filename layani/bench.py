@@ -19,12 +19,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Dict, List, Optional
 from urllib.parse import urlencode
 
 from layani.paths import ROOT
@@ -36,7 +34,7 @@ TW_TOKEN = "bench-twilio-token"
 PUBLIC = "https://layani.bench.invalid"
 
 
-def percentile(values: List[float], q: float) -> float:
+def percentile(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
     ordered = sorted(values)
@@ -44,7 +42,7 @@ def percentile(values: List[float], q: float) -> float:
     return ordered[index]
 
 
-def rss_mb(pid: int) -> "tuple[float, float]":
+def rss_mb(pid: int) -> tuple[float, float]:
     """(current RSS, peak RSS) of a process in MB, from /proc."""
     fields = {}
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -57,14 +55,14 @@ def rss_mb(pid: int) -> "tuple[float, float]":
 class Result:
     def __init__(self, name: str) -> None:
         self.name = name
-        self.acks: List[float] = []
-        self.replies: List[float] = []
+        self.acks: list[float] = []
+        self.replies: list[float] = []
         self.errors = 0
         self.sent = 0
         self.duration = 0.0
         self.rss = (0.0, 0.0)
 
-    def row(self) -> Dict[str, float]:
+    def row(self) -> dict[str, float]:
         return {
             "sent": self.sent,
             "errors": self.errors,
@@ -95,7 +93,7 @@ async def run_webhook(name, session, stack, fake, citizens, messages, rate, max_
     """Offered load over one provider webhook; replies matched per citizen in order."""
     result = Result(name)
     schedule = [(c, m) for m in range(messages) for c in range(citizens)]
-    sent_at: Dict[str, List[float]] = {}
+    sent_at: dict[str, list[float]] = {}
     base = 810_000_000 if name == "telegram" else 0
     fake.clear()
 
@@ -103,25 +101,50 @@ async def run_webhook(name, session, stack, fake, citizens, messages, rate, max_
         c, m = item
         if name == "telegram":
             user = base + c
-            update = {"update_id": 700_000_000 + m * 100_000 + c, "message": {
-                "message_id": m + 1, "date": int(time.time()),
-                "from": {"id": user, "is_bot": False, "first_name": "Warga"},
-                "chat": {"id": user, "type": "private", "first_name": "Warga"}, "text": "halo"}}
+            update = {
+                "update_id": 700_000_000 + m * 100_000 + c,
+                "message": {
+                    "message_id": m + 1,
+                    "date": int(time.time()),
+                    "from": {"id": user, "is_bot": False, "first_name": "Warga"},
+                    "chat": {"id": user, "type": "private", "first_name": "Warga"},
+                    "text": "halo",
+                },
+            }
             key, url = str(user), f"{stack.url}/webhooks/telegram/webhook"
-            kwargs = {"data": json.dumps(update), "headers": {
-                "X-Telegram-Bot-Api-Secret-Token": TG_SECRET, "Content-Type": "application/json"}}
+            kwargs = {
+                "data": json.dumps(update),
+                "headers": {
+                    "X-Telegram-Bot-Api-Secret-Token": TG_SECRET,
+                    "Content-Type": "application/json",
+                },
+            }
         else:
             from twilio.request_validator import RequestValidator
 
             phone = f"+62813{c:08d}"
-            fields = {"MessageSid": f"SM{m:08d}{c:024d}", "AccountSid": TW_SID, "From": phone,
-                      "To": "+14155550100", "Body": "halo", "NumMedia": "0", "FromZip": "",
-                      "SmsStatus": "received", "ApiVersion": "2010-04-01"}
+            fields = {
+                "MessageSid": f"SM{m:08d}{c:024d}",
+                "AccountSid": TW_SID,
+                "From": phone,
+                "To": "+14155550100",
+                "Body": "halo",
+                "NumMedia": "0",
+                "FromZip": "",
+                "SmsStatus": "received",
+                "ApiVersion": "2010-04-01",
+            }
             signature = RequestValidator(TW_TOKEN).compute_signature(
-                PUBLIC + "/webhooks/twilio/webhook", fields)
+                PUBLIC + "/webhooks/twilio/webhook", fields
+            )
             key, url = phone, f"{stack.url}/webhooks/twilio/webhook"
-            kwargs = {"data": urlencode(fields), "headers": {
-                "X-Twilio-Signature": signature, "Content-Type": "application/x-www-form-urlencoded"}}
+            kwargs = {
+                "data": urlencode(fields),
+                "headers": {
+                    "X-Twilio-Signature": signature,
+                    "Content-Type": "application/x-www-form-urlencoded",
+                },
+            }
         started = time.monotonic()
         sent_at.setdefault(key, []).append(started)
         try:
@@ -141,7 +164,7 @@ async def run_webhook(name, session, stack, fake, citizens, messages, rate, max_
     deadline = t0 + max_seconds
     while time.monotonic() < deadline and len(fake.calls) < expected:
         await asyncio.sleep(0.2)
-    by_key: Dict[str, List[float]] = {}
+    by_key: dict[str, list[float]] = {}
     for call in fake.calls:
         if call.method in ("sendMessage", "Messages"):
             key = str(call.data.get("chat_id") or call.data.get("To"))
@@ -169,9 +192,11 @@ async def run_rest(session, stack, citizens, messages, rate, max_seconds):
         c, _ = item
         started = time.monotonic()
         try:
-            async with session.post(f"{stack.url}/webhooks/rest/webhook",
-                                    json={"sender": f"bench-rest-{c}", "message": "halo"},
-                                    timeout=max_seconds) as response:
+            async with session.post(
+                f"{stack.url}/webhooks/rest/webhook",
+                json={"sender": f"bench-rest-{c}", "message": "halo"},
+                timeout=max_seconds,
+            ) as response:
                 await response.read()
                 ok = response.status == 200
         except Exception:
@@ -191,7 +216,7 @@ async def run_rest(session, stack, citizens, messages, rate, max_seconds):
     return result
 
 
-async def measure(stack, telegram, twilio, args) -> List[Result]:
+async def measure(stack, telegram, twilio, args) -> list[Result]:
     import aiohttp
 
     connector = aiohttp.TCPConnector(limit=0, force_close=False)
@@ -203,15 +228,29 @@ async def measure(stack, telegram, twilio, args) -> List[Result]:
         await run_webhook("twilio", session, stack, twilio, 2, 1, 10, 60, 1)
         results = []
         for name, fake, per_turn in (("telegram", telegram, tg_per_turn), ("twilio", twilio, 1)):
-            results.append(await run_webhook(name, session, stack, fake, args.citizens,
-                                             args.messages, args.rate, args.max_seconds, per_turn))
+            results.append(
+                await run_webhook(
+                    name,
+                    session,
+                    stack,
+                    fake,
+                    args.citizens,
+                    args.messages,
+                    args.rate,
+                    args.max_seconds,
+                    per_turn,
+                )
+            )
             await asyncio.sleep(2)
-        results.append(await run_rest(session, stack, args.citizens, args.messages, args.rate,
-                                      args.max_seconds))
+        results.append(
+            await run_rest(
+                session, stack, args.citizens, args.messages, args.rate, args.max_seconds
+            )
+        )
     return results
 
 
-def report(results: List[Result], args) -> str:
+def report(results: list[Result], args) -> str:
     rows = {r.name: r.row() for r in results}
     lines = [
         f"Offered load: {args.citizens} citizens x {args.messages} messages = "
@@ -222,14 +261,17 @@ def report(results: List[Result], args) -> str:
     ]
     for name, r in rows.items():
         lines.append(
-            f"{name:10} {r['sent']:5d} {r['errors']:4d} {r['ack_p50_ms']:8.1f}ms {r['ack_p99_ms']:8.1f}ms "
+            f"{name:10} {r['sent']:5d} {r['errors']:4d} "
+            f"{r['ack_p50_ms']:8.1f}ms {r['ack_p99_ms']:8.1f}ms "
             f"{r['reply_p50_ms']:9.0f}ms {r['reply_p99_ms']:9.0f}ms {r['replied']:8d} "
             f"{r['throughput_per_s']:8.1f} {r['rss_mb']:7.0f}"
         )
     rest = rows.get("rest")
     if rest:
         lines.append("")
-        lines.append("Ratios to bare Rasa REST (lower is better for latency, higher for throughput):")
+        lines.append(
+            "Ratios to bare Rasa REST (lower is better for latency, higher for throughput):"
+        )
         for name in ("telegram", "twilio"):
             r = rows.get(name)
             if not r:
@@ -242,12 +284,14 @@ def report(results: List[Result], args) -> str:
             )
     target = max((rows[n]["ack_p99_ms"] for n in ("telegram", "twilio") if n in rows), default=0)
     lines.append("")
-    lines.append(f"Webhook ack p99 target < 50 ms at {args.rate:.0f}/s: "
-                 f"{'MET' if target < 50 else 'NOT MET'} ({target:.1f} ms)")
+    lines.append(
+        f"Webhook ack p99 target < 50 ms at {args.rate:.0f}/s: "
+        f"{'MET' if target < 50 else 'NOT MET'} ({target:.1f} ms)"
+    )
     return "\n".join(lines)
 
 
-def main(argv: Optional[List[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Channel webhook benchmark (loopback)")
     parser.add_argument("--citizens", type=int, default=100)
     parser.add_argument("--messages", type=int, default=5, help="per citizen (<= rate limit)")
@@ -270,11 +314,16 @@ def main(argv: Optional[List[str]] = None) -> int:
     telegram, twilio = FakeTelegram(TG_TOKEN).start(), FakeTwilio(TW_SID, TW_TOKEN).start()
     workdir = Path(tempfile.mkdtemp(prefix="layani-bench-"))
     env = {
-        "TELEGRAM_BOT_TOKEN": TG_TOKEN, "TELEGRAM_SECRET_TOKEN": TG_SECRET,
-        "TELEGRAM_API_BASE_URL": telegram.url, "TWILIO_ACCOUNT_SID": TW_SID,
-        "TWILIO_AUTH_TOKEN": TW_TOKEN, "TWILIO_SMS_NUMBER": "+14155550100",
-        "TWILIO_WHATSAPP_NUMBER": "+14155238886", "TWILIO_API_BASE_URL": twilio.url,
-        "PUBLIC_BASE_URL": PUBLIC, "LOG_LEVEL": "WARNING",
+        "TELEGRAM_BOT_TOKEN": TG_TOKEN,
+        "TELEGRAM_SECRET_TOKEN": TG_SECRET,
+        "TELEGRAM_API_BASE_URL": telegram.url,
+        "TWILIO_ACCOUNT_SID": TW_SID,
+        "TWILIO_AUTH_TOKEN": TW_TOKEN,
+        "TWILIO_SMS_NUMBER": "+14155550100",
+        "TWILIO_WHATSAPP_NUMBER": "+14155238886",
+        "TWILIO_API_BASE_URL": twilio.url,
+        "PUBLIC_BASE_URL": PUBLIC,
+        "LOG_LEVEL": "WARNING",
         "LAYANI_DEAD_LETTER_FILE": str(workdir / "dead_letters.jsonl"),
         "LAYANI_RATE_LIMIT": f"{max(20, args.messages + 5)}/60",
     }

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Sequence
 
 from layani.gsm7 import GSM7_BASIC, GSM7_EXTENDED, is_gsm7, segment_count
 
@@ -24,27 +24,98 @@ MORE_SUFFIX = "\n(Balas LANJUT untuk lanjutannya)"
 
 # Characters people and editors type that GSM-7 lacks, mapped to the nearest GSM-7 text.
 _MAP = {
-    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "`": "'",
-    "\u00b4": "'", "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
-    "\u00ab": '"', "\u00bb": '"', "\u2013": "-", "\u2014": "-", "\u2012": "-", "\u2015": "-",
-    "\u2010": "-", "\u2011": "-", "\u2212": "-", "\u2026": "...", "\u00a0": " ", "\u2002": " ",
-    "\u2003": " ", "\u2009": " ", "\u200a": " ", "\u202f": " ", "\u2007": " ", "\t": " ",
-    "\u2022": "-", "\u00b7": "-", "\u25cf": "-", "\u25aa": "-", "\u2023": "-", "\u2043": "-",
-    "\u00d7": "x", "\u2192": "->", "\u2190": "<-", "\u2264": "<=", "\u2265": ">=",
-    "\u00b0": " derajat", "\u2116": "No.", "\u00ae": "(R)", "\u00a9": "(C)", "\u2122": "(TM)",
-    "\u00bd": "1/2", "\u00bc": "1/4", "\u00be": "3/4", "\u00b2": "2", "\u00b3": "3",
-    "\u00e7": "c", "\u00c0": "A", "\u00c1": "A", "\u00c2": "A", "\u00c8": "E", "\u00ca": "E",
-    "\u00cc": "I", "\u00cd": "I", "\u00d2": "O", "\u00d3": "O", "\u00d9": "U", "\u00da": "U",
-    "\u00e1": "a", "\u00e2": "a", "\u00e3": "a", "\u00ea": "e", "\u00eb": "e", "\u00ed": "i",
-    "\u00ee": "i", "\u00ef": "i", "\u00f3": "o", "\u00f4": "o", "\u00f5": "o", "\u00fa": "u",
-    "\u00fb": "u", "\u00fd": "y", "\u00ff": "y", "\u0131": "i", "\r": "",
-    "\u200b": "", "\u200c": "", "\u200d": "", "\ufe0f": "", "\u2060": "", "\ufeff": "",
+    "\u2018": "'",
+    "\u2019": "'",
+    "\u201a": "'",
+    "\u201b": "'",
+    "\u2032": "'",
+    "`": "'",
+    "\u00b4": "'",
+    "\u201c": '"',
+    "\u201d": '"',
+    "\u201e": '"',
+    "\u201f": '"',
+    "\u2033": '"',
+    "\u00ab": '"',
+    "\u00bb": '"',
+    "\u2013": "-",
+    "\u2014": "-",
+    "\u2012": "-",
+    "\u2015": "-",
+    "\u2010": "-",
+    "\u2011": "-",
+    "\u2212": "-",
+    "\u2026": "...",
+    "\u00a0": " ",
+    "\u2002": " ",
+    "\u2003": " ",
+    "\u2009": " ",
+    "\u200a": " ",
+    "\u202f": " ",
+    "\u2007": " ",
+    "\t": " ",
+    "\u2022": "-",
+    "\u00b7": "-",
+    "\u25cf": "-",
+    "\u25aa": "-",
+    "\u2023": "-",
+    "\u2043": "-",
+    "\u00d7": "x",
+    "\u2192": "->",
+    "\u2190": "<-",
+    "\u2264": "<=",
+    "\u2265": ">=",
+    "\u00b0": " derajat",
+    "\u2116": "No.",
+    "\u00ae": "(R)",
+    "\u00a9": "(C)",
+    "\u2122": "(TM)",
+    "\u00bd": "1/2",
+    "\u00bc": "1/4",
+    "\u00be": "3/4",
+    "\u00b2": "2",
+    "\u00b3": "3",
+    "\u00e7": "c",
+    "\u00c0": "A",
+    "\u00c1": "A",
+    "\u00c2": "A",
+    "\u00c8": "E",
+    "\u00ca": "E",
+    "\u00cc": "I",
+    "\u00cd": "I",
+    "\u00d2": "O",
+    "\u00d3": "O",
+    "\u00d9": "U",
+    "\u00da": "U",
+    "\u00e1": "a",
+    "\u00e2": "a",
+    "\u00e3": "a",
+    "\u00ea": "e",
+    "\u00eb": "e",
+    "\u00ed": "i",
+    "\u00ee": "i",
+    "\u00ef": "i",
+    "\u00f3": "o",
+    "\u00f4": "o",
+    "\u00f5": "o",
+    "\u00fa": "u",
+    "\u00fb": "u",
+    "\u00fd": "y",
+    "\u00ff": "y",
+    "\u0131": "i",
+    "\r": "",
+    "\u200b": "",
+    "\u200c": "",
+    "\u200d": "",
+    "\ufe0f": "",
+    "\u2060": "",
+    "\ufeff": "",
 }
 
 
 def to_gsm7(text: str) -> str:
     """Transliterate to GSM-7: smart quotes, dashes, ellipsis mapped; emoji and the rest dropped."""
-    out: List[str] = []
+    out: list[str] = []
     for ch in text:
         if ch in GSM7_BASIC or ch in GSM7_EXTENDED:
             out.append(ch)
@@ -81,9 +152,9 @@ def _longest_prefix(text: str, suffix: str, max_segments: int) -> int:
     return lo
 
 
-def _split_to_fit(text: str, suffix: str, max_segments: int) -> List[str]:
+def _split_to_fit(text: str, suffix: str, max_segments: int) -> list[str]:
     """Greedy split at whitespace; a page (plus `suffix`) never exceeds `max_segments`."""
-    pages: List[str] = []
+    pages: list[str] = []
     current = ""
     for token in re.split(r"(\s+)", text):
         candidate = current + token
@@ -106,8 +177,8 @@ def _split_to_fit(text: str, suffix: str, max_segments: int) -> List[str]:
 class Rendered:
     """What to send now and what waits for LANJUT."""
 
-    pages: List[str]
-    menu: Dict[str, str] = field(default_factory=dict)  # "1" -> payload
+    pages: list[str]
+    menu: dict[str, str] = field(default_factory=dict)  # "1" -> payload
 
     @property
     def first(self) -> str:
@@ -116,7 +187,7 @@ class Rendered:
 
 def render(
     texts: Sequence[str],
-    buttons: Optional[Sequence[Dict[str, str]]] = None,
+    buttons: Sequence[dict[str, str]] | None = None,
     max_segments: int = MAX_SEGMENTS,
 ) -> Rendered:
     """All of one turn's messages as SMS pages; buttons as one numbered menu on the last page.
@@ -159,7 +230,7 @@ KEYWORDS = {
 }
 
 
-def keyword_payload(text: str) -> Optional[str]:
+def keyword_payload(text: str) -> str | None:
     """The Rasa payload for an SMS keyword (MENU, BATAL, PETUGAS, STATUS <id>, LANJUT), or None.
 
     Only a message that *is* the keyword counts, so "batal nikah" is still read as text.
@@ -174,5 +245,5 @@ def keyword_payload(text: str) -> Optional[str]:
             return "/check_status" if word in ("STATUS", "CEK STATUS") else None
         ticket = re.sub(r"[\s-]", "", ticket).upper()
         ticket = f"{ticket[:3]}-{ticket[3:7]}-{ticket[7:]}"
-        return '/check_status{"ticket_id": "%s"}' % ticket
+        return '/check_status{"ticket_id": "' + ticket + '"}'
     return None

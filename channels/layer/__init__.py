@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any, Awaitable, Callable, Dict, Optional, Set
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from channels import messages
 from channels.layer.dedup import build_dedup_store
@@ -27,11 +28,19 @@ logger = logging.getLogger(__name__)
 ACCEPTED, DUPLICATE, LIMITED = "accepted", "duplicate", "limited"
 OnNewMessage = Callable[[Any], Awaitable[Any]]
 
-__all__ = ["ChannelLayer", "get_layer", "reset_layer", "SendError", "ACCEPTED", "DUPLICATE", "LIMITED"]
+__all__ = [
+    "ChannelLayer",
+    "get_layer",
+    "reset_layer",
+    "SendError",
+    "ACCEPTED",
+    "DUPLICATE",
+    "LIMITED",
+]
 
 
 class ChannelLayer:
-    def __init__(self, settings: Optional[ChannelSettings] = None) -> None:
+    def __init__(self, settings: ChannelSettings | None = None) -> None:
         self.settings = settings or load()
         s = self.settings
         self.dedup = build_dedup_store(s.redis_url, s.dedup_ttl)
@@ -41,14 +50,14 @@ class ChannelLayer:
         self.deliverer = Deliverer(
             DeadLetterLog(s.dead_letter_file), s.send_attempts, s.send_timeout, s.send_backoff
         )
-        self._side_tasks: Set[asyncio.Task] = set()
-        self.counters: Dict[str, int] = {ACCEPTED: 0, DUPLICATE: 0, LIMITED: 0}
+        self._side_tasks: set[asyncio.Task] = set()
+        self.counters: dict[str, int] = {ACCEPTED: 0, DUPLICATE: 0, LIMITED: 0}
 
     async def accept(
         self,
         message: Any,
         on_new_message: OnNewMessage,
-        dedup_key: Optional[str] = None,
+        dedup_key: str | None = None,
     ) -> str:
         """Queue a citizen's message for its turn; returns ACCEPTED, DUPLICATE or LIMITED."""
         if dedup_key and not await self.dedup.claim(dedup_key):
@@ -84,7 +93,7 @@ class ChannelLayer:
         channel: str,
         recipient: str,
         call: Callable[[], Awaitable[Any]],
-        payload: Dict[str, Any],
+        payload: dict[str, Any],
     ) -> Any:
         return await self.deliverer.send(channel, recipient, call, payload)
 
@@ -102,7 +111,7 @@ def _notice(message: Any, text: str) -> Callable[[], Awaitable[None]]:
     return send
 
 
-_layer: Optional[ChannelLayer] = None
+_layer: ChannelLayer | None = None
 
 
 def get_layer() -> ChannelLayer:
@@ -113,7 +122,7 @@ def get_layer() -> ChannelLayer:
     return _layer
 
 
-def reset_layer(layer: Optional[ChannelLayer] = None) -> None:
+def reset_layer(layer: ChannelLayer | None = None) -> None:
     """Replace the process-wide layer (tests)."""
     global _layer
     _layer = layer

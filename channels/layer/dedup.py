@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Dict, Optional
 
 logger = logging.getLogger(__name__)
 
@@ -24,7 +23,7 @@ class MemoryDedupStore:
     def __init__(self, ttl: float = DEFAULT_TTL_SECONDS, max_keys: int = 200_000) -> None:
         self.ttl = ttl
         self.max_keys = max_keys
-        self._expiry: Dict[str, float] = {}
+        self._expiry: dict[str, float] = {}
 
     async def claim(self, key: str) -> bool:
         """True the first time `key` is seen within the TTL, False for every repeat."""
@@ -60,7 +59,7 @@ class RedisDedupStore:
         # If Redis is unreachable we still deduplicate within this process instead of
         # dropping or double-processing citizens' messages.
         self._fallback = MemoryDedupStore(ttl)
-        self._warned: Optional[float] = None
+        self._warned: float | None = None
 
     async def claim(self, key: str) -> bool:
         try:

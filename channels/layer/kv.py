@@ -10,17 +10,17 @@ from __future__ import annotations
 import json
 import logging
 import time
-from typing import Any, Dict, Optional, Tuple
+from typing import Any
 
 logger = logging.getLogger(__name__)
 
 
 class MemoryKV:
     def __init__(self, max_keys: int = 100_000) -> None:
-        self._data: Dict[str, Tuple[float, Any]] = {}
+        self._data: dict[str, tuple[float, Any]] = {}
         self.max_keys = max_keys
 
-    async def get(self, key: str) -> Optional[Any]:
+    async def get(self, key: str) -> Any | None:
         item = self._data.get(key)
         if item is None:
             return None
@@ -54,7 +54,7 @@ class RedisKV:
         self._redis = aioredis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
         self._fallback = MemoryKV()
 
-    async def get(self, key: str) -> Optional[Any]:
+    async def get(self, key: str) -> Any | None:
         try:
             raw = await self._redis.get(self.prefix + key)
         except Exception as exc:

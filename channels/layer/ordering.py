@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Awaitable, Callable, Dict, Optional, Set
+from collections.abc import Awaitable, Callable
 
 logger = logging.getLogger(__name__)
 
@@ -25,13 +25,13 @@ class ConversationQueues:
     def __init__(
         self,
         max_concurrent_turns: int = 4,
-        on_error: Optional[Callable[[str, BaseException], Awaitable[None]]] = None,
+        on_error: Callable[[str, BaseException], Awaitable[None]] | None = None,
     ) -> None:
-        self._queues: Dict[str, "asyncio.Queue[Job]"] = {}
-        self._workers: Dict[str, asyncio.Task] = {}
-        self._all: Set[asyncio.Task] = set()
+        self._queues: dict[str, asyncio.Queue[Job]] = {}
+        self._workers: dict[str, asyncio.Task] = {}
+        self._all: set[asyncio.Task] = set()
         self._limit = max(1, max_concurrent_turns)
-        self._semaphore: Optional[asyncio.Semaphore] = None
+        self._semaphore: asyncio.Semaphore | None = None
         self._on_error = on_error
 
     def submit(self, sender_id: str, job: Job) -> None:
@@ -49,7 +49,7 @@ class ConversationQueues:
     def pending(self) -> int:
         return sum(q.qsize() for q in self._queues.values()) + len(self._workers)
 
-    async def _work(self, sender_id: str, queue: "asyncio.Queue[Job]") -> None:
+    async def _work(self, sender_id: str, queue: asyncio.Queue[Job]) -> None:
         if self._semaphore is None:
             self._semaphore = asyncio.Semaphore(self._limit)
         try:

@@ -15,8 +15,9 @@ import json
 import logging
 import os
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Dict, Optional
+from typing import Any
 
 from layani.pii import mask_text
 
@@ -33,7 +34,7 @@ RAISE_ON_FAILURE: contextvars.ContextVar[bool] = contextvars.ContextVar(
 class SendError(Exception):
     """A provider refused or failed a send. `retryable` says whether trying again may help."""
 
-    def __init__(self, message: str, *, status: Optional[int] = None, retryable: bool = True):
+    def __init__(self, message: str, *, status: int | None = None, retryable: bool = True):
         super().__init__(message)
         self.status = status
         self.retryable = retryable
@@ -72,7 +73,7 @@ class DeadLetterLog:
     def __init__(self, path: Path) -> None:
         self.path = path
 
-    def write(self, record: Dict[str, Any]) -> None:
+    def write(self, record: dict[str, Any]) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         line = json.dumps(record, ensure_ascii=False, default=str)
         fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
@@ -98,14 +99,14 @@ class Deliverer:
         channel: str,
         recipient: str,
         call: Callable[[], Awaitable[Any]],
-        payload: Dict[str, Any],
+        payload: dict[str, Any],
     ) -> Any:
         """Run `call` with a timeout, retrying transient failures; dead-letter the rest.
 
         Returns the call's result, or None when the message was dead-lettered (the turn goes
         on: one lost reply must not abort the rest of the conversation).
         """
-        last: Optional[BaseException] = None
+        last: BaseException | None = None
         for attempt in range(1, self.attempts + 1):
             try:
                 return await asyncio.wait_for(call(), timeout=self.timeout)
@@ -116,8 +117,12 @@ class Deliverer:
                 retry = is_retryable(exc) and attempt < self.attempts
                 logger.warning(
                     "Send to %s via %s failed (attempt %d/%d%s): %s",
-                    mask_text(recipient), channel, attempt, self.attempts,
-                    ", retrying" if retry else "", mask_text(str(exc)) or type(exc).__name__,
+                    mask_text(recipient),
+                    channel,
+                    attempt,
+                    self.attempts,
+                    ", retrying" if retry else "",
+                    mask_text(str(exc)) or type(exc).__name__,
                 )
                 if not retry:
                     break

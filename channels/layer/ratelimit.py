@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from typing import Dict, Tuple
 
 logger = logging.getLogger(__name__)
 
@@ -22,7 +21,7 @@ class Decision:
     notify: bool = False  # True once per window, on the first rejected message
 
 
-def parse_limit(text: str) -> Tuple[int, float]:
+def parse_limit(text: str) -> tuple[int, float]:
     """`"20/60"` -> (20 messages, 60 seconds). `"0"` or empty disables the limit."""
     if not text or text.strip() in ("0", "off"):
         return 0, 60.0
@@ -34,7 +33,7 @@ class MemoryRateLimiter:
     def __init__(self, limit: int = 20, window: float = 60.0) -> None:
         self.limit = limit
         self.window = window
-        self._windows: Dict[str, Tuple[float, int]] = {}
+        self._windows: dict[str, tuple[float, int]] = {}
 
     async def check(self, sender_id: str) -> Decision:
         if self.limit <= 0:
@@ -46,9 +45,7 @@ class MemoryRateLimiter:
         count += 1
         self._windows[sender_id] = (start, count)
         if len(self._windows) > 100_000:
-            self._windows = {
-                k: v for k, v in self._windows.items() if now - v[0] < self.window
-            }
+            self._windows = {k: v for k, v in self._windows.items() if now - v[0] < self.window}
         if count <= self.limit:
             return Decision(True)
         return Decision(False, notify=count == self.limit + 1)

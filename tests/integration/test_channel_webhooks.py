@@ -17,10 +17,9 @@ from urllib.parse import parse_qs, urlencode
 
 import httpx
 import pytest
-from twilio.request_validator import RequestValidator
-
 from support.fakes_providers import FakeTelegram, FakeTwilio
 from support.stack import start_stack
+from twilio.request_validator import RequestValidator
 
 pytestmark = pytest.mark.integration
 
@@ -70,6 +69,7 @@ def stack(request, providers, tmp_path_factory):
 
 # --- helpers -----------------------------------------------------------------------------
 
+
 def telegram_update(name: str, user_id: int) -> dict:
     """A recorded update, re-addressed to a fresh user and update id so tests don't collide."""
     update = json.loads((PAYLOADS / "telegram" / f"{name}.json").read_text())
@@ -91,8 +91,12 @@ def post_telegram(stack, update: dict, secret=TG_SECRET) -> httpx.Response:
     headers = {"Content-Type": "application/json"}
     if secret is not None:
         headers["X-Telegram-Bot-Api-Secret-Token"] = secret
-    return httpx.post(f"{stack.url}/webhooks/telegram/webhook", content=json.dumps(update),
-                      headers=headers, timeout=30)
+    return httpx.post(
+        f"{stack.url}/webhooks/telegram/webhook",
+        content=json.dumps(update),
+        headers=headers,
+        timeout=30,
+    )
 
 
 def twilio_form(name: str, phone: str, **changes) -> str:
@@ -107,12 +111,15 @@ def twilio_form(name: str, phone: str, **changes) -> str:
     return urlencode(fields)
 
 
-def post_twilio(stack, raw: str, signature="auto", url=PUBLIC + "/webhooks/twilio/webhook",
-                headers=None) -> httpx.Response:
+def post_twilio(
+    stack, raw: str, signature="auto", url=PUBLIC + "/webhooks/twilio/webhook", headers=None
+) -> httpx.Response:
     h = {"Content-Type": "application/x-www-form-urlencoded", **(headers or {})}
     if signature == "auto":
         params = parse_qs(raw, keep_blank_values=True)
-        signature = RequestValidator(TW_TOKEN).compute_signature(url, {k: v[0] for k, v in params.items()})
+        signature = RequestValidator(TW_TOKEN).compute_signature(
+            url, {k: v[0] for k, v in params.items()}
+        )
     if signature is not None:
         h["X-Twilio-Signature"] = signature
     return httpx.post(f"{stack.url}/webhooks/twilio/webhook", content=raw, headers=h, timeout=30)
@@ -134,6 +141,7 @@ def settle(fake, predicate, quiet: float = 1.5):
 
 
 # --- Telegram ----------------------------------------------------------------------------
+
 
 def test_telegram_forged_or_missing_secret_is_403_and_nothing_processed(stack, providers):
     telegram, _ = providers
@@ -165,7 +173,11 @@ def test_telegram_update_delivered_five_times_gets_one_reply(stack, providers):
     user = 710000003
     update = telegram_update("text", user)
     with ThreadPoolExecutor(5) as pool:
-        statuses = list(pool.map(lambda _: post_telegram(stack, copy.deepcopy(update)).json()["status"], range(5)))
+        statuses = list(
+            pool.map(
+                lambda _: post_telegram(stack, copy.deepcopy(update)).json()["status"], range(5)
+            )
+        )
     assert sorted(statuses) == ["accepted"] + ["duplicate"] * 4
     settle(telegram, lambda c: telegram.sent_texts(user))
     bot_events = [e for e in tracker_events(stack, str(user)) if e["event"] == "bot"]
@@ -195,7 +207,10 @@ def test_telegram_photo_location_contact_reach_rasa_as_metadata(stack, providers
 def test_telegram_someone_elses_contact_is_refused_and_not_stored(stack, providers):
     telegram, _ = providers
     user = 710000005
-    assert post_telegram(stack, telegram_update("contact_other", user)).json()["status"] == "unsupported"
+    assert (
+        post_telegram(stack, telegram_update("contact_other", user)).json()["status"]
+        == "unsupported"
+    )
     settle(telegram, lambda c: telegram.sent_texts(user))
     assert "nomor telepon Anda sendiri" in telegram.sent_texts(user)[0]
     assert user_events(stack, str(user)) == []
@@ -207,8 +222,12 @@ def test_telegram_callback_query_is_answered_and_processed(stack, providers):
     update = telegram_update("callback_query", user)
     assert post_telegram(stack, update).json()["status"] == "accepted"
     settle(telegram, lambda c: telegram.sent_texts(user))
-    answered = [c for c in telegram.calls if c.method == "answerCallbackQuery"
-                and c.data["callback_query_id"] == update["callback_query"]["id"]]
+    answered = [
+        c
+        for c in telegram.calls
+        if c.method == "answerCallbackQuery"
+        and c.data["callback_query_id"] == update["callback_query"]["id"]
+    ]
     assert len(answered) == 1
     last = user_events(stack, str(user))[-1]
     assert last["parse_data"]["intent"]["name"] == "help"
@@ -217,7 +236,9 @@ def test_telegram_callback_query_is_answered_and_processed(stack, providers):
 def test_telegram_edited_group_and_sticker_are_handled_deliberately(stack, providers):
     telegram, _ = providers
     user = 710000007
-    assert post_telegram(stack, telegram_update("edited_message", user)).json()["status"] == "edited"
+    assert (
+        post_telegram(stack, telegram_update("edited_message", user)).json()["status"] == "edited"
+    )
     assert post_telegram(stack, telegram_update("sticker", user)).json()["status"] == "unsupported"
     group = telegram_update("group_text", user)
     assert post_telegram(stack, group).json()["status"] == "group"
@@ -235,14 +256,27 @@ def test_telegram_buttons_are_inline_keyboard_and_plain_text(stack, providers):
     user = 710000008
     post_telegram(stack, telegram_update("text", user))
     telegram.wait_for(lambda c: telegram.sent_texts(user))
-    buttons = [{"title": "Ya", "payload": "/affirm"},
-               {"title": "Pilih <b>ini</b>", "payload": '/choose_faq_topic{"faq_topic": "akta_kelahiran", "agency": "dukcapil_kota_bandung"}'}]
-    response = httpx.post(f"{stack.url}/layani/outbound",
-                          headers={"Authorization": f"Bearer {stack.token}"},
-                          json={"sender_id": str(user), "text": "Teks *tanpa* _markup_ <b>x</b>", "buttons": buttons})
+    buttons = [
+        {"title": "Ya", "payload": "/affirm"},
+        {
+            "title": "Pilih <b>ini</b>",
+            "payload": '/choose_faq_topic{"faq_topic": "akta_kelahiran", '
+            '"agency": "dukcapil_kota_bandung"}',
+        },
+    ]
+    response = httpx.post(
+        f"{stack.url}/layani/outbound",
+        headers={"Authorization": f"Bearer {stack.token}"},
+        json={"sender_id": str(user), "text": "Teks *tanpa* _markup_ <b>x</b>", "buttons": buttons},
+    )
     assert response.status_code == 200 and response.json()["delivered"] is True
-    sent = [c for c in telegram.calls if c.method == "sendMessage" and "reply_markup" in c.data
-            and str(c.data["chat_id"]) == str(user)][-1]
+    sent = [
+        c
+        for c in telegram.calls
+        if c.method == "sendMessage"
+        and "reply_markup" in c.data
+        and str(c.data["chat_id"]) == str(user)
+    ][-1]
     assert sent.data["text"] == "Teks *tanpa* _markup_ <b>x</b>"
     assert "parse_mode" not in sent.data
     keyboard = sent.data["reply_markup"]["inline_keyboard"]
@@ -254,7 +288,10 @@ def test_telegram_buttons_are_inline_keyboard_and_plain_text(stack, providers):
     press["callback_query"]["data"] = long_data
     post_telegram(stack, press)
     deadline = time.time() + 30
-    while time.time() < deadline and user_events(stack, str(user))[-1]["text"] != buttons[1]["payload"]:
+    while (
+        time.time() < deadline
+        and user_events(stack, str(user))[-1]["text"] != buttons[1]["payload"]
+    ):
         time.sleep(0.3)
     assert user_events(stack, str(user))[-1]["text"] == buttons[1]["payload"]
 
@@ -271,6 +308,7 @@ def test_telegram_send_failures_are_retried_once_delivered(stack, providers):
 
 # --- Twilio ------------------------------------------------------------------------------
 
+
 def test_twilio_forged_or_missing_signature_is_403_and_nothing_processed(stack, providers):
     _, twilio = providers
     phone = "+6281200000001"
@@ -278,12 +316,18 @@ def test_twilio_forged_or_missing_signature_is_403_and_nothing_processed(stack, 
     assert post_twilio(stack, raw, signature=None).status_code == 403
     assert post_twilio(stack, raw, signature="AAAAAAAAAAAAAAAAAAAAAAAAAAA=").status_code == 403
     # Signed for another URL (a replay against a different endpoint).
-    assert post_twilio(stack, raw, url="https://evil.example/webhooks/twilio/webhook").status_code == 403
+    assert (
+        post_twilio(stack, raw, url="https://evil.example/webhooks/twilio/webhook").status_code
+        == 403
+    )
     # Tampered body after signing.
     params = parse_qs(raw, keep_blank_values=True)
-    sig = RequestValidator(TW_TOKEN).compute_signature(PUBLIC + "/webhooks/twilio/webhook",
-                                                       {k: v[0] for k, v in params.items()})
-    assert post_twilio(stack, raw.replace("Body=halo", "Body=menu"), signature=sig).status_code == 403
+    sig = RequestValidator(TW_TOKEN).compute_signature(
+        PUBLIC + "/webhooks/twilio/webhook", {k: v[0] for k, v in params.items()}
+    )
+    assert (
+        post_twilio(stack, raw.replace("Body=halo", "Body=menu"), signature=sig).status_code == 403
+    )
     time.sleep(1.5)
     assert twilio.bodies(phone) == []
     assert user_events(stack, phone) == []
@@ -294,8 +338,12 @@ def test_twilio_signature_behind_proxy_uses_forwarded_proto_and_host(stack, prov
     phone = "+6281200000002"
     raw = twilio_form("sms_text", phone)
     url = "https://gateway.kota.go.id/webhooks/twilio/webhook"
-    response = post_twilio(stack, raw, url=url,
-                           headers={"X-Forwarded-Proto": "https", "X-Forwarded-Host": "gateway.kota.go.id"})
+    response = post_twilio(
+        stack,
+        raw,
+        url=url,
+        headers={"X-Forwarded-Proto": "https", "X-Forwarded-Host": "gateway.kota.go.id"},
+    )
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/xml")
     settle(twilio, lambda c: twilio.bodies(phone))
@@ -357,16 +405,28 @@ def test_sms_menu_is_one_sms_and_a_digit_picks_the_button(stack, providers):
     phone = "+6281200000007"
     post_twilio(stack, twilio_form("sms_text", phone))
     settle(twilio, lambda c: twilio.bodies(phone), quiet=0.5)
-    buttons = [{"title": "Tanya layanan", "payload": "/help_topics"},
-               {"title": "Buat laporan", "payload": "/start_complaint"},
-               {"title": "Bicara dengan petugas", "payload": "/request_human"}]
+    buttons = [
+        {"title": "Tanya layanan", "payload": "/help_topics"},
+        {"title": "Buat laporan", "payload": "/start_complaint"},
+        {"title": "Bicara dengan petugas", "payload": "/request_human"},
+    ]
     before = len(twilio.bodies(phone))
-    response = httpx.post(f"{stack.url}/layani/outbound", headers={"Authorization": f"Bearer {stack.token}"},
-                          json={"sender_id": phone, "text": "Pilih layanan “berikut” – terima kasih 🙏", "buttons": buttons})
+    response = httpx.post(
+        f"{stack.url}/layani/outbound",
+        headers={"Authorization": f"Bearer {stack.token}"},
+        json={
+            "sender_id": phone,
+            "text": "Pilih layanan “berikut” – terima kasih 🙏",
+            "buttons": buttons,
+        },
+    )
     assert response.status_code == 200 and response.json()["channel"] == "sms"
     bodies = twilio.bodies(phone)[before:]
     assert len(bodies) == 1  # a menu is one SMS, not one per button
-    assert "Balas 1 untuk Tanya layanan" in bodies[0] and "Balas 3 untuk Bicara dengan petugas" in bodies[0]
+    assert (
+        "Balas 1 untuk Tanya layanan" in bodies[0]
+        and "Balas 3 untuk Bicara dengan petugas" in bodies[0]
+    )
     assert '"berikut" - terima kasih' in bodies[0] and "🙏" not in bodies[0]
     post_twilio(stack, twilio_form("sms_text", phone, Body="3"))
     deadline = time.time() + 30
@@ -388,6 +448,7 @@ def test_sms_keyword_menu(stack, providers):
 
 # --- Outbound API ------------------------------------------------------------------------
 
+
 def test_outbound_api_auth_validation_and_recording(stack, providers):
     telegram, _ = providers
     url = f"{stack.url}/layani/outbound"
@@ -395,17 +456,29 @@ def test_outbound_api_auth_validation_and_recording(stack, providers):
     body = {"sender_id": "710000010", "text": "Laporan Anda sedang diproses."}
     assert httpx.post(url, json=body).status_code == 401
     assert httpx.post(url, json=body, headers={"Authorization": "Bearer wrong"}).status_code == 403
-    assert httpx.post(url, content=b"not json", headers={**auth, "Content-Type": "application/json"}).status_code == 400
+    assert (
+        httpx.post(
+            url, content=b"not json", headers={**auth, "Content-Type": "application/json"}
+        ).status_code
+        == 400
+    )
     assert httpx.post(url, json={"sender_id": "x"}, headers=auth).status_code == 400
-    assert httpx.post(url, json={**body, "buttons": [{"title": ""}]}, headers=auth).status_code == 400
-    assert httpx.post(url, json={**body, "sender_id": "nobody-here"}, headers=auth).status_code == 404
+    assert (
+        httpx.post(url, json={**body, "buttons": [{"title": ""}]}, headers=auth).status_code == 400
+    )
+    assert (
+        httpx.post(url, json={**body, "sender_id": "nobody-here"}, headers=auth).status_code == 404
+    )
 
     user = 710000010
     post_telegram(stack, telegram_update("text", user))
     telegram.wait_for(lambda c: telegram.sent_texts(user))
     response = httpx.post(url, json={**body, "staff": "petugas.budi"}, headers=auth)
     assert response.status_code == 200 and response.json() == {
-        "delivered": True, "channel": "telegram", "recorded": True}
+        "delivered": True,
+        "channel": "telegram",
+        "recorded": True,
+    }
     assert telegram.sent_texts(user)[-1] == body["text"]
     last_bot = [e for e in tracker_events(stack, str(user)) if e["event"] == "bot"][-1]
     assert last_bot["text"] == body["text"] and last_bot["metadata"]["staff"] == "petugas.budi"
@@ -417,8 +490,11 @@ def test_outbound_api_provider_failure_is_502_and_dead_lettered(stack, providers
     post_twilio(stack, twilio_form("sms_text", phone))
     settle(twilio, lambda c: twilio.bodies(phone), quiet=0.5)
     twilio.fail_next(1, 400, {"code": 21211, "message": "Invalid 'To' Phone Number"})
-    response = httpx.post(f"{stack.url}/layani/outbound", headers={"Authorization": f"Bearer {stack.token}"},
-                          json={"sender_id": phone, "text": "Status laporan Anda: selesai."})
+    response = httpx.post(
+        f"{stack.url}/layani/outbound",
+        headers={"Authorization": f"Bearer {stack.token}"},
+        json={"sender_id": phone, "text": "Status laporan Anda: selesai."},
+    )
     assert response.status_code == 502
     bots = [e["text"] for e in tracker_events(stack, phone) if e["event"] == "bot"]
     assert "Status laporan Anda: selesai." not in bots

@@ -29,7 +29,8 @@ async def page():
         pytest.fail("chromium is missing: run `make browsers` (scripts/install-browser.sh)")
     async with playwright.async_playwright() as p:
         browser = await p.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
-        context = await browser.new_context()
+        # bypass_csp: Playwright evaluates wait conditions as strings, which our CSP forbids.
+        context = await browser.new_context(bypass_csp=True)
         pg = await context.new_page()
         try:
             yield pg
@@ -81,7 +82,9 @@ async def test_person_chats_and_reload_keeps_conversation(rasa_stack, page):
     # tracker and its reply shows up (the socket re-joined the session's room).
     await page.get_by_label("Tulis pesan Anda").fill("menu")
     await page.get_by_role("button", name="Kirim").click()
-    await page.wait_for_function("document.querySelectorAll('#log li.bot').length >= 2", timeout=30_000)
+    await page.wait_for_function(
+        "document.querySelectorAll('#log li.bot').length >= 2", timeout=30_000
+    )
     tracker = rasa_stack.tracker(session_id)
     user_texts = [e.get("text") for e in tracker["events"] if e["event"] == "user"]
     assert user_texts[-2:] == ["halo", "menu"]

@@ -15,7 +15,7 @@ import json
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any
 
 from aiohttp import web
 
@@ -23,19 +23,19 @@ from aiohttp import web
 @dataclass
 class Call:
     method: str
-    data: Dict[str, Any]
+    data: dict[str, Any]
     at: float = field(default_factory=time.monotonic)
 
 
 class _Server:
     def __init__(self) -> None:
-        self.calls: List[Call] = []
+        self.calls: list[Call] = []
         self._cond = threading.Condition()
-        self._loop: Optional[asyncio.AbstractEventLoop] = None
-        self._runner: Optional[web.AppRunner] = None
-        self._thread: Optional[threading.Thread] = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._runner: web.AppRunner | None = None
+        self._thread: threading.Thread | None = None
         self.port = 0
-        self.failures: List[Tuple[int, Dict[str, Any]]] = []  # (status, json body) served next
+        self.failures: list[tuple[int, dict[str, Any]]] = []  # (status, json body) served next
 
     def app(self) -> web.Application:  # pragma: no cover - overridden
         raise NotImplementedError
@@ -44,22 +44,22 @@ class _Server:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def record(self, method: str, data: Dict[str, Any]) -> None:
+    def record(self, method: str, data: dict[str, Any]) -> None:
         with self._cond:
             self.calls.append(Call(method, data))
             self._cond.notify_all()
 
-    def fail_next(self, times: int, status: int, body: Optional[Dict[str, Any]] = None) -> None:
+    def fail_next(self, times: int, status: int, body: dict[str, Any] | None = None) -> None:
         self.failures.extend([(status, body or {})] * times)
 
-    def take_failure(self) -> Optional[Tuple[int, Dict[str, Any]]]:
+    def take_failure(self) -> tuple[int, dict[str, Any]] | None:
         return self.failures.pop(0) if self.failures else None
 
     def clear(self) -> None:
         with self._cond:
             self.calls.clear()
 
-    def wait_for(self, predicate, timeout: float = 30.0) -> List[Call]:
+    def wait_for(self, predicate, timeout: float = 30.0) -> list[Call]:
         """Block until `predicate(calls)` is true; returns the calls (raises on timeout)."""
         deadline = time.monotonic() + timeout
         with self._cond:
@@ -70,7 +70,7 @@ class _Server:
                 self._cond.wait(left)
             return list(self.calls)
 
-    def start(self) -> "_Server":
+    def start(self) -> _Server:
         ready = threading.Event()
 
         def run() -> None:
@@ -110,7 +110,7 @@ class FakeTelegram(_Server):
     def __init__(self, token: str) -> None:
         super().__init__()
         self.token = token
-        self.updates: List[Dict[str, Any]] = []  # served by getUpdates (polling mode)
+        self.updates: list[dict[str, Any]] = []  # served by getUpdates (polling mode)
         self._message_id = 0
 
     def app(self) -> web.Application:
@@ -142,7 +142,7 @@ class FakeTelegram(_Server):
         self.record(method, data)
         return web.json_response({"ok": True, "result": self._result(method, data)})
 
-    def _result(self, method: str, data: Dict[str, Any]) -> Any:
+    def _result(self, method: str, data: dict[str, Any]) -> Any:
         if method == "getMe":
             return {"id": 4242, "is_bot": True, "first_name": "Layani", "username": "layani_bot"}
         if method in ("sendMessage", "sendPhoto"):
@@ -164,11 +164,12 @@ class FakeTelegram(_Server):
             return {"url": "", "has_custom_certificate": False, "pending_update_count": 0}
         return True
 
-    def sent_texts(self, chat_id: Any = None) -> List[str]:
+    def sent_texts(self, chat_id: Any = None) -> list[str]:
         return [
             c.data["text"]
             for c in self.calls
-            if c.method == "sendMessage" and (chat_id is None or str(c.data["chat_id"]) == str(chat_id))
+            if c.method == "sendMessage"
+            and (chat_id is None or str(c.data["chat_id"]) == str(chat_id))
         ]
 
 
@@ -187,22 +188,34 @@ class FakeTwilio(_Server):
         return app
 
     async def messages(self, request: web.Request) -> web.Response:
-        expected = "Basic " + base64.b64encode(
-            f"{self.account_sid}:{self.auth_token}".encode()
-        ).decode()
-        if request.headers.get("Authorization") != expected or request.match_info["sid"] != self.account_sid:
-            return web.json_response({"code": 20003, "message": "Authenticate", "status": 401}, status=401)
+        expected = (
+            "Basic " + base64.b64encode(f"{self.account_sid}:{self.auth_token}".encode()).decode()
+        )
+        if (
+            request.headers.get("Authorization") != expected
+            or request.match_info["sid"] != self.account_sid
+        ):
+            return web.json_response(
+                {"code": 20003, "message": "Authenticate", "status": 401}, status=401
+            )
         data = dict(await request.post())
         failure = self.take_failure()
         if failure:
             status, body = failure
-            return web.json_response({"status": status, "message": "fake failure", **body}, status=status)
+            return web.json_response(
+                {"status": status, "message": "fake failure", **body}, status=status
+            )
         self.record("Messages", data)
         self._n += 1
         return web.json_response(
-            {"sid": f"SM{self._n:032d}", "status": "queued", "to": data.get("To"), "body": data.get("Body")},
+            {
+                "sid": f"SM{self._n:032d}",
+                "status": "queued",
+                "to": data.get("To"),
+                "body": data.get("Body"),
+            },
             status=201,
         )
 
-    def bodies(self, to: Optional[str] = None) -> List[str]:
+    def bodies(self, to: str | None = None) -> list[str]:
         return [c.data.get("Body", "") for c in self.calls if to is None or c.data.get("To") == to]

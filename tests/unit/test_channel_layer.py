@@ -95,6 +95,7 @@ async def test_turns_of_one_sender_run_in_order_others_in_parallel():
             log.append(("start", sender, i))
             await asyncio.sleep(delay)
             log.append(("end", sender, i))
+
         return run
 
     queues.submit("a", job("a", 1, 0.05))

@@ -8,7 +8,6 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
-from typing import Dict, List
 
 import pytest
 
@@ -40,19 +39,34 @@ def oracle():
     if not module.exists():
         ORACLE_DIR.mkdir(parents=True, exist_ok=True)
         result = subprocess.run(
-            [npm, "install", "--no-audit", "--no-fund", "--silent", "--prefix", str(ORACLE_DIR),
-             "sms-segments-calculator@1"],
-            capture_output=True, text=True, timeout=300,
+            [
+                npm,
+                "install",
+                "--no-audit",
+                "--no-fund",
+                "--silent",
+                "--prefix",
+                str(ORACLE_DIR),
+                "sms-segments-calculator@1",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
         )
         if result.returncode != 0 or not module.exists():
             pytest.skip(f"npm could not install sms-segments-calculator: {result.stderr[-500:]}")
     script = ORACLE_DIR / "count.js"
     script.write_text(ORACLE_JS)
 
-    def count(texts: List[str]) -> List[List]:
+    def count(texts: list[str]) -> list[list]:
         result = subprocess.run(
-            [node, str(script)], input=json.dumps(texts), capture_output=True, text=True,
-            cwd=ORACLE_DIR, timeout=120, check=True,
+            [node, str(script)],
+            input=json.dumps(texts),
+            capture_output=True,
+            text=True,
+            cwd=ORACLE_DIR,
+            timeout=120,
+            check=True,
         )
         return json.loads(result.stdout)
 
@@ -64,13 +78,13 @@ def _fill(text: str) -> str:
     return re.sub(r"\{[a-z_0-9]+\}", "Kelurahan Sukamaju Kecamatan Cibeunying ADU-7K3M-Q9XR", text)
 
 
-def domain_sms_messages() -> Dict[str, sms.Rendered]:
+def domain_sms_messages() -> dict[str, sms.Rendered]:
     """What the SMS channel would send for every response in the domain (all agency packs)."""
     import yaml
 
     from layani.importer import domain_files
 
-    rendered: Dict[str, sms.Rendered] = {}
+    rendered: dict[str, sms.Rendered] = {}
     for path in domain_files():
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         for name, variants in (data.get("responses") or {}).items():
@@ -82,7 +96,7 @@ def domain_sms_messages() -> Dict[str, sms.Rendered]:
     return rendered
 
 
-def channel_layer_messages() -> Dict[str, sms.Rendered]:
+def channel_layer_messages() -> dict[str, sms.Rendered]:
     from channels import messages
 
     return {
@@ -102,11 +116,13 @@ STRESS = [
 ]
 
 
-def all_sms() -> Dict[str, sms.Rendered]:
+def all_sms() -> dict[str, sms.Rendered]:
     out = domain_sms_messages()
     out.update(channel_layer_messages())
     for i, text in enumerate(STRESS):
-        out[f"stress[{i}]"] = sms.render([text], [{"title": "Tanya layanan “KTP”", "payload": "/x"}])
+        out[f"stress[{i}]"] = sms.render(
+            [text], [{"title": "Tanya layanan “KTP”", "payload": "/x"}]
+        )
     return out
 
 
@@ -124,9 +140,19 @@ def test_every_sms_is_gsm7_and_at_most_three_segments():
 
 
 def test_a_menu_is_one_sms_with_every_choice():
-    buttons = [{"title": t, "payload": f"/p{i}"} for i, t in enumerate(
-        ["Tanya layanan", "Buat laporan", "Cek status", "Ajukan permohonan", "Bicara dengan petugas"], 1
-    )]
+    buttons = [
+        {"title": t, "payload": f"/p{i}"}
+        for i, t in enumerate(
+            [
+                "Tanya layanan",
+                "Buat laporan",
+                "Cek status",
+                "Ajukan permohonan",
+                "Bicara dengan petugas",
+            ],
+            1,
+        )
+    ]
     rendered = sms.render(["Apa yang ingin Anda lakukan?"], buttons)
     assert len(rendered.pages) == 1
     for i, b in enumerate(buttons, 1):
@@ -140,16 +166,19 @@ def test_counter_agrees_with_twilio_calculator(oracle):
     texts = [t for t in texts if t]
     expected = oracle(texts)
     mismatches = [
-        (t[:60], segment_count(t), want) for t, (want, _enc) in zip(texts, expected)
+        (t[:60], segment_count(t), want)
+        for t, (want, _enc) in zip(texts, expected, strict=True)
         if segment_count(t) != want
     ]
     assert not mismatches, mismatches
-    encodings = {enc for t, (_n, enc) in zip(texts, expected) if is_gsm7(t)}
+    encodings = {enc for t, (_n, enc) in zip(texts, expected, strict=True) if is_gsm7(t)}
     assert encodings <= {"GSM-7"}
 
 
 def test_long_text_is_paged_with_lanjut():
-    text = " ".join(f"Langkah {i}: siapkan dokumen yang diperlukan dan datang ke kantor." for i in range(40))
+    text = " ".join(
+        f"Langkah {i}: siapkan dokumen yang diperlukan dan datang ke kantor." for i in range(40)
+    )
     rendered = sms.render([text])
     assert len(rendered.pages) >= 3
     for page in rendered.pages[:-1]:

@@ -24,8 +24,13 @@ class Receiver(_Server):
         app = web.Application()
 
         async def hook(request: web.Request) -> web.Response:
-            self.record("webhook", {"secret": request.headers.get("X-Telegram-Bot-Api-Secret-Token"),
-                                    "body": await request.json()})
+            self.record(
+                "webhook",
+                {
+                    "secret": request.headers.get("X-Telegram-Bot-Api-Secret-Token"),
+                    "body": await request.json(),
+                },
+            )
             return web.json_response({"status": "accepted"})
 
         app.router.add_post("/webhooks/telegram/webhook", hook)
@@ -60,8 +65,11 @@ async def test_set_webhook_refuses_plain_http(fake, monkeypatch):
 
 
 async def test_poll_forwards_updates_with_the_secret(fake):
-    update = json.loads((Path(__file__).resolve().parents[1] / "fixtures" / "payloads" / "telegram"
-                         / "text.json").read_text())
+    update = json.loads(
+        (
+            Path(__file__).resolve().parents[1] / "fixtures" / "payloads" / "telegram" / "text.json"
+        ).read_text()
+    )
     fake.updates.append(update)
     receiver = Receiver().start()
     try:

@@ -21,7 +21,9 @@ def test_split_text_respects_limit_and_keeps_words():
 
 
 async def test_long_callback_payload_goes_through_a_short_key(tmp_path):
-    layer_module.reset_layer(ChannelLayer(replace(load(), redis_url="", dead_letter_file=tmp_path / "d")))
+    layer_module.reset_layer(
+        ChannelLayer(replace(load(), redis_url="", dead_letter_file=tmp_path / "d"))
+    )
     try:
         output = TelegramOutput(bot=None)
         short = await output._callback_data("/help")

@@ -21,10 +21,17 @@ def sign(raw: str, url: str = URL) -> str:
 
 
 def test_known_vector_from_twilio_tests():
-    params = {"CallSid": "CA1234567890ABCDE", "Caller": "+14158675309", "Digits": "1234",
-              "From": "+14158675309", "To": "+18005551212"}
+    params = {
+        "CallSid": "CA1234567890ABCDE",
+        "Caller": "+14158675309",
+        "Digits": "1234",
+        "From": "+14158675309",
+        "To": "+18005551212",
+    }
     url = "https://mycompany.com/myapp.php?foo=1&bar=2"
-    assert RequestValidator("12345").compute_signature(url, params) == "RSOYDt4T1cUTdK1PDd93/VVr8B8="
+    assert (
+        RequestValidator("12345").compute_signature(url, params) == "RSOYDt4T1cUTdK1PDd93/VVr8B8="
+    )
 
 
 def test_blank_fields_must_be_kept_for_validation():
@@ -43,8 +50,13 @@ def fake_request(headers, path="/webhooks/twilio/webhook", query=""):
 
 
 def test_candidate_urls_honour_forwarded_proto_and_host():
-    request = fake_request({"host": "10.0.0.5:5005", "x-forwarded-proto": "https",
-                            "x-forwarded-host": "chat.kota.go.id"})
+    request = fake_request(
+        {
+            "host": "10.0.0.5:5005",
+            "x-forwarded-proto": "https",
+            "x-forwarded-host": "chat.kota.go.id",
+        }
+    )
     urls = candidate_urls(request, "https://layani.example.go.id")
     assert urls == [URL, "https://chat.kota.go.id/webhooks/twilio/webhook"]
     plain = candidate_urls(fake_request({"host": "layani.example.go.id"}), "")
@@ -57,7 +69,9 @@ def test_whatsapp_and_sms_are_one_sender():
 
 
 def test_media_and_location_fields():
-    media_params = parse_qs((PAYLOADS / "whatsapp_media_only.form").read_text(), keep_blank_values=True)
+    media_params = parse_qs(
+        (PAYLOADS / "whatsapp_media_only.form").read_text(), keep_blank_values=True
+    )
     media = media_from(media_params)
     assert len(media) == 1 and media[0]["content_type"] == "image/jpeg"
     assert media[0]["url"].startswith("https://api.twilio.com/")
