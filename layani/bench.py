@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import sys
 import tempfile
@@ -32,6 +33,7 @@ TG_SECRET = "bench-secret"
 TW_SID = "AC" + "b" * 32
 TW_TOKEN = "bench-twilio-token"
 PUBLIC = "https://layani.bench.invalid"
+_RUNS = itertools.count(1)
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -95,6 +97,7 @@ async def run_webhook(name, session, stack, fake, citizens, messages, rate, max_
     schedule = [(c, m) for m in range(messages) for c in range(citizens)]
     sent_at: dict[str, list[float]] = {}
     base = 810_000_000 if name == "telegram" else 0
+    run_id = next(_RUNS)  # fresh update ids / MessageSids per run, or dedup would drop them
     fake.clear()
 
     async def send(item):
@@ -102,7 +105,7 @@ async def run_webhook(name, session, stack, fake, citizens, messages, rate, max_
         if name == "telegram":
             user = base + c
             update = {
-                "update_id": 700_000_000 + m * 100_000 + c,
+                "update_id": run_id * 10_000_000 + m * 100_000 + c,
                 "message": {
                     "message_id": m + 1,
                     "date": int(time.time()),
@@ -124,7 +127,7 @@ async def run_webhook(name, session, stack, fake, citizens, messages, rate, max_
 
             phone = f"+62813{c:08d}"
             fields = {
-                "MessageSid": f"SM{m:08d}{c:024d}",
+                "MessageSid": f"SM{run_id:04d}{m:04d}{c:024d}",
                 "AccountSid": TW_SID,
                 "From": phone,
                 "To": "+14155550100",
@@ -162,7 +165,12 @@ async def run_webhook(name, session, stack, fake, citizens, messages, rate, max_
     result.sent = len(schedule)
     expected = len(schedule) * per_turn
     deadline = t0 + max_seconds
+    seen, idle_since = -1, time.monotonic()
     while time.monotonic() < deadline and len(fake.calls) < expected:
+        if len(fake.calls) != seen:
+            seen, idle_since = len(fake.calls), time.monotonic()
+        elif time.monotonic() - idle_since > 30:  # nothing more is coming
+            break
         await asyncio.sleep(0.2)
     by_key: dict[str, list[float]] = {}
     for call in fake.calls:

@@ -144,6 +144,11 @@ def main(argv: Optional[List[str]] = None) -> None:
 
     install_log_masking()
     rasa.utils.common.configure_logging_and_warnings(logging.getLevelName(args.log_level.upper()))
+    # As `rasa run` does: without this, Rasa's structlog events print at debug level whatever
+    # LOG_LEVEL says, which costs CPU on every turn under load.
+    from rasa.utils.log_utils import configure_structlog
+
+    configure_structlog(logging.getLevelName(args.log_level.upper()))
     app, endpoints = build_app(args)
     workers = rasa.core.utils.number_of_sanic_workers(endpoints.lock_store if endpoints else None)
     logger.info("Starting Layani Rasa server on http://%s:%s (%s workers)", args.host, args.port, workers)
