@@ -35,7 +35,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
-from channels.layer import get_layer
+from channels.layer import drain_on_stop, get_layer
 
 logger = logging.getLogger(__name__)
 
@@ -88,6 +88,7 @@ class SocketIOInput(RasaSocketIOInput):
         bp = SocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
         self.sio = sio
         layer_events = self
+        drain_on_stop(bp)
 
         @bp.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:

@@ -46,7 +46,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.request import HTTPXRequest
 
 from channels import messages
-from channels.layer import get_layer
+from channels.layer import drain_on_stop, get_layer
 from channels.settings import load as load_settings
 
 logger = logging.getLogger(__name__)
@@ -193,6 +193,7 @@ class TelegramInput(InputChannel):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         bp = Blueprint("layani_telegram_webhook", __name__)
+        drain_on_stop(bp)
 
         @bp.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:

@@ -44,7 +44,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from channels.layer import get_layer
+from channels.layer import drain_on_stop, get_layer
 from channels.layer.outbound import SendError, status_error
 from channels.settings import load as load_settings
 from layani import sms
@@ -145,7 +145,6 @@ class TwilioOutput(OutputChannel):
         self._texts: dict[str, list[str]] = {}
         self._buttons: dict[str, list[dict[str, str]]] = {}
         self._timers: dict[str, asyncio.TimerHandle] = {}
-        self._lock = asyncio.Lock()
 
     def name(self) -> str:  # type: ignore[override]
         # Instance-level on purpose: Rasa's NLG asks the output channel for its name to choose
@@ -354,6 +353,7 @@ class TwilioInput(InputChannel):
     # --- inbound --------------------------------------------------------------------------
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         bp = Blueprint("layani_twilio_webhook", __name__)
+        drain_on_stop(bp)
 
         @bp.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:

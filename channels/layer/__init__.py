@@ -51,6 +51,7 @@ class ChannelLayer:
             DeadLetterLog(s.dead_letter_file), s.send_attempts, s.send_timeout, s.send_backoff
         )
         self._side_tasks: set[asyncio.Task] = set()
+        self._closed = False
         self.counters: dict[str, int] = {ACCEPTED: 0, DUPLICATE: 0, LIMITED: 0}
 
     async def accept(
@@ -98,6 +99,9 @@ class ChannelLayer:
         return await self.deliverer.send(channel, recipient, call, payload)
 
     async def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
         await self.queues.drain(timeout=10)
         await self.dedup.close()
         await self.limiter.close()
@@ -109,6 +113,19 @@ def _notice(message: Any, text: str) -> Callable[[], Awaitable[None]]:
         await message.output_channel.send_text_message(message.sender_id, text)
 
     return send
+
+
+def drain_on_stop(blueprint: Any) -> None:
+    """On shutdown (Ctrl-C, SIGTERM) let queued turns finish (up to 10 s) before the loop ends.
+
+    Every connector registers this; closing is idempotent, so the layer drains once.
+    """
+
+    async def stop(app: Any, loop: Any) -> None:
+        if _layer is not None:
+            await _layer.close()
+
+    blueprint.listener("before_server_stop")(stop)
 
 
 _layer: ChannelLayer | None = None
