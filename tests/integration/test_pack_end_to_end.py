@@ -137,10 +137,12 @@ def test_imported_pack_is_answered_after_make_train(tmp_path: Path) -> None:
 
     answers = {t.topic: t.answer for t in parse_sheet(SAMPLE)}
     sheet_questions = {normalise(q) for t in parse_sheet(SAMPLE) for q in t.questions}
+    # Loading a model takes ~1 minute on idle cores, several when other trainings share them.
     stack = start_stack(
         models[0],
         tmp_path / "stack",
         extra_env={"LAYANI_ROOT": str(project), "LAYANI_PACKS": AGENCY},
+        ready_timeout=900,
     )
     try:
         wrong = []

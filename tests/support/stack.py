@@ -112,6 +112,7 @@ def start_stack(
     workdir: Path,
     profile: str = "embedded",
     extra_env: Optional[Dict[str, str]] = None,
+    ready_timeout: float = 300,
 ) -> Stack:
     from layani.run import build_env
 
@@ -151,8 +152,8 @@ def start_stack(
         stack.logs["rasa"],
     )
     try:
-        _wait_ready(stack, "actions")
-        _wait_ready(stack, "rasa")
+        _wait_ready(stack, "actions", ready_timeout)
+        _wait_ready(stack, "rasa", ready_timeout)
     except Exception:
         stack.stop()
         raise
