@@ -18,7 +18,6 @@ import sys
 from pathlib import Path
 
 import pytest
-import yaml
 
 from layani.packtool.similarity import normalise
 from layani.packtool.tabular import parse_sheet
@@ -84,24 +83,6 @@ def _run(cmd, cwd: Path, env: dict, timeout: int = 1800) -> subprocess.Completed
     return result
 
 
-def _ensure_faq_dialogue(project: Path) -> None:
-    """Until bot/domain/faq.yml and bot/rules/faq.yml land (FAQ engineers), add the two lines of
-    dialogue a retrieval intent needs; the project's own files are used once they exist."""
-    intents = set()
-    for path in (project / "bot" / "domain").glob("*.yml"):
-        for item in (yaml.safe_load(path.read_text()) or {}).get("intents") or []:
-            intents.update(item if isinstance(item, dict) else [item])
-    if "faq" in intents:
-        return
-    (project / "bot" / "domain" / "zz_test_faq.yml").write_text(
-        'version: "3.1"\nintents:\n  - faq\n'
-    )
-    (project / "bot" / "rules" / "zz_test_faq.yml").write_text(
-        'version: "3.1"\nrules:\n  - rule: answer faq\n    steps:\n      - intent: faq\n'
-        "      - action: utter_faq\n"
-    )
-
-
 @pytest.mark.integration
 @pytest.mark.timeout(3600)
 def test_imported_pack_is_answered_after_make_train(tmp_path: Path) -> None:
@@ -110,7 +91,6 @@ def test_imported_pack_is_answered_after_make_train(tmp_path: Path) -> None:
     project = tmp_path / "project"
     _copy_project(project)
     shutil.rmtree(project / "nlu_data" / "agencies" / AGENCY, ignore_errors=True)
-    _ensure_faq_dialogue(project)
     env = dict(os.environ, LAYANI_ROOT=str(project), LAYANI_PACKS=AGENCY, PYTHONHASHSEED="0")
     env.pop("PYTHONPATH", None)
     layani = [sys.executable, "-m", "layani.cli", "pack"]
