@@ -219,3 +219,11 @@ def test_follow_up_aspect_answers_are_checked_like_sms(agencies: Path) -> None:
     assert "utter_faq_aspect_pdam_tarif_biaya" in line_at(responses, gsm.line - 1)
     assert "outside GSM-7" in gsm.message
     assert "topic 'pdam_tarip', which has no questions" in orphan.message
+
+
+def test_project_packs_pass_lint() -> None:
+    """Every pack in nlu_data/agencies/ meets the contract (data validation is `make validate`)."""
+    from layani.paths import AGENCIES_DIR
+
+    problems = [p.render() for p in lint(None, AGENCIES_DIR, run_rasa=False) if p.blocking]
+    assert problems == []
