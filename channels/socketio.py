@@ -19,6 +19,7 @@ Differences from Rasa 3.6's `SocketIOInput`, each fixing a real failure:
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import json
 import logging
@@ -27,7 +28,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from rasa.core.channels.channel import UserMessage
+from rasa.core.channels.channel import OutputChannel, UserMessage
 from rasa.core.channels.socketio import SocketBlueprint, SocketIOOutput
 from rasa.core.channels.socketio import SocketIOInput as RasaSocketIOInput
 from sanic import Blueprint, response
@@ -36,6 +37,7 @@ from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
 from channels.layer import drain_on_stop, get_layer
+from channels.layer.turns import call_in_loop
 
 logger = logging.getLogger(__name__)
 
@@ -74,12 +76,41 @@ async def _maybe_await(value: Any) -> Any:
     return value
 
 
+class SocketIOOutputOnServerLoop(SocketIOOutput):
+    """Rasa's socket.io output, emitting on the server's event loop.
+
+    Turns run on the channel layer's turn thread; a socket's transport belongs to the Sanic
+    loop, so each emit is handed back to that loop.
+    """
+
+    def __init__(self, sio: AsyncServer, bot_message_evt: str, loop: Any) -> None:
+        super().__init__(sio, bot_message_evt)
+        self.loop = loop
+
+    async def _send_message(self, socket_id: str, response: Any) -> None:
+        await call_in_loop(
+            self.loop, lambda: self.sio.emit(self.bot_message_evt, response, room=socket_id)
+        )
+
+    async def send_custom_json(
+        self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any
+    ) -> None:
+        json_message.setdefault("room", recipient_id)
+        await call_in_loop(self.loop, lambda: self.sio.emit(self.bot_message_evt, **json_message))
+
+
 class SocketIOInput(RasaSocketIOInput):
     """Rasa's socket.io channel with the fixes listed in the module docstring."""
 
     @classmethod
     def name(cls) -> str:
         return "socketio"
+
+    def get_output_channel(self) -> OutputChannel | None:
+        """For the outbound API and Rasa's trigger_intent: emits on the server loop."""
+        if self.sio is None or getattr(self, "_loop", None) is None:
+            return super().get_output_channel()
+        return SocketIOOutputOnServerLoop(self.sio, self.bot_message_evt, self._loop)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         # Same-origin by default (our /chat page); Engine.IO's own CORS handling stays off as in
@@ -89,6 +120,10 @@ class SocketIOInput(RasaSocketIOInput):
         self.sio = sio
         layer_events = self
         drain_on_stop(bp)
+
+        @bp.listener("after_server_start")
+        async def keep_loop(app: Any, loop: Any) -> None:
+            self._loop = asyncio.get_running_loop()
 
         @bp.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -125,7 +160,7 @@ class SocketIOInput(RasaSocketIOInput):
                 return
             message = UserMessage(
                 text[:MAX_MESSAGE_CHARS],
-                SocketIOOutput(sio, self.bot_message_evt),
+                SocketIOOutputOnServerLoop(sio, self.bot_message_evt, asyncio.get_running_loop()),
                 sender_id,
                 input_channel=self.name(),
                 metadata=client_metadata(data.get(self.metadata_key)),

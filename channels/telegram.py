@@ -47,6 +47,7 @@ from telegram.request import HTTPXRequest
 
 from channels import messages
 from channels.layer import drain_on_stop, get_layer
+from channels.layer.turns import PerLoop
 from channels.settings import load as load_settings
 
 logger = logging.getLogger(__name__)
@@ -90,16 +91,15 @@ class TelegramOutput(OutputChannel):
     def name(cls) -> str:
         return "telegram"
 
-    def __init__(self, bot: Any) -> None:
-        self.bot = bot
-        self._ready = False
+    def __init__(self, connector: Any) -> None:
+        # The connector hands out one PTB Bot (and httpx client) per event loop: turns run on
+        # the turn thread, staff replies on the server loop (channels/layer/turns.py).
+        self.connector = connector
 
     async def _call(self, recipient_id: str, method: str, payload: dict[str, Any]) -> Any:
         async def call() -> Any:
-            if not self._ready:
-                await self.bot.initialize()
-                self._ready = True
-            return await getattr(self.bot, method)(**payload)
+            bot = await self.connector.ready_bot()
+            return await getattr(bot, method)(**payload)
 
         logged = {k: v for k, v in payload.items() if k != "reply_markup"}
         return await get_layer().deliver(
@@ -177,16 +177,23 @@ class TelegramInput(InputChannel):
         self.access_token = access_token
         self.secret_token = secret_token
         self.api_base_url = (api_base_url or load_settings().telegram_api_base_url).rstrip("/")
-        self._bot: Any = None
+        self._bots = PerLoop(lambda: make_bot(self.access_token, self.api_base_url))
+        self._initialized: set = set()
 
     @property
     def bot(self) -> Any:
-        if self._bot is None:
-            self._bot = make_bot(self.access_token, self.api_base_url)
-        return self._bot
+        """This event loop's Bot (not yet initialised: parsing updates needs no network)."""
+        return self._bots.get()
+
+    async def ready_bot(self) -> Any:
+        bot = self._bots.get()
+        if id(bot) not in self._initialized:
+            await bot.initialize()  # getMe once per loop; PTB requires it before sending
+            self._initialized.add(id(bot))
+        return bot
 
     def get_output_channel(self) -> OutputChannel:
-        return TelegramOutput(self.bot)
+        return TelegramOutput(self)
 
     def output_channel_for(self, channel: str | None) -> OutputChannel | None:
         return self.get_output_channel() if channel == "telegram" else None
@@ -311,7 +318,7 @@ class TelegramInput(InputChannel):
             layer.deliver(
                 "telegram",
                 str(query.from_user.id),
-                lambda: self.bot.answer_callback_query(query.id),
+                lambda: _answer(self, query.id),
                 {"method": "answer_callback_query", "callback_query_id": query.id},
             )
         )
@@ -339,6 +346,11 @@ def _say(output: OutputChannel, chat_id: str, text: str) -> Callable[[], Awaitab
         await output.send_text_message(chat_id, text)
 
     return send
+
+
+async def _answer(connector: TelegramInput, query_id: str) -> Any:
+    bot = await connector.ready_bot()
+    return await bot.answer_callback_query(query_id)
 
 
 def make_bot(token: str, api_base_url: str) -> Any:

@@ -46,6 +46,7 @@ from sanic.response import HTTPResponse
 
 from channels.layer import drain_on_stop, get_layer
 from channels.layer.outbound import SendError, status_error
+from channels.layer.turns import PerLoop
 from channels.settings import load as load_settings
 from layani import sms
 
@@ -308,7 +309,8 @@ class TwilioInput(InputChannel):
         )
         self.template_sid = settings.twilio_whatsapp_template_sid
         self.timeout = settings.send_timeout
-        self._client: Any = None
+        # One httpx client per event loop (turn thread and server loop both send).
+        self._clients = PerLoop(self._new_client)
 
     # --- outbound -------------------------------------------------------------------------
     def get_output_channel(self) -> OutputChannel:
@@ -319,17 +321,18 @@ class TwilioInput(InputChannel):
             return TwilioOutput(self, channel)
         return None
 
-    @property
-    def client(self) -> Any:
+    def _new_client(self) -> Any:
         import httpx
 
-        if self._client is None:
-            self._client = httpx.AsyncClient(
-                auth=(self.account_sid, self.auth_token),
-                timeout=httpx.Timeout(self.timeout, connect=5.0),
-                limits=httpx.Limits(max_connections=64),
-            )
-        return self._client
+        return httpx.AsyncClient(
+            auth=(self.account_sid, self.auth_token),
+            timeout=httpx.Timeout(self.timeout, connect=5.0),
+            limits=httpx.Limits(max_connections=64),
+        )
+
+    @property
+    def client(self) -> Any:
+        return self._clients.get()
 
     async def post_message(self, data: dict[str, str]) -> dict[str, Any]:
         url = f"{self.api_base_url}/2010-04-01/Accounts/{self.account_sid}/Messages.json"

@@ -2,7 +2,7 @@
 
     webhook -> authenticate (connector) -> ChannelLayer.accept(message, dedup_key)
             -> claim dedup key -> rate limit -> queue per sender -> 200 at once
-    background: agent.handle_message(message) -> OutputChannel -> ChannelLayer.deliver(...)
+    turn thread: agent.handle_message(message) -> OutputChannel -> ChannelLayer.deliver(...)
 
 `accept` never waits for the turn, so a webhook is acknowledged in well under 50 ms (see
 `make bench`), and it returns what happened so connectors can log and tests can assert it.
@@ -18,9 +18,9 @@ from typing import Any
 from channels import messages
 from channels.layer.dedup import build_dedup_store
 from channels.layer.kv import build_kv
-from channels.layer.ordering import ConversationQueues
 from channels.layer.outbound import DeadLetterLog, Deliverer, SendError
 from channels.layer.ratelimit import build_rate_limiter
+from channels.layer.turns import TurnThread
 from channels.settings import ChannelSettings, load
 
 logger = logging.getLogger(__name__)
@@ -46,7 +46,7 @@ class ChannelLayer:
         self.dedup = build_dedup_store(s.redis_url, s.dedup_ttl)
         self.limiter = build_rate_limiter(s.redis_url, s.rate_limit)
         self.kv = build_kv(s.redis_url)
-        self.queues = ConversationQueues(s.turn_concurrency)
+        self.turns = TurnThread(s.turn_concurrency)
         self.deliverer = Deliverer(
             DeadLetterLog(s.dead_letter_file), s.send_attempts, s.send_timeout, s.send_backoff
         )
@@ -86,8 +86,12 @@ class ChannelLayer:
         task.add_done_callback(self._side_tasks.discard)
 
     def submit(self, sender_id: str, job: Callable[[], Awaitable[Any]]) -> None:
-        """Run `job` in the sender's queue (after their earlier messages)."""
-        self.queues.submit(sender_id, job)
+        """Run `job` in the sender's queue (after their earlier messages), on the turn thread."""
+        self.turns.submit(sender_id, job)
+
+    async def drain(self, timeout: float = 30.0) -> None:
+        """Wait for every queued turn and notice (shutdown, tests)."""
+        await self.turns.drain(timeout)
 
     async def deliver(
         self,
@@ -102,7 +106,7 @@ class ChannelLayer:
         if self._closed:
             return
         self._closed = True
-        await self.queues.drain(timeout=10)
+        await self.turns.drain(timeout=10)
         await self.dedup.close()
         await self.limiter.close()
         await self.kv.close()

@@ -12,6 +12,8 @@ from __future__ import annotations
 import logging
 import time
 
+from channels.layer.turns import PerLoop
+
 logger = logging.getLogger(__name__)
 
 DEFAULT_TTL_SECONDS = 24 * 3600
@@ -55,7 +57,11 @@ class RedisDedupStore:
 
         self.ttl = int(ttl)
         self.prefix = prefix
-        self._redis = aioredis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+        # redis.asyncio connections belong to the loop that opened them: one client per loop
+        # (webhook loop and turn loop both use these stores).
+        self._clients = PerLoop(
+            lambda: aioredis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+        )
         # If Redis is unreachable we still deduplicate within this process instead of
         # dropping or double-processing citizens' messages.
         self._fallback = MemoryDedupStore(ttl)
@@ -63,7 +69,9 @@ class RedisDedupStore:
 
     async def claim(self, key: str) -> bool:
         try:
-            return bool(await self._redis.set(self.prefix + key, b"1", nx=True, ex=self.ttl))
+            return bool(
+                await self._clients.get().set(self.prefix + key, b"1", nx=True, ex=self.ttl)
+            )
         except Exception as exc:  # redis.RedisError, OSError, timeouts
             now = time.monotonic()
             if self._warned is None or now - self._warned > 60:
@@ -72,7 +80,11 @@ class RedisDedupStore:
             return await self._fallback.claim(key)
 
     async def close(self) -> None:
-        await self._redis.close()
+        for client in self._clients.all():
+            try:
+                await client.close()
+            except Exception:  # closing a client bound to another (stopped) loop
+                pass
 
 
 def build_dedup_store(redis_url: str = "", ttl: float = DEFAULT_TTL_SECONDS):

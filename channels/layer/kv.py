@@ -12,6 +12,8 @@ import logging
 import time
 from typing import Any
 
+from channels.layer.turns import PerLoop
+
 logger = logging.getLogger(__name__)
 
 
@@ -51,12 +53,16 @@ class RedisKV:
         import redis.asyncio as aioredis
 
         self.prefix = prefix
-        self._redis = aioredis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+        # redis.asyncio connections belong to the loop that opened them: one client per loop
+        # (webhook loop and turn loop both use these stores).
+        self._clients = PerLoop(
+            lambda: aioredis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+        )
         self._fallback = MemoryKV()
 
     async def get(self, key: str) -> Any | None:
         try:
-            raw = await self._redis.get(self.prefix + key)
+            raw = await self._clients.get().get(self.prefix + key)
         except Exception as exc:
             logger.warning("KV store: Redis unavailable (%s); using memory", exc)
             return await self._fallback.get(key)
@@ -64,19 +70,23 @@ class RedisKV:
 
     async def set(self, key: str, value: Any, ttl: float) -> None:
         try:
-            await self._redis.set(self.prefix + key, json.dumps(value), ex=max(1, int(ttl)))
+            await self._clients.get().set(self.prefix + key, json.dumps(value), ex=max(1, int(ttl)))
         except Exception as exc:
             logger.warning("KV store: Redis unavailable (%s); using memory", exc)
             await self._fallback.set(key, value, ttl)
 
     async def delete(self, key: str) -> None:
         try:
-            await self._redis.delete(self.prefix + key)
+            await self._clients.get().delete(self.prefix + key)
         except Exception:
             await self._fallback.delete(key)
 
     async def close(self) -> None:
-        await self._redis.close()
+        for client in self._clients.all():
+            try:
+                await client.close()
+            except Exception:  # closing a client bound to another (stopped) loop
+                pass
 
 
 def build_kv(redis_url: str = ""):

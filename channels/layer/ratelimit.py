@@ -12,6 +12,8 @@ import logging
 import time
 from dataclasses import dataclass
 
+from channels.layer.turns import PerLoop
+
 logger = logging.getLogger(__name__)
 
 
@@ -62,7 +64,11 @@ class RedisRateLimiter:
 
         self.limit = limit
         self.window = window
-        self._redis = aioredis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+        # redis.asyncio connections belong to the loop that opened them: one client per loop
+        # (webhook loop and turn loop both use these stores).
+        self._clients = PerLoop(
+            lambda: aioredis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+        )
         self._fallback = MemoryRateLimiter(limit, window)
 
     async def check(self, sender_id: str) -> Decision:
@@ -71,7 +77,7 @@ class RedisRateLimiter:
         bucket = int(time.time() // self.window)
         key = f"layani:rate:{sender_id}:{bucket}"
         try:
-            pipe = self._redis.pipeline()
+            pipe = self._clients.get().pipeline()
             pipe.incr(key)
             pipe.expire(key, int(self.window) + 1)
             count, _ = await pipe.execute()
@@ -83,7 +89,11 @@ class RedisRateLimiter:
         return Decision(False, notify=count == self.limit + 1)
 
     async def close(self) -> None:
-        await self._redis.close()
+        for client in self._clients.all():
+            try:
+                await client.close()
+            except Exception:  # closing a client bound to another (stopped) loop
+                pass
 
 
 def build_rate_limiter(redis_url: str, spec: str):

@@ -22,6 +22,22 @@ LAUNCH_ARGS = [
 ]
 
 
+@pytest.fixture(scope="module")
+def chat_stack(request, tmp_path_factory):
+    """The shared stack; LAYANI_TEST_MODEL starts one with a given model (quick iteration)."""
+    override = os.environ.get("LAYANI_TEST_MODEL")
+    if not override:
+        yield request.getfixturevalue("rasa_stack")
+        return
+    from pathlib import Path
+
+    from support.stack import start_stack
+
+    stack = start_stack(Path(override), tmp_path_factory.mktemp("webchat"))
+    yield stack
+    stack.stop()
+
+
 @pytest.fixture()
 async def page():
     playwright = pytest.importorskip("playwright.async_api")
@@ -39,16 +55,16 @@ async def page():
             await browser.close()
 
 
-def test_chat_page_is_small_and_accessible(rasa_stack):
+def test_chat_page_is_small_and_accessible(chat_stack):
     """Everything the page loads fits in 100 KB and the markup carries the a11y hooks."""
     headers = {"Accept-Encoding": "gzip"}
-    page = httpx.get(f"{rasa_stack.url}/chat", headers=headers)
+    page = httpx.get(f"{chat_stack.url}/chat", headers=headers)
     assert page.status_code == 200
     html = page.text
     total = int(page.headers["content-length"])  # bytes on the wire (gzip)
     for asset in ("chat.css", "chat.js", "socket.io.min.js"):
         assert f"/chat/static/{asset}" in html
-        r = httpx.get(f"{rasa_stack.url}/chat/static/{asset}", headers=headers)
+        r = httpx.get(f"{chat_stack.url}/chat/static/{asset}", headers=headers)
         assert r.status_code == 200
         total += int(r.headers["content-length"])
     assert total < 100_000, total
@@ -56,10 +72,10 @@ def test_chat_page_is_small_and_accessible(rasa_stack):
     assert '<label for="msg">' in html and 'lang="id"' in html
 
 
-async def test_person_chats_and_reload_keeps_conversation(rasa_stack, page):
+async def test_person_chats_and_reload_keeps_conversation(chat_stack, page):
     frames: list = []
     page.on("websocket", lambda ws: ws.on("framesent", lambda f: frames.append(f)))
-    await page.goto(f"{rasa_stack.url}/chat")
+    await page.goto(f"{chat_stack.url}/chat")
     await page.get_by_label("Tulis pesan Anda").fill("halo")
     await page.keyboard.press("Enter")
     await page.wait_for_selector("#log li.bot", timeout=30_000)
@@ -69,7 +85,7 @@ async def test_person_chats_and_reload_keeps_conversation(rasa_stack, page):
     session_id = await page.evaluate("localStorage.getItem('layani.session_id')")
     assert session_id and len(session_id) == 32
     # The conversation is the server's too, under the page's session id.
-    tracker = rasa_stack.tracker(session_id)
+    tracker = chat_stack.tracker(session_id)
     user_texts = [e.get("text") for e in tracker["events"] if e["event"] == "user"]
     assert "halo" in user_texts
     assert tracker["latest_message"]["metadata"]["channel"] == "socketio"
@@ -85,19 +101,19 @@ async def test_person_chats_and_reload_keeps_conversation(rasa_stack, page):
     await page.wait_for_function(
         "document.querySelectorAll('#log li.bot').length >= 2", timeout=30_000
     )
-    tracker = rasa_stack.tracker(session_id)
+    tracker = chat_stack.tracker(session_id)
     user_texts = [e.get("text") for e in tracker["events"] if e["event"] == "user"]
     assert user_texts[-2:] == ["halo", "menu"]
 
 
-async def test_forged_session_id_is_not_adopted(rasa_stack):
+async def test_forged_session_id_is_not_adopted(chat_stack):
     """A page cannot claim a guessable conversation id (e.g. someone's phone number)."""
     import socketio
 
     client = socketio.AsyncClient()
     confirmed = []
     client.on("session_confirm", lambda d: confirmed.append(d))
-    await client.connect(rasa_stack.url, transports=["polling"])
+    await client.connect(chat_stack.url, transports=["polling"])
     try:
         await client.emit("session_request", {"session_id": "+6281234567890"})
         for _ in range(50):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
+import time
 from dataclasses import replace
 from types import SimpleNamespace
 
@@ -138,7 +140,7 @@ async def test_accept_dedups_limits_and_queues(tmp_path):
     limited = message(text="tiga")
     assert await layer.accept(limited, on_new_message) == LIMITED
     assert await layer.accept(message(text="empat"), on_new_message) == LIMITED
-    await layer.queues.drain()
+    await layer.drain()
     assert handled == ["satu", "dua"]
     # One polite notice, in Indonesian, for the whole window.
     assert len(limited.output_channel.sent) == 1
@@ -147,18 +149,39 @@ async def test_accept_dedups_limits_and_queues(tmp_path):
 
 async def test_accept_returns_before_the_turn_finishes(tmp_path):
     layer = make_layer(tmp_path)
-    started = asyncio.Event()
-    release = asyncio.Event()
+    started, release = threading.Event(), threading.Event()
 
     async def slow_turn(msg):
         started.set()
-        await release.wait()
+        while not release.is_set():
+            await asyncio.sleep(0.01)
 
     outcome = await asyncio.wait_for(layer.accept(message(), slow_turn), timeout=0.05)
     assert outcome == ACCEPTED
-    await asyncio.wait_for(started.wait(), 1)
+    assert await asyncio.to_thread(started.wait, 2)
     release.set()
-    await layer.queues.drain()
+    await layer.drain()
+
+
+async def test_a_blocking_turn_does_not_block_the_webhook_loop(tmp_path):
+    """Rasa's NLU blocks whatever loop runs the turn; it must not be the webhook loop."""
+    layer = make_layer(tmp_path)
+    threads = []
+
+    async def cpu_bound_turn(msg):
+        threads.append(threading.get_ident())
+        time.sleep(0.5)  # stands in for synchronous NLU inference
+
+    await layer.accept(message("a"), cpu_bound_turn)
+    await asyncio.sleep(0.05)  # the turn is now running
+    lags = []
+    for _ in range(10):
+        started = time.perf_counter()
+        await asyncio.sleep(0.01)
+        lags.append(time.perf_counter() - started - 0.01)
+    await layer.drain()
+    assert threads and threads[0] != threading.get_ident()
+    assert max(lags) < 0.1, lags
 
 
 async def test_deliverer_retries_transient_errors(tmp_path):

@@ -25,7 +25,7 @@ async def test_long_callback_payload_goes_through_a_short_key(tmp_path):
         ChannelLayer(replace(load(), redis_url="", dead_letter_file=tmp_path / "d"))
     )
     try:
-        output = TelegramOutput(bot=None)
+        output = TelegramOutput(connector=None)
         short = await output._callback_data("/help")
         assert short == "/help"
         payload = '/choose_faq_topic{"faq_topic": "akta_kelahiran", "agency": "dukcapil_kota"}'

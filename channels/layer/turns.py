@@ -1,0 +1,123 @@
+"""Conversation turns on their own thread and event loop, away from the webhook loop.
+
+Why: Rasa runs NLU inference and policy prediction synchronously inside `handle_message`.
+On the Sanic loop, every webhook arriving during a turn waits for it: under 200 messages/s the
+acknowledgements took seconds (measured with `make bench`), and providers retry or give up on
+slow webhooks. On a separate thread the webhook loop stays free: it authenticates, deduplicates,
+queues and answers, and the GIL hands it the interpreter every few milliseconds even while a
+turn is busy (TensorFlow releases the GIL during inference anyway).
+
+Everything a turn touches is safe here: the tracker and lock stores are synchronous or
+loop-agnostic, the action server is called with a fresh aiohttp session per request, and the
+connectors keep one HTTP client per event loop. Socket.io emits are handed back to the server's
+loop (see channels/socketio.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from channels.layer.ordering import ConversationQueues
+
+logger = logging.getLogger(__name__)
+
+
+class TurnThread:
+    def __init__(self, max_concurrent_turns: int = 4) -> None:
+        self._limit = max_concurrent_turns
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._queues: ConversationQueues | None = None
+        self._thread: threading.Thread | None = None
+        self._start_lock = threading.Lock()
+
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop:
+        self._ensure_started()
+        assert self._loop is not None
+        return self._loop
+
+    def _ensure_started(self) -> None:
+        if self._loop is not None:
+            return
+        with self._start_lock:
+            if self._loop is not None:
+                return
+            ready = threading.Event()
+
+            def run() -> None:
+                loop = asyncio.new_event_loop()
+                asyncio.set_event_loop(loop)
+                self._queues = ConversationQueues(self._limit)
+                self._loop = loop
+                ready.set()
+                loop.run_forever()
+
+            self._thread = threading.Thread(target=run, name="layani-turns", daemon=True)
+            self._thread.start()
+            ready.wait()
+
+    def submit(self, sender_id: str, job: Callable[[], Awaitable[Any]]) -> None:
+        """Queue `job` in the sender's queue on the turn loop (callable from any thread)."""
+        self._ensure_started()
+        assert self._loop is not None and self._queues is not None
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is self._loop:
+            self._queues.submit(sender_id, job)
+        else:
+            self._loop.call_soon_threadsafe(self._queues.submit, sender_id, job)
+
+    async def drain(self, timeout: float = 30.0) -> None:
+        """Wait until every queued turn has run (shutdown, tests)."""
+        if self._loop is None or self._queues is None:
+            return
+        queues = self._queues
+        deadline = self._loop.time() + timeout
+
+        async def wait_all() -> None:
+            # Jobs may still be in flight from call_soon_threadsafe: settle, then drain.
+            while True:
+                await asyncio.sleep(0)
+                await queues.drain(timeout=max(0.0, deadline - asyncio.get_running_loop().time()))
+                if queues.pending() == 0 or asyncio.get_running_loop().time() > deadline:
+                    return
+
+        future = asyncio.run_coroutine_threadsafe(wait_all(), self._loop)
+        await asyncio.wrap_future(future)
+
+
+async def call_in_loop(
+    loop: asyncio.AbstractEventLoop, factory: Callable[[], Awaitable[Any]]
+) -> Any:
+    """Run `factory()` on `loop` and await its result from whichever loop we are on."""
+    if asyncio.get_running_loop() is loop:
+        return await factory()
+    return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(factory(), loop))
+
+
+class PerLoop:
+    """One instance of a loop-bound client (httpx, redis.asyncio) per event loop."""
+
+    def __init__(self, factory: Callable[[], Any]) -> None:
+        self._factory = factory
+        self._instances: dict[int, Any] = {}
+        self._lock = threading.Lock()
+
+    def get(self) -> Any:
+        key = id(asyncio.get_running_loop())
+        instance = self._instances.get(key)
+        if instance is None:
+            with self._lock:
+                instance = self._instances.get(key)
+                if instance is None:
+                    instance = self._instances[key] = self._factory()
+        return instance
+
+    def all(self) -> list:
+        return list(self._instances.values())
