@@ -12,7 +12,7 @@ needs no extra bookkeeping here.
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
@@ -36,17 +36,17 @@ def next_streak(tracker: Tracker) -> int:
 class ActionLayaniFallback(Action):
     """First fallback: `utter_ask_rephrase`. Second in a row and later: menu or officer."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_layani_fallback"
 
     async def run(
         self,
         dispatcher: CollectingDispatcher,
         tracker: Tracker,
-        domain: Dict[Text, Any],
-    ) -> List[EventType]:
+        domain: dict[str, Any],
+    ) -> list[EventType]:
         streak = next_streak(tracker)
-        events: List[EventType] = [SlotSet(STREAK_SLOT, float(streak))]
+        events: list[EventType] = [SlotSet(STREAK_SLOT, float(streak))]
         if streak == 1:
             dispatcher.utter_message(response="utter_ask_rephrase")
             return events

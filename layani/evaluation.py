@@ -32,10 +32,11 @@ import statistics
 import sys
 import tempfile
 import time
-from collections import Counter, defaultdict
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Any
 
 import yaml
 
@@ -52,7 +53,12 @@ FALLBACK = "nlu_fallback"
 FAQ_PREFIX = "faq/"
 _ANNOTATION_RE = re.compile(r"\[([^\]]+)\]\((?:[^)]*)\)|\[([^\]]+)\]\{[^}]*\}")
 
-TARGETS = {"faq_accuracy": 0.95, "faq_register_accuracy": 0.93, "oos_recall": 0.90, "in_scope_fallback_max": 0.03}
+TARGETS = {
+    "faq_accuracy": 0.95,
+    "faq_register_accuracy": 0.93,
+    "oos_recall": 0.90,
+    "in_scope_fallback_max": 0.03,
+}
 
 
 @dataclass(frozen=True)
@@ -77,21 +83,21 @@ class Scores:
 
     name: str
     n: int
-    faq_accuracy: Optional[float]
-    core_accuracy: Optional[float]
+    faq_accuracy: float | None
+    core_accuracy: float | None
     overall_accuracy: float
-    faq_by_register: Dict[str, float]
-    core_by_register: Dict[str, float]
-    all_by_register: Dict[str, float]
-    oos_recall: Optional[float]
-    oos_recall_strict: Optional[float]
+    faq_by_register: dict[str, float]
+    core_by_register: dict[str, float]
+    all_by_register: dict[str, float]
+    oos_recall: float | None
+    oos_recall_strict: float | None
     in_scope_to_fallback: float
     latency_p50_ms: float
     latency_p99_ms: float
-    per_label: Dict[str, Dict[str, float]]
-    confused_pairs: List[Tuple[str, str, int]]
-    train_seconds: Optional[float] = None
-    errors: List[Dict[str, str]] = field(default_factory=list)
+    per_label: dict[str, dict[str, float]]
+    confused_pairs: list[tuple[str, str, int]]
+    train_seconds: float | None = None
+    errors: list[dict[str, str]] = field(default_factory=list)
 
 
 def strip_annotations(text: str) -> str:
@@ -99,9 +105,9 @@ def strip_annotations(text: str) -> str:
     return _ANNOTATION_RE.sub(lambda m: m.group(1) or m.group(2), text).strip()
 
 
-def load_heldout(directory: Path = HELDOUT_DIR) -> List[Example]:
+def load_heldout(directory: Path = HELDOUT_DIR) -> list[Example]:
     """Every example of every held-out NLU file (all files but the complaint-category set)."""
-    examples: List[Example] = []
+    examples: list[Example] = []
     for path in sorted(directory.glob("*.yml")):
         if path.name == COMPLAINT_SET:
             continue
@@ -109,7 +115,7 @@ def load_heldout(directory: Path = HELDOUT_DIR) -> List[Example]:
     return examples
 
 
-def load_heldout_file(path: Path) -> List[Example]:
+def load_heldout_file(path: Path) -> list[Example]:
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     examples = []
     for number, block in enumerate(data.get("nlu") or [], start=1):
@@ -142,14 +148,14 @@ def training_texts() -> set:
     return {_key(m.get("text")) for m in importer.get_nlu_data().training_examples if m.get("text")}
 
 
-def split_leaks(examples: Sequence[Example], train: set) -> Tuple[List[Example], List[Example]]:
+def split_leaks(examples: Sequence[Example], train: set) -> tuple[list[Example], list[Example]]:
     kept, leaked = [], []
     for example in examples:
         (leaked if _key(example.text) in train else kept).append(example)
     return kept, leaked
 
 
-def predicted_label(parse: Dict[str, Any]) -> str:
+def predicted_label(parse: dict[str, Any]) -> str:
     """`faq/<id>` from the response selector when the intent is `faq`, else the intent name."""
     intent = (parse.get("intent") or {}).get("name") or FALLBACK
     if intent == "faq":
@@ -159,7 +165,7 @@ def predicted_label(parse: Dict[str, Any]) -> str:
     return intent
 
 
-def _accuracy(pairs: Iterable[Tuple[str, str]]) -> Optional[float]:
+def _accuracy(pairs: Iterable[tuple[str, str]]) -> float | None:
     pairs = list(pairs)
     return sum(gold == pred for gold, pred in pairs) / len(pairs) if pairs else None
 
@@ -176,15 +182,17 @@ def score(name: str, examples: Sequence[Example], predictions: Sequence[Predicti
     """Compute every figure of the report for one model (pure function, unit-tested)."""
     from sklearn.metrics import precision_recall_fscore_support
 
-    rows = list(zip(examples, predictions))
+    rows = list(zip(examples, predictions, strict=True))
     is_faq = lambda ex: ex.label.startswith(FAQ_PREFIX)  # noqa: E731
     is_oos = lambda ex: ex.label == OUT_OF_SCOPE  # noqa: E731
     is_core = lambda ex: not is_faq(ex) and not is_oos(ex)  # noqa: E731
 
-    def by_register(select) -> Dict[str, float]:
+    def by_register(select) -> dict[str, float]:
         result = {}
         for register in REGISTERS:
-            acc = _accuracy((ex.label, p.label) for ex, p in rows if select(ex) and ex.register == register)
+            acc = _accuracy(
+                (ex.label, p.label) for ex, p in rows if select(ex) and ex.register == register
+            )
             if acc is not None:
                 result[register] = acc
         return result
@@ -197,9 +205,9 @@ def score(name: str, examples: Sequence[Example], predictions: Sequence[Predicti
     )
     per_label = {
         label: {"precision": float(p), "recall": float(r), "f1": float(f), "support": int(s)}
-        for label, p, r, f, s in zip(labels, precision, recall, f1, support)
+        for label, p, r, f, s in zip(labels, precision, recall, f1, support, strict=True)
     }
-    confusions = Counter((g, p) for g, p in zip(gold, pred) if g != p)
+    confusions = Counter((g, p) for g, p in zip(gold, pred, strict=True) if g != p)
     oos = [(ex, p) for ex, p in rows if is_oos(ex)]
     in_scope = [(ex, p) for ex, p in rows if not is_oos(ex)]
     seconds = [p.seconds for p in predictions]
@@ -208,12 +216,16 @@ def score(name: str, examples: Sequence[Example], predictions: Sequence[Predicti
         n=len(rows),
         faq_accuracy=_accuracy((ex.label, p.label) for ex, p in rows if is_faq(ex)),
         core_accuracy=_accuracy((ex.label, p.label) for ex, p in rows if is_core(ex)),
-        overall_accuracy=_accuracy(zip(gold, pred)) or 0.0,
+        overall_accuracy=_accuracy(zip(gold, pred, strict=True)) or 0.0,
         faq_by_register=by_register(is_faq),
         core_by_register=by_register(is_core),
         all_by_register=by_register(lambda ex: True),
-        oos_recall=(sum(p.label in (OUT_OF_SCOPE, FALLBACK) for _, p in oos) / len(oos)) if oos else None,
-        oos_recall_strict=(sum(p.label == OUT_OF_SCOPE for _, p in oos) / len(oos)) if oos else None,
+        oos_recall=(sum(p.label in (OUT_OF_SCOPE, FALLBACK) for _, p in oos) / len(oos))
+        if oos
+        else None,
+        oos_recall_strict=(sum(p.label == OUT_OF_SCOPE for _, p in oos) / len(oos))
+        if oos
+        else None,
         in_scope_to_fallback=(
             sum(p.label == FALLBACK for _, p in in_scope) / len(in_scope) if in_scope else 0.0
         ),
@@ -242,7 +254,7 @@ def default_pipeline_config(directory: Path) -> Path:
     return path
 
 
-def train_nlu_model(config: Path, output: Path, name: str) -> Tuple[Path, float]:
+def train_nlu_model(config: Path, output: Path, name: str) -> tuple[Path, float]:
     """Train an NLU-only model on the importer's training data; return (model path, seconds)."""
     from rasa.model_training import train_nlu
 
@@ -261,13 +273,13 @@ def train_nlu_model(config: Path, output: Path, name: str) -> Tuple[Path, float]
     return Path(model), time.perf_counter() - started
 
 
-def parse_all(model: Path, examples: Sequence[Example]) -> List[Prediction]:
+def parse_all(model: Path, examples: Sequence[Example]) -> list[Prediction]:
     """Parse every message with the model loaded by `Agent.load`, timing each parse."""
     from rasa.core.agent import Agent
 
     agent = Agent.load(str(model))
 
-    async def run() -> List[Prediction]:
+    async def run() -> list[Prediction]:
         await agent.parse_message("halo")  # warm-up: first call builds the TF graph
         out = []
         for example in examples:
@@ -279,7 +291,7 @@ def parse_all(model: Path, examples: Sequence[Example]) -> List[Prediction]:
     return asyncio.run(run())
 
 
-def complaint_category_scores(directory: Path = HELDOUT_DIR) -> Optional[Dict[str, Any]]:
+def complaint_category_scores(directory: Path = HELDOUT_DIR) -> dict[str, Any] | None:
     path = directory / COMPLAINT_SET
     if not path.exists() or importlib.util.find_spec("actions.complaints.classifier") is None:
         return None
@@ -294,20 +306,27 @@ def complaint_category_scores(directory: Path = HELDOUT_DIR) -> Optional[Dict[st
 # --- reporting -----------------------------------------------------------------------------
 
 
-def _pct(value: Optional[float]) -> str:
+def _pct(value: float | None) -> str:
     return "n/a" if value is None else f"{100 * value:.1f}%"
 
 
-def summary_rows(scores: Sequence[Scores]) -> List[Tuple[str, List[str]]]:
-    rows: List[Tuple[str, List[str]]] = [
+def summary_rows(scores: Sequence[Scores]) -> list[tuple[str, list[str]]]:
+    rows: list[tuple[str, list[str]]] = [
         ("held-out messages", [str(s.n) for s in scores]),
-        ("FAQ topic accuracy (intent faq + right faq/<id>)", [_pct(s.faq_accuracy) for s in scores]),
+        (
+            "FAQ topic accuracy (intent faq + right faq/<id>)",
+            [_pct(s.faq_accuracy) for s in scores],
+        ),
     ]
     for register in REGISTERS:
         rows.append((f"  FAQ, {register}", [_pct(s.faq_by_register.get(register)) for s in scores]))
-    rows.append(("core intent accuracy (excl. out_of_scope)", [_pct(s.core_accuracy) for s in scores]))
+    rows.append(
+        ("core intent accuracy (excl. out_of_scope)", [_pct(s.core_accuracy) for s in scores])
+    )
     for register in REGISTERS:
-        rows.append((f"  core, {register}", [_pct(s.core_by_register.get(register)) for s in scores]))
+        rows.append(
+            (f"  core, {register}", [_pct(s.core_by_register.get(register)) for s in scores])
+        )
     rows += [
         ("all messages accuracy", [_pct(s.overall_accuracy) for s in scores]),
     ]
@@ -331,13 +350,17 @@ def format_summary(scores: Sequence[Scores]) -> str:
     rows = summary_rows(scores)
     width = max(len(label) for label, _ in rows) + 2
     cols = [max(len(s.name), 10) + 2 for s in scores]
-    lines = ["".ljust(width) + "".join(s.name.rjust(c) for s, c in zip(scores, cols))]
+    lines = ["".ljust(width) + "".join(s.name.rjust(c) for s, c in zip(scores, cols, strict=True))]
     for label, values in rows:
-        lines.append(label.ljust(width) + "".join(v.rjust(c) for v, c in zip(values, cols)))
+        lines.append(
+            label.ljust(width) + "".join(v.rjust(c) for v, c in zip(values, cols, strict=True))
+        )
     return "\n".join(lines)
 
 
-def format_markdown(scores: Sequence[Scores], leaked: int, complaints: Optional[Dict[str, Any]]) -> str:
+def format_markdown(
+    scores: Sequence[Scores], leaked: int, complaints: dict[str, Any] | None
+) -> str:
     ours = scores[0]
     lines = ["# NLU evaluation (held-out sets, `make eval`)", ""]
     lines.append("| metric | " + " | ".join(s.name for s in scores) + " |")
@@ -345,23 +368,43 @@ def format_markdown(scores: Sequence[Scores], leaked: int, complaints: Optional[
     for label, values in summary_rows(scores):
         lines.append(f"| {label.strip()} | " + " | ".join(values) + " |")
     if leaked:
-        lines += ["", f"{leaked} held-out message(s) also occur in the training data and were skipped."]
+        lines += [
+            "",
+            f"{leaked} held-out message(s) also occur in the training data and were skipped.",
+        ]
     if complaints:
-        lines += ["", f"Complaint-category accuracy: {_pct(complaints.get('accuracy'))} "
-                  f"({complaints.get('correct')}/{complaints.get('total')})"]
-    lines += ["", f"## Per-topic precision / recall / F1 ({ours.name})", "",
-              "| label | precision | recall | F1 | n |", "|---|---|---|---|---|"]
+        lines += [
+            "",
+            f"Complaint-category accuracy: {_pct(complaints.get('accuracy'))} "
+            f"({complaints.get('correct')}/{complaints.get('total')})",
+        ]
+    lines += [
+        "",
+        f"## Per-topic precision / recall / F1 ({ours.name})",
+        "",
+        "| label | precision | recall | F1 | n |",
+        "|---|---|---|---|---|",
+    ]
     for label, m in ours.per_label.items():
         lines.append(
-            f"| {label} | {m['precision']:.2f} | {m['recall']:.2f} | {m['f1']:.2f} | {m['support']} |"
+            f"| {label} | {m['precision']:.2f} | {m['recall']:.2f} | {m['f1']:.2f} "
+            f"| {m['support']} |"
         )
-    lines += ["", f"## Most confused pairs ({ours.name})", "", "| gold | predicted | n |", "|---|---|---|"]
+    lines += [
+        "",
+        f"## Most confused pairs ({ours.name})",
+        "",
+        "| gold | predicted | n |",
+        "|---|---|---|",
+    ]
     lines += [f"| {g} | {p} | {n} |" for g, p, n in ours.confused_pairs]
     lines += ["", "![confusion matrix](confusion_matrix.png)", ""]
     return "\n".join(lines)
 
 
-def plot_confusion(examples: Sequence[Example], predictions: Sequence[Prediction], path: Path, title: str) -> None:
+def plot_confusion(
+    examples: Sequence[Example], predictions: Sequence[Prediction], path: Path, title: str
+) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -373,7 +416,7 @@ def plot_confusion(examples: Sequence[Example], predictions: Sequence[Prediction
     labels = sorted(set(gold) | set(pred))
     index = {label: i for i, label in enumerate(labels)}
     matrix = np.zeros((len(labels), len(labels)), dtype=int)
-    for g, p in zip(gold, pred):
+    for g, p in zip(gold, pred, strict=True):
         matrix[index[g], index[p]] += 1
     size = max(8, 0.28 * len(labels))
     fig, ax = plt.subplots(figsize=(size, size))
@@ -382,7 +425,7 @@ def plot_confusion(examples: Sequence[Example], predictions: Sequence[Prediction
     ax.set_yticks(range(len(labels)))
     ax.set_xticklabels(labels, rotation=90, fontsize=7)
     ax.set_yticklabels(labels, fontsize=7)
-    for i, j in zip(*np.nonzero(matrix)):
+    for i, j in zip(*np.nonzero(matrix), strict=True):
         colour = "white" if i == j else "red"
         ax.text(j, i, str(matrix[i, j]), ha="center", va="center", fontsize=5, color=colour)
     ax.set_xlabel("predicted")
@@ -394,44 +437,71 @@ def plot_confusion(examples: Sequence[Example], predictions: Sequence[Prediction
     plt.close(fig)
 
 
-def _scores_json(s: Scores) -> Dict[str, Any]:
+def _scores_json(s: Scores) -> dict[str, Any]:
     data = dict(s.__dict__)
     data["confused_pairs"] = [{"gold": g, "predicted": p, "n": n} for g, p, n in s.confused_pairs]
     return data
 
 
-def main(argv: Optional[List[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Evaluate the Layani NLU on the held-out sets")
     parser.add_argument("--out", default=str(REPORTS_DIR), help="report directory")
-    parser.add_argument("--skip-default", action="store_true", help="do not train Rasa's default pipeline")
+    parser.add_argument(
+        "--skip-default", action="store_true", help="do not train Rasa's default pipeline"
+    )
     parser.add_argument("--model", help="score this trained model instead of training config.yml")
     parser.add_argument(
-        "--compare", action="append", default=[], metavar="NAME=CONFIG",
+        "--default-model", help="score this trained default-pipeline model instead of training one"
+    )
+    parser.add_argument(
+        "--train-default-only",
+        metavar="DIR",
+        help="only train Rasa's default pipeline into DIR (for --default-model) and exit",
+    )
+    parser.add_argument(
+        "--compare",
+        action="append",
+        default=[],
+        metavar="NAME=CONFIG",
         help="also train and score another config (e.g. lemmatize=/tmp/config_lemma.yml)",
     )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    if args.train_default_only:
+        target = Path(args.train_default_only)
+        target.mkdir(parents=True, exist_ok=True)
+        model, seconds = train_nlu_model(default_pipeline_config(target), target, "rasa-default")
+        print(f"Default-pipeline model {model} trained in {seconds:.0f} s")
+        return 0
 
     examples = load_heldout()
     examples, leaked = split_leaks(examples, training_texts())
     for example in leaked:
-        print(f"warning: held-out message is in the training data, skipped: {example.text!r} ({example.source})")
+        print(
+            f"warning: held-out message is in the training data, skipped: "
+            f"{example.text!r} ({example.source})"
+        )
     print(f"Held-out messages: {len(examples)} from {len({e.source for e in examples})} files")
 
-    runs: List[Tuple[str, Optional[Path], Optional[Path]]] = [("layani", CONFIG_FILE, Path(args.model) if args.model else None)]
+    runs: list[tuple[str, Path | None, Path | None]] = [
+        ("layani", CONFIG_FILE, Path(args.model) if args.model else None)
+    ]
     for spec in args.compare:
         name, _, config = spec.partition("=")
         runs.append((name, Path(config), None))
-    all_scores: List[Scores] = []
+    all_scores: list[Scores] = []
     with tempfile.TemporaryDirectory(prefix="layani-eval-") as tmp:
         workdir = Path(tmp)
-        if not args.skip_default:
+        if args.default_model:
+            runs.append(("rasa-default", None, Path(args.default_model)))
+        elif not args.skip_default:
             runs.append(("rasa-default", default_pipeline_config(workdir), None))
         for name, config, model in runs:
             seconds = None
             if model is None:
+                assert config is not None
                 print(f"Training NLU model '{name}' ({config.name}) ...", flush=True)
                 model, seconds = train_nlu_model(config, workdir, name)
                 print(f"  trained in {seconds:.0f} s", flush=True)
@@ -440,7 +510,12 @@ def main(argv: Optional[List[str]] = None) -> int:
             scores.train_seconds = seconds
             all_scores.append(scores)
             suffix = "" if name == "layani" else f"_{name.replace('-', '_')}"
-            plot_confusion(examples, predictions, out / f"confusion_matrix{suffix}.png", f"{name}: gold vs predicted")
+            plot_confusion(
+                examples,
+                predictions,
+                out / f"confusion_matrix{suffix}.png",
+                f"{name}: gold vs predicted",
+            )
 
     complaints = complaint_category_scores()
     print()
@@ -450,8 +525,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     for gold, pred, n in ours.confused_pairs[:10]:
         print(f"  {gold} -> {pred}: {n}")
     if complaints:
-        print(f"\nComplaint-category accuracy: {_pct(complaints.get('accuracy'))} "
-              f"({complaints.get('correct')}/{complaints.get('total')})")
+        print(
+            f"\nComplaint-category accuracy: {_pct(complaints.get('accuracy'))} "
+            f"({complaints.get('correct')}/{complaints.get('total')})"
+        )
     report = {
         "heldout_messages": len(examples),
         "skipped_in_training": [e.text for e in leaked],
@@ -459,8 +536,12 @@ def main(argv: Optional[List[str]] = None) -> int:
         "models": [_scores_json(s) for s in all_scores],
         "complaint_categories": complaints,
     }
-    (out / "nlu_eval.json").write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")
-    (out / "nlu_eval.md").write_text(format_markdown(all_scores, len(leaked), complaints), encoding="utf-8")
+    (out / "nlu_eval.json").write_text(
+        json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8"
+    )
+    (out / "nlu_eval.md").write_text(
+        format_markdown(all_scores, len(leaked), complaints), encoding="utf-8"
+    )
     print(f"\nReports written to {out}/ (nlu_eval.md, nlu_eval.json, confusion_matrix*.png)")
     return 0
 

@@ -23,8 +23,8 @@ import logging
 import re
 import sys
 import warnings
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable, List, Optional, Set
 
 from layani.paths import CONFIG_FILE, DOMAIN_DIR, ROOT
 
@@ -39,9 +39,9 @@ _IGNORED_CATEGORIES = (DeprecationWarning, PendingDeprecationWarning, FutureWarn
 _RASA_NOTICES = ("Slot auto-fill has been removed in 3.0",)
 
 
-def referenced_in_code(code_dirs: Iterable[str] = CODE_DIRS, root: Path = ROOT) -> Set[str]:
+def referenced_in_code(code_dirs: Iterable[str] = CODE_DIRS, root: Path = ROOT) -> set[str]:
     """Response names quoted in Python code (e.g. `response="utter_x"`)."""
-    names: Set[str] = set()
+    names: set[str] = set()
     pattern = re.compile(r"[\"'](utter_[A-Za-z0-9_/]+)[\"']")
     for folder in code_dirs:
         for path in sorted((root / folder).rglob("*.py")):
@@ -49,9 +49,9 @@ def referenced_in_code(code_dirs: Iterable[str] = CODE_DIRS, root: Path = ROOT) 
     return names
 
 
-def implicitly_used(domain: "object") -> Set[str]:
+def implicitly_used(domain: object) -> set[str]:
     """Responses Rasa itself uses: form questions `utter_ask_[<form>_]<slot>`."""
-    used: Set[str] = set()
+    used: set[str] = set()
     for form, spec in (getattr(domain, "forms", None) or {}).items():
         for slot in (spec or {}).get("required_slots", []) or []:
             used.update({f"utter_ask_{slot}", f"utter_ask_{form}_{slot}"})
@@ -66,9 +66,9 @@ RETRIEVAL_DUPLICATE_RE = re.compile(
 )
 
 
-def intents_in_slot_mappings(domain: "object") -> Set[str]:
+def intents_in_slot_mappings(domain: object) -> set[str]:
     """Intents that fill slots (`from_intent` / `from_trigger_intent` with `intent:`)."""
-    used: Set[str] = set()
+    used: set[str] = set()
     for slot in getattr(domain, "slots", None) or []:
         for mapping in getattr(slot, "mappings", None) or []:
             intents = mapping.get("intent") or []
@@ -77,7 +77,7 @@ def intents_in_slot_mappings(domain: "object") -> Set[str]:
 
 
 def is_our_problem(
-    message: str, accepted_utterances: Set[str], accepted_intents: Set[str] = frozenset()
+    message: str, accepted_utterances: set[str], accepted_intents: set[str] = frozenset()
 ) -> bool:
     """False for the false alarms described in the module docstring, True for everything else."""
     if RETRIEVAL_DUPLICATE_RE.match(message):
@@ -92,12 +92,12 @@ def is_our_problem(
     return not (name in accepted_utterances or name.startswith("utter_faq"))
 
 
-def run_validation(config: Path = CONFIG_FILE, max_history: Optional[int] = None) -> List[str]:
+def run_validation(config: Path = CONFIG_FILE, max_history: int | None = None) -> list[str]:
     """Run Rasa's validator over the project; return the warnings that count as failures."""
     from rasa.shared.importers.importer import TrainingDataImporter
     from rasa.validator import Validator
 
-    problems: List[str] = []
+    problems: list[str] = []
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         importer = TrainingDataImporter.load_from_config(
@@ -123,7 +123,7 @@ def run_validation(config: Path = CONFIG_FILE, max_history: Optional[int] = None
 
     accepted = referenced_in_code() | implicitly_used(domain)
     accepted_intents = intents_in_slot_mappings(domain)
-    seen: Set[str] = set()
+    seen: set[str] = set()
     for item in caught:
         if issubclass(item.category, _IGNORED_CATEGORIES):
             continue
@@ -137,7 +137,7 @@ def run_validation(config: Path = CONFIG_FILE, max_history: Optional[int] = None
     return problems
 
 
-def main(argv: Optional[List[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--config", default=str(CONFIG_FILE))
     parser.add_argument("--max-history", type=int, default=None)

@@ -11,7 +11,13 @@ from collections import defaultdict
 
 import pytest
 
-from layani.evaluation import HELDOUT_DIR, load_heldout_file, predicted_label, split_leaks, training_texts
+from layani.evaluation import (
+    HELDOUT_DIR,
+    load_heldout_file,
+    predicted_label,
+    split_leaks,
+    training_texts,
+)
 
 pytestmark = pytest.mark.integration
 

@@ -33,7 +33,13 @@ def test_menu_shows_the_menu_with_buttons(rasa_stack) -> None:
     assert len(messages) == 1
     assert messages[0]["text"] == _default_text("utter_help")
     payloads = [b["payload"] for b in messages[0].get("buttons", [])]
-    assert payloads == ["/help_topics", "/start_complaint", "/check_status", "/start_application", "/request_human"]
+    assert payloads == [
+        "/help_topics",
+        "/start_complaint",
+        "/check_status",
+        "/start_application",
+        "/request_human",
+    ]
 
 
 def test_bitcoin_price_gets_the_out_of_scope_reply(rasa_stack) -> None:
@@ -66,5 +72,9 @@ def test_two_stage_fallback_then_reset(rasa_stack) -> None:
     assert slots["fallback_streak"] == 2.0
     if "action_handoff_start" in CORE.get("actions", []) or (DOMAIN_DIR / "handoff.yml").exists():
         # The handoff concern is installed: the second fallback hands over to an officer.
-        events = [e.get("name") for e in rasa_stack.tracker(sender)["events"] if e.get("event") == "action"]
+        events = [
+            e.get("name")
+            for e in rasa_stack.tracker(sender)["events"]
+            if e.get("event") == "action"
+        ]
         assert "action_handoff_start" in events

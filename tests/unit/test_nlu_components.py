@@ -40,7 +40,12 @@ def test_phone_numbers_and_dates_are_not_cut(tokenizer: IndonesianTokenizer) -> 
 
 def test_clitic_split_and_reduplication_kept() -> None:
     assert split_words("anak-anak sy mau bikin ktp-nya") == [
-        "anak-anak", "sy", "mau", "bikin", "ktp", "-nya",
+        "anak-anak",
+        "sy",
+        "mau",
+        "bikin",
+        "ktp",
+        "-nya",
     ]
 
 
@@ -66,7 +71,14 @@ def test_normaliser_component_rewrites_text_and_lemma_but_keeps_offsets(
     tokens = message.get(TOKENS_NAMES[TEXT])
     assert [t.lemma for t in tokens] == ["ktp", "saya", "hilang", "harus", "bagaimana", "tolong"]
     assert [t.text for t in tokens] == [t.lemma for t in tokens]
-    assert [text[t.start : t.end] for t in tokens] == ["KTP", "sy", "ilang", "hrs", "gmn", "tolooong"]
+    assert [text[t.start : t.end] for t in tokens] == [
+        "KTP",
+        "sy",
+        "ilang",
+        "hrs",
+        "gmn",
+        "tolooong",
+    ]
 
 
 def test_normaliser_component_processes_training_data(tokenizer: IndonesianTokenizer) -> None:
@@ -74,7 +86,9 @@ def test_normaliser_component_processes_training_data(tokenizer: IndonesianToken
     tokenizer.process_training_data(data)
     TextNormaliser({"lemmatize": False}, default_normaliser()).process_training_data(data)
     assert [t.text for t in data.training_examples[0].get(TOKENS_NAMES[TEXT])] == [
-        "kk", "saya", "hilang",
+        "kk",
+        "saya",
+        "hilang",
     ]
 
 

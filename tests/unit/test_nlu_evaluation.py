@@ -39,8 +39,10 @@ def test_heldout_file_format(tmp_path: Path) -> None:
     path = tmp_path / "faq_x.yml"
     path.write_text(
         'version: "3.1"\nnlu:\n'
-        "  - intent: faq/skck\n    metadata: {register: sms}\n    examples: |\n      - skck syrt ap\n"
-        "  - intent: greet\n    metadata:\n      register: formal\n    examples: |\n      - Selamat pagi\n",
+        "  - intent: faq/skck\n    metadata: {register: sms}\n"
+        "    examples: |\n      - skck syrt ap\n"
+        "  - intent: greet\n    metadata:\n      register: formal\n"
+        "    examples: |\n      - Selamat pagi\n",
         encoding="utf-8",
     )
     assert load_heldout_file(path) == [
@@ -57,20 +59,36 @@ def test_missing_register_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_project_heldout_sets_are_well_formed() -> None:
-    """Every shipped held-out set parses, and each core intent has >= 10 messages in all registers."""
+    """Every shipped held-out set parses; each core intent has >= 10 messages, all registers."""
     examples = load_heldout(HELDOUT_DIR)
     by_label: dict = {}
     for example in examples:
         by_label.setdefault(example.label, set()).add(example.register)
-    core = ["greet", "goodbye", "thanks", "affirm", "deny", "help", "bot_challenge", "request_human",
-            "start_complaint", "check_status", "start_application", "cancel", "out_of_scope"]
+    core = [
+        "greet",
+        "goodbye",
+        "thanks",
+        "affirm",
+        "deny",
+        "help",
+        "bot_challenge",
+        "request_human",
+        "start_complaint",
+        "check_status",
+        "start_application",
+        "cancel",
+        "out_of_scope",
+    ]
     for intent in core:
         assert by_label.get(intent) == set(REGISTERS), intent
         assert sum(e.label == intent for e in examples) >= 10, intent
 
 
 def test_leaked_examples_are_separated() -> None:
-    examples = [Example("Halo  Min", "greet", "colloquial", "x"), Example("hai bos", "greet", "colloquial", "x")]
+    examples = [
+        Example("Halo  Min", "greet", "colloquial", "x"),
+        Example("hai bos", "greet", "colloquial", "x"),
+    ]
     kept, leaked = split_leaks(examples, {"halo min"})
     assert [e.text for e in kept] == ["hai bos"]
     assert [e.text for e in leaked] == ["Halo  Min"]

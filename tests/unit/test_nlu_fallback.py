@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional
+from typing import Any
 
 import yaml
 from rasa_sdk import Tracker
@@ -13,7 +13,7 @@ from actions.fallback import ActionLayaniFallback
 from layani.paths import DOMAIN_DIR
 
 
-def _tracker(streak: Optional[float]) -> Tracker:
+def _tracker(streak: float | None) -> Tracker:
     return Tracker(
         sender_id="62812000111",
         slots={"fallback_streak": streak},
@@ -26,7 +26,7 @@ def _tracker(streak: Optional[float]) -> Tracker:
     )
 
 
-async def _run(streak: Optional[float], domain: Dict[str, Any]) -> tuple[List[str], List[dict]]:
+async def _run(streak: float | None, domain: dict[str, Any]) -> tuple[list[str], list[dict]]:
     dispatcher = CollectingDispatcher()
     events = await ActionLayaniFallback().run(dispatcher, _tracker(streak), domain)
     return [m["response"] for m in dispatcher.messages], events
@@ -74,20 +74,30 @@ async def test_streak_reset_through_rasa_slot_extraction() -> None:
     from rasa.core.channels import CollectingOutputChannel
     from rasa.core.nlg import TemplatedNaturalLanguageGenerator
     from rasa.shared.core.domain import Domain
-    from rasa.shared.core.events import SlotSet as RasaSlotSet, UserUttered
+    from rasa.shared.core.events import SlotSet as RasaSlotSet
+    from rasa.shared.core.events import UserUttered
     from rasa.shared.core.trackers import DialogueStateTracker
 
     domain = Domain.load(str(DOMAIN_DIR / "core.yml"))
 
     async def extracted(intent: str) -> list:
         tracker = DialogueStateTracker.from_events(
-            "s", [RasaSlotSet("fallback_streak", 2.0), UserUttered("x", intent={"name": intent, "confidence": 1.0})],
+            "s",
+            [
+                RasaSlotSet("fallback_streak", 2.0),
+                UserUttered("x", intent={"name": intent, "confidence": 1.0}),
+            ],
             slots=domain.slots,
         )
         action = ActionExtractSlots(action_endpoint=None)
         return await action.run(
-            CollectingOutputChannel(), TemplatedNaturalLanguageGenerator(domain.responses), tracker, domain
+            CollectingOutputChannel(),
+            TemplatedNaturalLanguageGenerator(domain.responses),
+            tracker,
+            domain,
         )
 
     assert RasaSlotSet("fallback_streak", 0) in await extracted("greet")
-    assert not [e for e in await extracted("nlu_fallback") if getattr(e, "key", "") == "fallback_streak"]
+    assert not [
+        e for e in await extracted("nlu_fallback") if getattr(e, "key", "") == "fallback_streak"
+    ]

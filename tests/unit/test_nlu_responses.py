@@ -14,14 +14,31 @@ from layani.paths import DOMAIN_DIR
 CORE = yaml.safe_load((DOMAIN_DIR / "core.yml").read_text(encoding="utf-8"))
 RESPONSES = CORE["responses"]
 REQUIRED = [
-    "utter_greet", "utter_goodbye", "utter_thanks", "utter_bot_challenge", "utter_help",
-    "utter_out_of_scope", "utter_ask_rephrase", "utter_fallback_menu_or_human",
+    "utter_greet",
+    "utter_goodbye",
+    "utter_thanks",
+    "utter_bot_challenge",
+    "utter_help",
+    "utter_out_of_scope",
+    "utter_ask_rephrase",
+    "utter_fallback_menu_or_human",
 ]
 CORE_INTENTS = [
-    "greet", "goodbye", "thanks", "affirm", "deny", "help", "bot_challenge", "request_human",
-    "start_complaint", "check_status", "start_application", "cancel", "out_of_scope",
+    "greet",
+    "goodbye",
+    "thanks",
+    "affirm",
+    "deny",
+    "help",
+    "bot_challenge",
+    "request_human",
+    "start_complaint",
+    "check_status",
+    "start_application",
+    "cancel",
+    "out_of_scope",
 ]
-EMOJI = re.compile("[\U0001F300-\U0001FAFF\u2600-\u27BF]")
+EMOJI = re.compile("[\U0001f300-\U0001faff\u2600-\u27bf]")
 
 
 def test_all_catalogue_core_intents_and_ticket_entity_are_declared() -> None:
@@ -43,13 +60,17 @@ def test_sms_variants_are_one_gsm7_segment_after_rendering(name: str) -> None:
             continue
         rendered = sms.render([variant["text"]], variant.get("buttons"))
         assert len(rendered.pages) == 1, rendered.pages
-        assert is_gsm7(rendered.pages[0]) and segment_count(rendered.pages[0]) == 1, rendered.pages[0]
+        assert is_gsm7(rendered.pages[0]) and segment_count(rendered.pages[0]) == 1, rendered.pages[
+            0
+        ]
 
 
 def test_sms_menu_is_one_numbered_menu_matching_the_buttons() -> None:
     variant = next(v for v in RESPONSES["utter_help"] if v.get("channel") == "sms")
     page = sms.render([variant["text"]], variant["buttons"]).pages[0]
-    assert [line.split()[1] for line in page.splitlines() if line.startswith("Balas ")] == list("12345")
+    assert [line.split()[1] for line in page.splitlines() if line.startswith("Balas ")] == list(
+        "12345"
+    )
     default = next(v for v in RESPONSES["utter_help"] if not v.get("channel"))
     assert [b["payload"] for b in variant["buttons"]] == [b["payload"] for b in default["buttons"]]
 

@@ -8,8 +8,14 @@ from layani.validate import is_our_problem, referenced_in_code
 
 
 def test_any_ordinary_warning_is_a_failure() -> None:
-    assert is_our_problem("The intent 'greet' is listed in the domain file, but is not found in the NLU training data.", set())
-    assert is_our_problem("The example 'halo' was found labeled with multiple different intents", set())
+    assert is_our_problem(
+        "The intent 'greet' is listed in the domain file, "
+        "but is not found in the NLU training data.",
+        set(),
+    )
+    assert is_our_problem(
+        "The example 'halo' was found labeled with multiple different intents", set()
+    )
 
 
 def test_unused_utterance_fails_unless_code_or_form_uses_it() -> None:
@@ -28,7 +34,8 @@ def test_unused_intent_fails_unless_a_slot_mapping_uses_it() -> None:
 def test_responses_sent_by_actions_are_found(tmp_path: Path) -> None:
     (tmp_path / "actions").mkdir()
     (tmp_path / "actions" / "x.py").write_text(
-        'dispatcher.utter_message(response="utter_ask_rephrase")\nNAME = \'utter_help\'\n', encoding="utf-8"
+        "dispatcher.utter_message(response=\"utter_ask_rephrase\")\nNAME = 'utter_help'\n",
+        encoding="utf-8",
     )
     assert referenced_in_code(["actions"], root=tmp_path) == {"utter_ask_rephrase", "utter_help"}
 
