@@ -60,6 +60,7 @@ def stack(request, providers, tmp_path_factory):
         "PUBLIC_BASE_URL": PUBLIC,
         "LAYANI_DEAD_LETTER_FILE": str(workdir / "dead_letters.jsonl"),
         "LAYANI_SEND_BACKOFF": "0.05",
+        "TWILIO_WHATSAPP_TEMPLATE_SID": "HX0123456789abcdef0123456789abcdef",
     }
     s = start_stack(model_path, workdir, extra_env=env)
     s.dead_letters = workdir / "dead_letters.jsonl"
@@ -503,3 +504,23 @@ def test_outbound_api_provider_failure_is_502_and_dead_lettered(stack, providers
     assert "Status laporan Anda: selesai." not in bots
     records = [json.loads(line) for line in stack.dead_letters.read_text().splitlines()]
     assert any(r["recipient"] == phone and "21211" in r["error"] for r in records)
+
+
+def test_whatsapp_outside_24h_window_falls_back_to_the_template(stack, providers):
+    _, twilio = providers
+    phone = "+6281200000011"
+    post_twilio(stack, twilio_form("whatsapp_text", phone))
+    settle(twilio, lambda c: twilio.bodies("whatsapp:" + phone), quiet=0.5)
+    # Twilio refuses free-form text outside the customer-care window with error 63016.
+    twilio.fail_next(1, 400, {"code": 63016, "message": "outside the allowed window"})
+    text = "Laporan ADU-7K3M-Q9XR sudah selesai ditangani."
+    response = httpx.post(
+        f"{stack.url}/layani/outbound",
+        headers={"Authorization": f"Bearer {stack.token}"},
+        json={"sender_id": phone, "text": text},
+    )
+    assert response.status_code == 200 and response.json()["channel"] == "whatsapp"
+    sent = [c.data for c in twilio.calls if c.data.get("To") == "whatsapp:" + phone][-1]
+    assert sent["ContentSid"] == "HX0123456789abcdef0123456789abcdef"
+    assert json.loads(sent["ContentVariables"]) == {"1": text}
+    assert "Body" not in sent
