@@ -31,11 +31,8 @@ RESOLVED_RESPONSE = "utter_handoff_resolved"
 
 def _queue_entries(session, agency_id: str | None):  # type: ignore[no-untyped-def]
     open_rows = queue.list_open(session, agency_id)
-    positions: dict[int, int] = {}
-    for row in open_rows:
-        positions[row.id] = queue.queue_position(session, row)
     closed = queue.list_closed(session, agency_id, limit=20)
-    return open_rows, positions, closed
+    return open_rows, queue.positions(open_rows), closed
 
 
 def _display_sender(sender_id: str) -> str:

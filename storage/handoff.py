@@ -126,6 +126,21 @@ def list_open(session: Session, agency_id: str | None = None) -> list[Handoff]:
     return list(session.execute(query).scalars())
 
 
+def positions(rows: list[Handoff]) -> dict[int, int]:
+    """Queue places of `rows` as returned by `list_open` (already in queue order), per agency.
+
+    Same answer as `queue_position` for each row, without one COUNT query per row: the queue
+    page is polled every few seconds by every officer.
+    """
+    counters: dict[str, int] = {}
+    places: dict[int, int] = {}
+    for row in rows:
+        if row.status == "waiting":
+            counters[row.agency_id] = counters.get(row.agency_id, 0) + 1
+            places[row.id] = counters[row.agency_id]
+    return places
+
+
 def list_closed(session: Session, agency_id: str | None = None, limit: int = 50) -> list[Handoff]:
     query = sa.select(Handoff).where(Handoff.status.in_(CLOSED_STATUSES))
     if agency_id is not None:

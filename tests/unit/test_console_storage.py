@@ -127,3 +127,15 @@ def test_migrations_create_every_column_the_models_declare(url):
     for table in tables:
         columns = {c["name"] for c in inspector.get_columns(table)}
         assert columns == set(Base.metadata.tables[table].columns.keys()), table
+
+
+def test_bulk_positions_agree_with_one_by_one_positions(url):
+    with session_scope(url) as s:
+        for i in range(6):
+            queue.enqueue(
+                s, f"bulk-{i}", "sms", "dinas_pupr" if i % 2 else "dukcapil", "other", urgent=i == 4
+            )
+        rows = queue.list_open(s)
+        assert queue.positions(rows) == {
+            r.id: queue.queue_position(s, r) for r in rows if r.status == "waiting"
+        }
