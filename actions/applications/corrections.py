@@ -121,7 +121,7 @@ def detect(
     """The correction in a message, or None if the message is an ordinary answer."""
     text = text or ""
     by_intent = intent == "correct_application_field" and confidence >= 0.5
-    by_words = bool(_TRIGGER.search(text))
+    by_words = bool(_TRIGGER.search(text)) or text.startswith("/correct_application_field")
     if not (by_intent or by_words):
         return None
     entity_key = next(
@@ -143,8 +143,10 @@ def detect(
             if requested_slot in FREE_TEXT_SLOTS and not by_intent and slot in FREE_TEXT_SLOTS:
                 return None
             return Correction(slot, value)
-    if requested_slot in FREE_TEXT_SLOTS and not by_intent:
-        return None
     if entity_key:
         return Correction(_resolve(entity_key, service, requested_slot, None), None)
+    # No field named: only words like "ubah"/"salah" make it a correction ("which field?");
+    # the intent alone is too weak, and the answer's own explanation is more useful.
+    if not by_words or (requested_slot in FREE_TEXT_SLOTS and not by_intent):
+        return None
     return Correction(None, None)

@@ -114,14 +114,21 @@ class ValidateApplicationForm(FormValidationAction):
                 confidence=confidence,
                 entities=tracker.latest_message.get("entities"),
             )
-            if correction is not None:
+            if correction is not None and correction.slot is not None:
                 return self._correct(slot, correction, dispatcher, tracker, domain)
+            # "ubah" without a field we recognise: a valid answer still counts as the answer.
+            unnamed_correction = correction is not None
+        else:
+            unnamed_correction = False
         if slot == CONFIRM_SLOT:
-            return self._confirm(text, dispatcher, tracker, domain)
+            return self._confirm(text, unnamed_correction, dispatcher, tracker, domain)
 
         result = check(slot, text, dict(tracker.slots))
         if result.ok:
             return self._accepted(slot, result, dispatcher, tracker)
+        if unnamed_correction:
+            dispatcher.utter_message(response="utter_ask_which_field")
+            return {slot: None}
         free_text = slot in corrections.FREE_TEXT_SLOTS
         faq = faq_response(tracker, domain, text, free_text)
         if faq:
@@ -165,12 +172,18 @@ class ValidateApplicationForm(FormValidationAction):
         return {slot: None, FAILURES_SLOT: failures}
 
     def _confirm(
-        self, text: str, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+        self,
+        text: str,
+        unnamed_correction: bool,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
     ) -> dict[str, Any]:
         intent, confidence = _intent(tracker)
         if (intent == "affirm" and confidence >= 0.5) or _YES.search(text):
             return {CONFIRM_SLOT: "ya"}
-        if (intent == "deny" and confidence >= 0.5) or _NO.search(text):
+        no = (intent == "deny" and confidence >= 0.5) or _NO.search(text)
+        if no or unnamed_correction:
             dispatcher.utter_message(response="utter_ask_which_field")
             return {CONFIRM_SLOT: None}
         # After "Data mana yang ingin diubah?" a bare field name ("tanggal lahir") is enough.

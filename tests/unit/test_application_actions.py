@@ -450,3 +450,25 @@ async def test_resuming_revalidates_the_draft_quietly_and_goes_to_the_summary():
         "applicant_nik": NIK,
         "applicant_address": DOMISILI["applicant_address"],
     }
+
+
+async def test_a_valid_answer_misread_as_a_correction_is_still_the_answer():
+    base = {"application_service": "domisili", "applicant_name": "Budi Santoso"}
+    slots, messages = await validate(
+        tracker(base, "1 Januari 1990", "applicant_birth_date", intent="correct_application_field")
+    )
+    assert slots["applicant_birth_date"] == "1990-01-01"
+    assert messages == []
+    slots, messages = await validate(
+        tracker(base, "ubah dong", "applicant_birth_date", intent="correct_application_field")
+    )
+    assert slots["applicant_birth_date"] is None
+    assert responses(messages) == ["utter_ask_which_field"]
+
+
+async def test_an_invalid_answer_misread_as_a_correction_gets_its_own_explanation():
+    base = {"application_service": "kelahiran", "child_name": "Ani", "child_sex": "perempuan"}
+    slots, messages = await validate(
+        tracker(base, "1/1/2099", "child_birth_date", intent="correct_application_field")
+    )
+    assert responses(messages) == ["utter_invalid_birth_date_future"]
