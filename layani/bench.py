@@ -20,6 +20,7 @@ import argparse
 import asyncio
 import itertools
 import json
+import os
 import sys
 import tempfile
 import time
@@ -63,6 +64,9 @@ class Result:
         self.sent = 0
         self.duration = 0.0
         self.rss = (0.0, 0.0)
+        self.cpu_ms = float("nan")
+        self.run_id = 0
+        self.duplicates_replied = 0
 
     def row(self) -> dict[str, float]:
         return {
@@ -76,6 +80,8 @@ class Result:
             "throughput_per_s": len(self.replies) / self.duration if self.duration else 0.0,
             "rss_mb": self.rss[0],
             "rss_peak_mb": self.rss[1],
+            "server_cpu_ms_per_message": self.cpu_ms,
+            "replies_to_duplicates": self.duplicates_replied,
         }
 
 
@@ -91,13 +97,27 @@ async def offer(schedule, send, rate: float) -> None:
     await asyncio.gather(*tasks)
 
 
-async def run_webhook(name, session, stack, fake, citizens, messages, rate, max_seconds, per_turn):
-    """Offered load over one provider webhook; replies matched per citizen in order."""
-    result = Result(name)
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def run_webhook(
+    name, session, stack, fake, citizens, messages, rate, max_seconds, per_turn, replay=None
+):
+    """Offered load over one provider webhook; replies matched per citizen in order.
+
+    `replay`: the run id of an earlier run to deliver again (every message a duplicate), which
+    measures the webhook path alone: authenticate, parse, deduplicate, answer.
+    """
+    result = Result(f"{name}-redelivery" if replay else name)
     schedule = [(c, m) for m in range(messages) for c in range(citizens)]
     sent_at: dict[str, list[float]] = {}
     base = 810_000_000 if name == "telegram" else 0
-    run_id = next(_RUNS)  # fresh update ids / MessageSids per run, or dedup would drop them
+    # Fresh update ids / MessageSids per run, or dedup would drop them (unless replaying).
+    run_id = replay or next(_RUNS)
+    result.run_id = run_id
+    cpu_before = cpu_seconds(stack.procs["rasa"].pid)
     fake.clear()
 
     async def send(item, scheduled):
@@ -163,7 +183,7 @@ async def run_webhook(name, session, stack, fake, citizens, messages, rate, max_
     t0 = time.monotonic()
     await offer(schedule, send, rate)
     result.sent = len(schedule)
-    expected = len(schedule) * per_turn
+    expected = 0 if replay else len(schedule) * per_turn
     deadline = t0 + max_seconds
     seen, idle_since = -1, time.monotonic()
     while time.monotonic() < deadline and len(fake.calls) < expected:
@@ -187,6 +207,11 @@ async def run_webhook(name, session, stack, fake, citizens, messages, rate, max_
                 last = max(last, arrivals[min(len(arrivals) - 1, k + per_turn - 1)])
     result.duration = last - t0
     result.rss = rss_mb(stack.procs["rasa"].pid)
+    result.cpu_ms = (cpu_seconds(stack.procs["rasa"].pid) - cpu_before) * 1000 / len(schedule)
+    if replay:
+        await asyncio.sleep(1.0)
+        result.replies = []  # a replay must produce no reply at all
+        result.duplicates_replied = len(fake.calls)
     return result
 
 
@@ -195,6 +220,7 @@ async def run_rest(session, stack, citizens, messages, rate, max_seconds):
     schedule = [(c, m) for m in range(messages) for c in range(citizens)]
     t0 = time.monotonic()
     last = [t0]
+    cpu_before = cpu_seconds(stack.procs["rasa"].pid)
 
     async def send(item, scheduled):
         c, _ = item
@@ -221,6 +247,7 @@ async def run_rest(session, stack, citizens, messages, rate, max_seconds):
     result.sent = len(schedule)
     result.duration = last[0] - t0
     result.rss = rss_mb(stack.procs["rasa"].pid)
+    result.cpu_ms = (cpu_seconds(stack.procs["rasa"].pid) - cpu_before) * 1000 / len(schedule)
     return result
 
 
@@ -252,6 +279,21 @@ async def measure(stack, telegram, twilio, args) -> list[Result]:
                 )
             )
             await asyncio.sleep(2)
+        # The same Telegram load delivered again: the webhook path alone (all duplicates).
+        results.append(
+            await run_webhook(
+                "telegram",
+                session,
+                stack,
+                telegram,
+                args.citizens,
+                args.messages,
+                args.rate,
+                30,
+                0,
+                replay=results[0].run_id,
+            )
+        )
         results.append(
             await run_rest(
                 session, stack, args.citizens, args.messages, args.rate, args.max_seconds
@@ -267,14 +309,15 @@ def report(results: list[Result], args) -> str:
         f"{args.citizens * args.messages} per target at {args.rate:.0f} messages/s (loopback)",
         "",
         f"{'target':10} {'sent':>5} {'err':>4} {'ack p50':>9} {'ack p99':>9} {'reply p50':>10} "
-        f"{'reply p99':>10} {'replied':>8} {'turns/s':>8} {'RSS MB':>7}",
+        f"{'reply p99':>10} {'replied':>8} {'turns/s':>8} {'RSS MB':>7} {'CPU/msg':>8}",
     ]
     for name, r in rows.items():
         lines.append(
             f"{name:10} {r['sent']:5d} {r['errors']:4d} "
             f"{r['ack_p50_ms']:8.1f}ms {r['ack_p99_ms']:8.1f}ms "
             f"{r['reply_p50_ms']:9.0f}ms {r['reply_p99_ms']:9.0f}ms {r['replied']:8d} "
-            f"{r['throughput_per_s']:8.1f} {r['rss_mb']:7.0f}"
+            f"{r['throughput_per_s']:8.1f} {r['rss_mb']:7.0f} "
+            f"{r['server_cpu_ms_per_message']:6.2f}ms"
         )
     rest = rows.get("rest")
     if rest:
@@ -292,6 +335,18 @@ def report(results: list[Result], args) -> str:
                 f"reply p99 x{ratio(r['reply_p99_ms'], rest['reply_p99_ms']):.2f}  "
                 f"throughput x{ratio(r['throughput_per_s'], rest['throughput_per_s']):.2f}"
             )
+    replay = rows.get("telegram-redelivery")
+    if replay:
+        lines.append("")
+        lines.append(
+            f"Redelivered updates answered: {replay['replies_to_duplicates']} "
+            f"(must be 0); webhook path alone: ack p50 {replay['ack_p50_ms']:.1f} ms, "
+            f"p99 {replay['ack_p99_ms']:.1f} ms, {replay['server_cpu_ms_per_message']:.2f} ms "
+            "server CPU per request"
+        )
+    lines.append(
+        f"Machine load average while measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
+    )
     target = max((rows[n]["ack_p99_ms"] for n in ("telegram", "twilio") if n in rows), default=0)
     lines.append("")
     lines.append(
