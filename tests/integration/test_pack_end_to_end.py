@@ -136,10 +136,11 @@ def test_imported_pack_is_answered_after_make_train(tmp_path: Path) -> None:
             f"  {topic}: {text!r} -> {replies!r}" for topic, text, replies in wrong
         )
         parsed = stack.parse("berapa tarif air pdam per meter kubik")
-        # A pack that is not enabled contributes nothing: its answers are not in the model.
         tracker = stack.tracker("pack-e2e-pdam_tarif-0")
         bot = [e for e in tracker["events"] if e["event"] == "bot"]
-        assert bot and bot[-1]["metadata"].get("agency") == AGENCY
+        # The answer event carries the pack's response metadata (who answers, which source).
+        assert bot and bot[-1]["metadata"]["template"] == "utter_faq/pdam_tarif"
+        assert bot[-1]["metadata"]["metadata"]["agency"] == AGENCY
         assert (
             parsed["response_selector"]["faq"]["response"]["intent_response_key"]
             == "faq/pdam_tarif"
