@@ -28,6 +28,7 @@ import importlib.util
 import json
 import logging
 import re
+import shutil
 import statistics
 import sys
 import tempfile
@@ -73,8 +74,13 @@ class Example:
 
 @dataclass
 class Prediction:
+    """Predicted label, parse time, and what the model said before the FallbackClassifier."""
+
     label: str
     seconds: float
+    raw_label: str | None = None  # best label ignoring nlu_fallback
+    confidence: float = 1.0  # confidence of the best non-fallback intent
+    margin: float = 1.0  # gap to the second intent (FallbackClassifier's ambiguity check)
 
 
 @dataclass
@@ -165,6 +171,50 @@ def predicted_label(parse: dict[str, Any]) -> str:
     return intent
 
 
+def raw_prediction(parse: dict[str, Any]) -> tuple[str, float, float]:
+    """(label, confidence, margin) of the best intent that is not nlu_fallback."""
+    ranking = [r for r in parse.get("intent_ranking") or [] if r.get("name") != FALLBACK]
+    if not ranking:
+        intent = parse.get("intent") or {}
+        return predicted_label(parse), float(intent.get("confidence") or 0.0), 1.0
+    top = ranking[0]
+    second = float(ranking[1].get("confidence") or 0.0) if len(ranking) > 1 else 0.0
+    confidence = float(top.get("confidence") or 0.0)
+    return predicted_label(dict(parse, intent=top)), confidence, confidence - second
+
+
+def threshold_sweep(
+    examples: Sequence[Example],
+    predictions: Sequence[Prediction],
+    thresholds: Sequence[float] = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8),
+    ambiguity: float = 0.05,
+) -> list[dict[str, float]]:
+    """What FallbackClassifier thresholds would give on these parses (exact for this model)."""
+    rows = []
+    for threshold in thresholds:
+        simulated = [
+            Prediction(
+                FALLBACK
+                if p.confidence < threshold or p.margin < ambiguity
+                else (p.raw_label or p.label),
+                p.seconds,
+            )
+            for p in predictions
+        ]
+        s = score("sweep", examples, simulated)
+        rows.append(
+            {
+                "threshold": threshold,
+                "faq_accuracy": s.faq_accuracy or 0.0,
+                "core_accuracy": s.core_accuracy or 0.0,
+                "oos_recall": s.oos_recall or 0.0,
+                "in_scope_to_fallback": s.in_scope_to_fallback,
+                "min_faq_register": min(s.faq_by_register.values()) if s.faq_by_register else 0.0,
+            }
+        )
+    return rows
+
+
 def _accuracy(pairs: Iterable[tuple[str, str]]) -> float | None:
     pairs = list(pairs)
     return sum(gold == pred for gold, pred in pairs) / len(pairs) if pairs else None
@@ -245,10 +295,11 @@ def score(name: str, examples: Sequence[Example], predictions: Sequence[Predicti
 
 
 def default_pipeline_config(directory: Path) -> Path:
-    """config.yml with an empty `pipeline:` (Rasa fills in its default) and the same importer."""
+    """config.yml without `pipeline:` (Rasa fills in its default pipeline) and the same importer."""
     config = yaml.safe_load(CONFIG_FILE.read_text(encoding="utf-8"))
-    config["pipeline"] = []
-    config["policies"] = []
+    # Rasa auto-configures only keys that are absent (an empty list is kept as is and fails).
+    config.pop("pipeline", None)
+    config.pop("policies", None)
     path = directory / "config_default.yml"
     path.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return path
@@ -285,7 +336,9 @@ def parse_all(model: Path, examples: Sequence[Example]) -> list[Prediction]:
         for example in examples:
             started = time.perf_counter()
             parsed = await agent.parse_message(example.text)
-            out.append(Prediction(predicted_label(parsed), time.perf_counter() - started))
+            seconds = time.perf_counter() - started
+            raw, confidence, margin = raw_prediction(parsed)
+            out.append(Prediction(predicted_label(parsed), seconds, raw, confidence, margin))
         return out
 
     return asyncio.run(run())
@@ -453,6 +506,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--default-model", help="score this trained default-pipeline model instead of training one"
     )
+    parser.add_argument("--keep-models", metavar="DIR", help="copy the trained models to DIR")
     parser.add_argument(
         "--train-default-only",
         metavar="DIR",
@@ -492,6 +546,7 @@ def main(argv: list[str] | None = None) -> int:
         name, _, config = spec.partition("=")
         runs.append((name, Path(config), None))
     all_scores: list[Scores] = []
+    sweeps: dict[str, list[dict[str, float]]] = {}
     with tempfile.TemporaryDirectory(prefix="layani-eval-") as tmp:
         workdir = Path(tmp)
         if args.default_model:
@@ -509,6 +564,11 @@ def main(argv: list[str] | None = None) -> int:
             scores = score(name, examples, predictions)
             scores.train_seconds = seconds
             all_scores.append(scores)
+            sweeps[name] = threshold_sweep(examples, predictions)
+            if args.keep_models:
+                keep = Path(args.keep_models)
+                keep.mkdir(parents=True, exist_ok=True)
+                shutil.copy(model, keep / f"{name}.tar.gz")
             suffix = "" if name == "layani" else f"_{name.replace('-', '_')}"
             plot_confusion(
                 examples,
@@ -524,6 +584,14 @@ def main(argv: list[str] | None = None) -> int:
     print("\nMost confused pairs (layani):")
     for gold, pred, n in ours.confused_pairs[:10]:
         print(f"  {gold} -> {pred}: {n}")
+    print("\nFallbackClassifier threshold sweep (layani; exact for this model's parses):")
+    print("  threshold  FAQ acc  core acc  OOS recall  in-scope->fallback  worst FAQ register")
+    for row in sweeps.get("layani", []):
+        print(
+            f"  {row['threshold']:9.2f}  {100 * row['faq_accuracy']:6.1f}%  "
+            f"{100 * row['core_accuracy']:7.1f}%  {100 * row['oos_recall']:9.1f}%  "
+            f"{100 * row['in_scope_to_fallback']:17.1f}%  {100 * row['min_faq_register']:17.1f}%"
+        )
     if complaints:
         print(
             f"\nComplaint-category accuracy: {_pct(complaints.get('accuracy'))} "
@@ -535,6 +603,7 @@ def main(argv: list[str] | None = None) -> int:
         "targets": TARGETS,
         "models": [_scores_json(s) for s in all_scores],
         "complaint_categories": complaints,
+        "threshold_sweep": sweeps,
     }
     (out / "nlu_eval.json").write_text(
         json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8"

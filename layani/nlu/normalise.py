@@ -21,9 +21,9 @@ import gzip
 import json
 import logging
 import re
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, FrozenSet, Iterable, List, Optional
 
 logger = logging.getLogger(__name__)
 
@@ -47,9 +47,9 @@ class LexiconError(ValueError):
     """A lexicon file line cannot be parsed (the message names the file and line)."""
 
 
-def load_mapping(path: Path) -> Dict[str, str]:
+def load_mapping(path: Path) -> dict[str, str]:
     """Read a `term = replacement` file; `#` starts a comment line; duplicates are an error."""
-    mapping: Dict[str, str] = {}
+    mapping: dict[str, str] = {}
     for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         line = raw.strip()
         if not line or line.startswith("#"):
@@ -65,7 +65,7 @@ def load_mapping(path: Path) -> Dict[str, str]:
 
 
 @lru_cache(maxsize=1)
-def indonesian_lemmas() -> Dict[str, str]:
+def indonesian_lemmas() -> dict[str, str]:
     """spaCy's Indonesian lemma table (spacy-lookups-data, MIT): word form -> lemma.
 
     Used as a word list when collapsing repeated letters and for optional lemmatisation.
@@ -82,7 +82,7 @@ def indonesian_lemmas() -> Dict[str, str]:
 
 
 @lru_cache(maxsize=1)
-def indonesian_vocabulary() -> FrozenSet[str]:
+def indonesian_vocabulary() -> frozenset[str]:
     table = indonesian_lemmas()
     return frozenset(table) | frozenset(table.values())
 
@@ -92,9 +92,9 @@ class Normaliser:
 
     def __init__(
         self,
-        lexicon: Optional[Dict[str, str]] = None,
-        whitelist: Optional[Dict[str, str]] = None,
-        vocabulary: Optional[Iterable[str]] = None,
+        lexicon: dict[str, str] | None = None,
+        whitelist: dict[str, str] | None = None,
+        vocabulary: Iterable[str] | None = None,
     ) -> None:
         self.lexicon = load_mapping(COLLOQUIAL_FILE) if lexicon is None else dict(lexicon)
         self.whitelist = load_mapping(WHITELIST_FILE) if whitelist is None else dict(whitelist)
@@ -102,7 +102,7 @@ class Normaliser:
         self.vocabulary = vocab | set(self.lexicon.values()) | set(self.whitelist.values())
 
     def normalise_token(self, token: str) -> str:
-        """Standard form of one token, lower-case; may be several words ("gpp" -> "tidak apa apa")."""
+        """Standard lower-case form of one token; may be several words (gpp -> tidak apa apa)."""
         word = token.strip().lower()
         core = _EDGE_PUNCT_RE.sub("", word)
         if not core:
@@ -129,7 +129,7 @@ class Normaliser:
         words = (self.normalise_token(w) for w in _WORD_RE.findall(text))
         return " ".join(w for w in words if w)
 
-    def _lookup(self, word: str) -> Optional[str]:
+    def _lookup(self, word: str) -> str | None:
         if word in self.whitelist:
             return self.whitelist[word]
         return self.lexicon.get(word)
@@ -144,7 +144,7 @@ class Normaliser:
         and the first known word wins (fewest letters first). Unknown words get single letters.
         """
         runs = [m.span() for m in _REPEAT_RE.finditer(word)]
-        candidates: List[str] = []
+        candidates: list[str] = []
         for mask in range(1 << len(runs)):
             parts, last = [], 0
             for index, (start, end) in enumerate(runs):

@@ -13,7 +13,7 @@ Config:
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -27,35 +27,33 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from layani.nlu.normalise import Normaliser, default_normaliser, indonesian_lemmas
 
 
-@DefaultV1Recipe.register(
-    DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False
-)
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
 class TextNormaliser(GraphComponent):
     """Normalise colloquial/SMS tokens (config name `layani.nlu.normaliser.TextNormaliser`)."""
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> dict[str, Any]:
         return {"lemmatize": False}
 
-    def __init__(self, config: Dict[Text, Any], normaliser: Normaliser) -> None:
+    def __init__(self, config: dict[str, Any], normaliser: Normaliser) -> None:
         self._normaliser = normaliser
         self._lemmas = indonesian_lemmas() if config.get("lemmatize") else None
 
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "TextNormaliser":
+    ) -> TextNormaliser:
         return cls(config, default_normaliser())
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         self.process(training_data.training_examples)
         return training_data
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             for token in message.get(TOKENS_NAMES[TEXT]) or []:
                 normal = self.normal_form(token.text)
@@ -63,7 +61,7 @@ class TextNormaliser(GraphComponent):
                 token.lemma = normal
         return messages
 
-    def normal_form(self, word: Text) -> Text:
+    def normal_form(self, word: str) -> str:
         normal = self._normaliser.normalise_token(word) or word.lower()
         if self._lemmas is not None:
             normal = " ".join(self._lemmas.get(part, part) for part in normal.split())

@@ -12,8 +12,9 @@ digit (punctuation, emoji) are dropped, as WhitespaceTokenizer does.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from functools import lru_cache
-from typing import Any, Dict, Iterator, List, Optional, Text
+from typing import Any
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
@@ -43,12 +44,12 @@ def _spacy_tokenizer() -> Any:
     return spacy.blank("id").tokenizer
 
 
-def split_words(text: Text) -> List[Text]:
+def split_words(text: str) -> list[str]:
     """Words of `text` in order, each an exact substring of `text` (needed for offsets)."""
     return list(_iter_words(text))
 
 
-def _iter_words(text: Text) -> Iterator[Text]:
+def _iter_words(text: str) -> Iterator[str]:
     for chunk in _CHUNK_RE.findall(text):
         edges = _EDGES_RE.match(chunk)
         core = edges.group(2) if edges else chunk
@@ -61,14 +62,12 @@ def _iter_words(text: Text) -> Iterator[Text]:
                     yield token.text
 
 
-@DefaultV1Recipe.register(
-    DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False
-)
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
 class IndonesianTokenizer(Tokenizer):
     """Rasa tokenizer component (config name `layani.nlu.tokenizer.IndonesianTokenizer`)."""
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> dict[str, Any]:
         return {
             "intent_tokenization_flag": False,
             "intent_split_symbol": "_",
@@ -77,14 +76,14 @@ class IndonesianTokenizer(Tokenizer):
         }
 
     @staticmethod
-    def not_supported_languages() -> Optional[List[Text]]:
+    def not_supported_languages() -> list[str] | None:
         return ["zh", "ja", "th"]
 
     @staticmethod
-    def required_packages() -> List[Text]:
+    def required_packages() -> list[str]:
         return ["spacy"]
 
-    def tokenize(self, message: Message, attribute: Text) -> List[Token]:
+    def tokenize(self, message: Message, attribute: str) -> list[Token]:
         text = message.get(attribute)
         words = split_words(text) or [text]
         tokens = self._convert_words_to_tokens(words, text)
