@@ -76,6 +76,7 @@ async def login(request: web.Request) -> web.StreamResponse:
             accounts.audit(session, None, action, "user", username or "-", ip=ip)
             return result, None
         accounts.audit(session, result.staff, "login", "user", username, ip=ip)
+        accounts.purge_expired_sessions(session)  # housekeeping, one cheap DELETE per login
         return result, accounts.create_session(session, result.staff, ip=ip)
 
     result, token = await db(request, attempt)
