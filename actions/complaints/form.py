@@ -35,6 +35,7 @@ from actions.complaints.location import (
     photo_from_metadata,
     pin_from_metadata,
     recognise_region,
+    warm_up,
 )
 from actions.complaints.text import tokens
 
@@ -252,6 +253,10 @@ def wanted_field(text: str) -> str | None:
 
 class ValidateComplaintForm(Action):
     """Reads every citizen message while `complaint_form` is active (see module docstring)."""
+
+    def __init__(self) -> None:
+        # rasa_sdk creates actions once when the action server starts: load the region data now.
+        warm_up()
 
     def name(self) -> str:
         return "validate_complaint_form"

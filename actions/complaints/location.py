@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -288,6 +289,26 @@ class Region:
     code: str
     label: str  # "Kelurahan Tebet Barat, Kecamatan Tebet, Kota Administrasi Jakarta Selatan"
     confidence: str
+
+
+_warm_lock = threading.Lock()
+_warming: threading.Thread | None = None
+
+
+def warm_up() -> None:
+    """Load the region tables (83,762 villages, seconds on a busy machine) in the background,
+    so the first citizen whose message names a place does not wait for it. Idempotent."""
+    global _warming
+    with _warm_lock:
+        if _warming is not None:
+            return
+        _warming = threading.Thread(
+            target=recognise_region,
+            args=("Kelurahan Beji, Kecamatan Beji, Kota Depok",),
+            name="lokal-warm-up",
+            daemon=True,
+        )
+        _warming.start()
 
 
 def recognise_region(text: str) -> Region | None:
