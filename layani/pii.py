@@ -13,8 +13,11 @@ import re
 
 # 16 digits, optionally written in groups of 4 with spaces, dots or dashes.
 _SIXTEEN_DIGITS = re.compile(r"(?<!\d)(\d{4})[ .-]?(\d{4})[ .-]?(\d{4})[ .-]?(\d{4})(?!\d)")
+# A mistyped identity number (14, 15 or 17 digits) still gives most of it away. Not after a
+# "." or ",", so fractional parts of floats in log lines (confidences) are left alone.
+_NEAR_SIXTEEN_DIGITS = re.compile(r"(?<![\d.,])(\d{14,15}|\d{17})(?![\d])")
 # Indonesian mobile numbers: 08…, 628…, +628…, with optional separators; 9-13 digits after 0/62.
-_PHONE = re.compile(r"(?<![\d+])(\+?62|0)(8\d{1,2})[ .-]?(\d{3,4})[ .-]?(\d{2,5})(?!\d)")
+_PHONE = re.compile(r"(?<![\d+])(\+?62|0)[ .-]?(8\d{1,2})[ .-]?(\d{3,4})[ .-]?(\d{2,5})(?!\d)")
 
 
 def mask_id_number(number: str) -> str:
@@ -31,10 +34,12 @@ def mask_phone(number: str) -> str:
 
 
 def mask_text(text: str) -> str:
-    """Mask every NIK/KK-like number and Indonesian mobile number inside free text."""
+    """Mask every NIK/KK-like number (also one digit short or long) and Indonesian mobile
+    number inside free text."""
     if not text:
         return text
     text = _SIXTEEN_DIGITS.sub(lambda m: mask_id_number(m.group(0)), text)
+    text = _NEAR_SIXTEEN_DIGITS.sub(lambda m: mask_id_number(m.group(0)), text)
     return _PHONE.sub(lambda m: mask_phone(m.group(0)), text)
 
 

@@ -41,6 +41,7 @@ SECRETS = [
     "81234567890",
     "85712345678",
     "3273 0101 0190 0001",
+    "327301010190001",  # the mistyped NIK (one digit short) gives most of it away too
 ]
 
 _transcripts: dict[str, list[tuple[str, list[str]]]] = {}
