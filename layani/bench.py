@@ -261,7 +261,8 @@ async def measure(stack, telegram, twilio, args) -> list[Result]:
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
         # Warm-up, and how many outbound messages one "halo" turn produces per channel.
         warm = await run_webhook("telegram", session, stack, telegram, 2, 1, 10, 60, 1)
-        tg_per_turn = max(1, round(len(telegram.calls) / 2)) if warm.replies else 1
+        sends = [c for c in telegram.calls if c.method == "sendMessage"]  # not getMe
+        tg_per_turn = max(1, round(len(sends) / 2)) if warm.replies else 1
         await run_webhook("twilio", session, stack, twilio, 2, 1, 10, 60, 1)
         results = []
         for name, fake, per_turn in (("telegram", telegram, tg_per_turn), ("twilio", twilio, 1)):
