@@ -62,11 +62,17 @@ def _intent(tracker: Tracker) -> tuple[str | None, float]:
 def faq_response(tracker: Tracker, domain: DomainDict, text: str, free_text: bool) -> str | None:
     """The FAQ response to give instead of an answer, if the message is an FAQ question."""
     name, confidence = _intent(tracker)
-    if name != "faq":
+    if name != "faq" or confidence < FAQ_CONFIDENCE:
         return None
-    if free_text and (confidence < FAQ_CONFIDENCE_FREE_TEXT or not _QUESTION.search(text)):
+    # "021 5551234" or "30/11/2026" is a wrong answer, never a question, whatever the NLU says
+    # (it once read a phone number as the emergency-numbers FAQ).
+    words = re.findall(r"[A-Za-z]{3,}", text)
+    if len(words) < 2:
         return None
-    if confidence < FAQ_CONFIDENCE:
+    question = bool(_QUESTION.search(text))
+    if free_text and (confidence < FAQ_CONFIDENCE_FREE_TEXT or not question):
+        return None
+    if not question and confidence < FAQ_CONFIDENCE_FREE_TEXT:
         return None
     selector = (tracker.latest_message.get("response_selector") or {}).get("faq") or {}
     key = (selector.get("response") or {}).get("intent_response_key")

@@ -472,3 +472,18 @@ async def test_an_invalid_answer_misread_as_a_correction_gets_its_own_explanatio
         tracker(base, "1/1/2099", "child_birth_date", intent="correct_application_field")
     )
     assert responses(messages) == ["utter_invalid_birth_date_future"]
+
+
+async def test_numbers_are_never_taken_for_faq_questions():
+    base = {"application_service": "domisili"}
+    slots, messages = await validate(
+        tracker(
+            base,
+            "021 5551234",
+            "applicant_phone",
+            intent="faq",
+            confidence=0.95,
+            response_key="faq/akta_kelahiran",
+        )
+    )
+    assert responses(messages) == ["utter_invalid_phone_landline"]
