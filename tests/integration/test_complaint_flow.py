@@ -166,3 +166,18 @@ def test_action_server_killed_after_confirmation(
     # A third "kirim" (a double tap after the fact) does not create anything.
     say(complaint_stack, sender, "kirim")
     assert len(rows_for(pg, sender)) == 1
+
+
+def test_faq_in_the_middle_then_cancel_saves_nothing(complaint_stack: Stack, pg) -> None:
+    sender = f"faq-{uuid.uuid4().hex[:8]}"
+    say(complaint_stack, sender, "saya mau lapor")
+    asked = say(complaint_stack, sender, "lampu jalan di gang Mawar RT 02 Cilandak mati seminggu")
+    assert "Lampu jalan" in asked
+    answered = complaint_stack.texts(sender, "syarat bikin skck apa aja?")
+    # The FAQ answer first, then the offer to continue and the pending question again.
+    assert len(answered) >= 3 and "SKCK" in answered[0]
+    assert answered[-2] == "Mari kita lanjutkan laporan Anda."
+    assert answered[-1] == asked
+    cancelled = say(complaint_stack, sender, "batal")
+    assert "dibatalkan" in cancelled
+    assert rows_for(pg, sender) == []
