@@ -17,7 +17,6 @@ from urllib.parse import parse_qs, urlencode
 
 import httpx
 import pytest
-from support import stack as stack_module
 from support.fakes_providers import FakeTelegram, FakeTwilio
 from support.stack import start_stack
 from twilio.request_validator import RequestValidator
@@ -64,12 +63,7 @@ def stack(request, providers, tmp_path_factory):
         "TWILIO_WHATSAPP_TEMPLATE_SID": "HX0123456789abcdef0123456789abcdef",
     }
     # A loaded CI machine can take minutes to load a large model; wait longer than the default.
-    original = stack_module._wait_ready
-    stack_module._wait_ready = lambda stack, name, timeout=900: original(stack, name, timeout)
-    try:
-        s = start_stack(model_path, workdir, extra_env=env)
-    finally:
-        stack_module._wait_ready = original
+    s = start_stack(model_path, workdir, extra_env=env, ready_timeout=900)
     s.dead_letters = workdir / "dead_letters.jsonl"
     yield s
     s.stop()
