@@ -33,7 +33,7 @@ def chat_stack(request, tmp_path_factory):
 
     from support.stack import start_stack
 
-    stack = start_stack(Path(override), tmp_path_factory.mktemp("webchat"))
+    stack = start_stack(Path(override), tmp_path_factory.mktemp("webchat"), ready_timeout=900)
     yield stack
     stack.stop()
 
