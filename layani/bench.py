@@ -395,7 +395,7 @@ def main(argv: list[str] | None = None) -> int:
         "LAYANI_RATE_LIMIT": f"{max(20, args.messages + 5)}/60",
     }
     print(f"Starting Layani with {model.name} (workdir {workdir})...", flush=True)
-    stack = start_stack(model, workdir, extra_env=env)
+    stack = start_stack(model, workdir, extra_env=env, ready_timeout=900)
     try:
         results = asyncio.run(measure(stack, telegram, twilio, args))
     finally:
