@@ -190,3 +190,13 @@ def test_pack_files_are_where_the_importer_looks() -> None:
         <= files
     )
     assert not missing, f"topics whose pack the importer does not load: {missing}"
+
+
+@pytest.mark.parametrize("topic", TOPICS)
+def test_full_answer_is_gsm7_so_lanjut_pages_stay_cheap(topic: str) -> None:
+    """LANJUT on SMS sends the full answer in pages; one non-GSM-7 character would switch every
+    page to UCS-2 (67 instead of 153 characters per segment)."""
+    default, _ = _variants(topic)
+    assert default, f"utter_faq/{topic} has no default variant"
+    bad = sorted({ch for ch in default[0]["text"] if not is_gsm7(ch)})
+    assert not bad, f"utter_faq/{topic} full answer has non-GSM-7 characters {bad}"
