@@ -112,7 +112,7 @@ def start_stack(
     workdir: Path,
     profile: str = "embedded",
     extra_env: Optional[Dict[str, str]] = None,
-    ready_timeout: float = 300,
+    ready_timeout: float = 900,
 ) -> Stack:
     from layani.run import build_env
 
