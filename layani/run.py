@@ -131,7 +131,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         for name, cmd in commands(args.profile, env, model).items():
             procs[name] = subprocess.Popen(cmd, env=env, cwd=ROOT)
         rasa_url = env["RASA_URL"]
-        if wait_http(f"{rasa_url}/status?token={env['LAYANI_API_TOKEN']}", 300, procs):
+        if wait_http(f"{rasa_url}/status?token={env['LAYANI_API_TOKEN']}", 900, procs):
             print("\n" + "=" * 64)
             print(f"  Layani is running ({args.profile} profile)")
             print(f"  Web chat:      {rasa_url}/chat")

@@ -34,7 +34,7 @@ def launched(model_path, tmp_path_factory):
         [sys.executable, "-m", "layani.run"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
     )
     url = f"http://127.0.0.1:{env['RASA_PORT']}"
-    deadline = time.time() + 300
+    deadline = time.time() + 900
     while time.time() < deadline:
         log.seek(0)
         if b"Layani is running" in log.read():
@@ -45,7 +45,7 @@ def launched(model_path, tmp_path_factory):
         time.sleep(1)
     else:
         proc.kill()
-        pytest.fail("launcher did not report readiness within 300 s")
+        pytest.fail("launcher did not report readiness within 900 s")
     yield proc, url, log
     if proc.poll() is None:
         proc.kill()

@@ -87,7 +87,7 @@ def _spawn(cmd, env: Dict[str, str], log: Path) -> subprocess.Popen:
     return subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=handle, stderr=subprocess.STDOUT)
 
 
-def _wait_ready(stack: Stack, name: str, timeout: float = 300) -> None:
+def _wait_ready(stack: Stack, name: str, timeout: float = 900) -> None:
     urls = {
         "actions": f"http://127.0.0.1:{stack.env['ACTION_PORT']}/health",
         "rasa": f"{stack.url}/status?token={stack.token}",
