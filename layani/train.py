@@ -54,10 +54,11 @@ def train(
 ) -> Path:
     """Train (or reuse) the model for the current sources and return its path."""
     models_dir.mkdir(parents=True, exist_ok=True)
-    target = models_dir / f"{name}.tar.gz" if name else model_path(config, models_dir)
     # One training at a time per models dir: parallel `make` or test runs wait and then reuse.
     with open(models_dir / ".train.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
+        # Hash the sources only once the lock is held, so the name matches what is trained.
+        target = models_dir / f"{name}.tar.gz" if name else model_path(config, models_dir)
         if if_stale and target.exists():
             print(f"Model is up to date: {target.relative_to(ROOT) if target.is_relative_to(ROOT) else target}")
             return target
