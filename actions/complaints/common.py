@@ -8,21 +8,7 @@ from typing import Any
 from rasa_sdk import Tracker
 
 from layani.identity import owner_key
-
-MONTHS = (
-    "Januari",
-    "Februari",
-    "Maret",
-    "April",
-    "Mei",
-    "Juni",
-    "Juli",
-    "Agustus",
-    "September",
-    "Oktober",
-    "November",
-    "Desember",
-)
+from layani.indonesian_dates import format_date as _format_date
 
 
 def latest_metadata(tracker: Tracker) -> dict[str, Any]:
@@ -97,4 +83,4 @@ def format_date(day: dt.date | None) -> str:
     """ "4 Desember 2026": how dates are written for citizens."""
     if day is None:
         return "-"
-    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+    return _format_date(day)

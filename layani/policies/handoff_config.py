@@ -18,23 +18,10 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
+from layani.indonesian_dates import format_date
+
 DEFAULT_FILE = Path(__file__).resolve().parent / "handoff.yml"
 _DAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_DAY_NAMES = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
-_MONTHS = (
-    "Januari",
-    "Februari",
-    "Maret",
-    "April",
-    "Mei",
-    "Juni",
-    "Juli",
-    "Agustus",
-    "September",
-    "Oktober",
-    "November",
-    "Desember",
-)
 
 
 class HandoffConfigError(ValueError):
@@ -105,8 +92,8 @@ class HandoffConfig:
     def describe_opening(self, moment: dt.datetime) -> str:
         """E.g. "Senin, 30 November 2026 pukul 08.00 WIB" (citizen-facing, Indonesian)."""
         return (
-            f"{_DAY_NAMES[moment.weekday()]}, {moment.day} {_MONTHS[moment.month - 1]} "
-            f"{moment.year} pukul {moment:%H.%M} {self.timezone_label}"
+            f"{format_date(moment.date(), with_day=True)} "
+            f"pukul {moment:%H.%M} {self.timezone_label}"
         )
 
     def estimated_wait_minutes(self, position: int) -> int:

@@ -21,23 +21,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from layani.indonesian_dates import format_date
 from layani.validators.result import Result
-
-MONTHS_ID = (
-    "Januari",
-    "Februari",
-    "Maret",
-    "April",
-    "Mei",
-    "Juni",
-    "Juli",
-    "Agustus",
-    "September",
-    "Oktober",
-    "November",
-    "Desember",
-)
-DAYS_ID = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
 
 _MONTH_WORDS = {
     "januari": 1,
@@ -323,8 +308,7 @@ def parse_when(text: str, today: dt.date, prefer: str = "future") -> When:
 
 def format_date_id(value: dt.date, with_day: bool = True) -> str:
     """ "Senin, 12 Januari 2026": how dates are shown back to citizens."""
-    text = f"{value.day} {MONTHS_ID[value.month - 1]} {value.year}"
-    return f"{DAYS_ID[value.weekday()]}, {text}" if with_day else text
+    return format_date(value, with_day=with_day)
 
 
 def _holiday_name(day: dt.date) -> str | None:
