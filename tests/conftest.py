@@ -23,7 +23,13 @@ from support.databases import fresh_postgres_database, drop_postgres_database  #
 
 @pytest.fixture(scope="session")
 def model_path() -> Path:
-    """The model for the current sources; trained once per content hash, then reused."""
+    """The model for the current sources; trained once per content hash, then reused.
+
+    LAYANI_TEST_MODEL=<path> uses a given model instead (local iteration only; CI leaves it unset).
+    """
+    override = os.environ.get("LAYANI_TEST_MODEL")
+    if override:  # iterate on code against an existing model without retraining
+        return Path(override)
     from layani.train import train
 
     return train(if_stale=True)
