@@ -335,13 +335,7 @@ class ValidateComplaintForm(Action):
             return slots
         slots["complaint_description"] = detail
         slots.update(_guess(detail))
-        if not tracker.get_slot("complaint_location"):
-            place = extract_place(detail)
-            region = recognise_region(detail)
-            if place or region:
-                slots["complaint_location"] = place or region.label  # type: ignore[union-attr]
-                if region:
-                    slots["complaint_region"] = region.label
+        slots.update(_location_from(detail, tracker))
         return slots
 
     # --- one method per requested slot --------------------------------------------------------
@@ -357,13 +351,7 @@ class ValidateComplaintForm(Action):
             return {"complaint_description": None, "complaint_draft": combined or None}
         slots: dict[str, Any] = {"complaint_description": combined, "complaint_draft": None}
         slots.update(_guess(combined))
-        if not tracker.get_slot("complaint_location"):
-            place = extract_place(combined)
-            region = recognise_region(combined)
-            if place or region:
-                slots["complaint_location"] = place or region.label  # type: ignore[union-attr]
-                if region:
-                    slots["complaint_region"] = region.label
+        slots.update(_location_from(combined, tracker))
         return slots
 
     def _complaint_category(
@@ -597,3 +585,17 @@ class ActionComplaintFinish(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         return [SlotSet(name, None) for name in REQUIRED + AUXILIARY + ("complaint_outcome",)]
+
+
+def _location_from(text: str, tracker: Tracker) -> dict[str, Any]:
+    """Location slots read from a description, unless the citizen already gave a location."""
+    if tracker.get_slot("complaint_location"):
+        return {}
+    place = extract_place(text)
+    region = recognise_region(text)
+    if not (place or region):
+        return {}
+    slots: dict[str, Any] = {"complaint_location": place or region.label}  # type: ignore[union-attr]
+    if region:
+        slots["complaint_region"] = region.label
+    return slots
