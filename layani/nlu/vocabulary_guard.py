@@ -1,0 +1,156 @@
+"""Rasa component that sends messages with no known word to `nlu_fallback`.
+
+Why: DIET and the character n-gram features always produce *some* intent, and for keyboard
+mashing or a language the bot was never trained on ("qwxz vbnm plkj") that guess can be
+confident: the citizen then gets an unrelated FAQ answer instead of "Maaf, saya belum
+mengerti". A message in which not one word resembles anything in the training data carries no
+evidence for any intent, so the honest answer is the fallback.
+
+How: at training time the component keeps the normalised word forms of every training example
+(the tokens after `layani.nlu.normaliser.TextNormaliser`). At parse time a word counts as known
+when it is in that vocabulary or, for words of four letters or more, when it is a close spelling
+of a known word (difflib ratio >= `similarity`, so "pasport" and "prpanjang" still count).
+Tokens with digits (NIK, ticket ids, menu numbers) are neutral. The message is sent to
+`nlu_fallback` only when it has at least one alphabetic word and none is known.
+
+Placed after FallbackClassifier in config.yml. Config: `similarity` (default 0.8).
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from typing import Any
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.constants import TOKENS_NAMES
+from rasa.shared.nlu.constants import (
+    INTENT,
+    INTENT_NAME_KEY,
+    INTENT_RANKING_KEY,
+    PREDICTED_CONFIDENCE_KEY,
+    TEXT,
+)
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+FALLBACK_INTENT = "nlu_fallback"
+VOCABULARY_FILE = "vocabulary.json"
+
+
+def is_word(token_text: str) -> bool:
+    """Alphabetic tokens are evidence; tokens with digits (NIK, ids, menu numbers) are not."""
+    return any(ch.isalpha() for ch in token_text) and not any(ch.isdigit() for ch in token_text)
+
+
+class Vocabulary:
+    """The known word forms, with the close-spelling test."""
+
+    def __init__(self, words: set[str], similarity: float = 0.8) -> None:
+        self.words = words
+        self._similarity = similarity
+        self._by_initial: dict[str, list[str]] = {}
+        for word in words:
+            self._by_initial.setdefault(word[:1], []).append(word)
+
+    def knows(self, word: str) -> bool:
+        word = word.lower()
+        if word in self.words:
+            return True
+        if len(word) < 4:
+            return False
+        # Typos rarely change the first letter; comparing within it keeps this fast.
+        candidates = self._by_initial.get(word[:1], [])
+        return bool(difflib.get_close_matches(word, candidates, n=1, cutoff=self._similarity))
+
+    def knows_any(self, words: list[str]) -> bool:
+        return any(self.knows(w) for w in words)
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
+class VocabularyGuard(GraphComponent):
+    """Fallback for messages without any known word (`layani.nlu.vocabulary_guard.VocabularyGuard`)."""
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {"similarity": 0.8}
+
+    def __init__(
+        self,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        words: set[str] | None = None,
+    ) -> None:
+        self._config = config
+        self._storage = model_storage
+        self._resource = resource
+        self._vocabulary = Vocabulary(words or set(), float(config.get("similarity", 0.8)))
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> VocabularyGuard:
+        return cls(config, model_storage, resource)
+
+    @classmethod
+    def load(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> VocabularyGuard:
+        try:
+            with model_storage.read_from(resource) as directory:
+                words = set(json.loads((directory / VOCABULARY_FILE).read_text("utf-8")))
+        except (ValueError, FileNotFoundError):
+            words = set()
+        return cls(config, model_storage, resource, words)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        words: set[str] = set()
+        for message in training_data.training_examples:
+            for token in message.get(TOKENS_NAMES[TEXT]) or []:
+                for part in token.text.lower().split():
+                    if is_word(part):
+                        words.add(part)
+        with self._storage.write_to(self._resource) as directory:
+            (directory / VOCABULARY_FILE).write_text(json.dumps(sorted(words)), "utf-8")
+        self._vocabulary = Vocabulary(words, float(self._config.get("similarity", 0.8)))
+        return self._resource
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            if self._is_unknown(message):
+                self._to_fallback(message)
+        return messages
+
+    def _is_unknown(self, message: Message) -> bool:
+        if not self._vocabulary.words:
+            return False  # untrained: never guess
+        words = [
+            part
+            for token in message.get(TOKENS_NAMES[TEXT]) or []
+            for part in token.text.lower().split()
+            if is_word(part)
+        ]
+        return bool(words) and not self._vocabulary.knows_any(words)
+
+    @staticmethod
+    def _to_fallback(message: Message) -> None:
+        intent = message.data.get(INTENT) or {}
+        if intent.get(INTENT_NAME_KEY) == FALLBACK_INTENT:
+            return
+        fallback = {INTENT_NAME_KEY: FALLBACK_INTENT, PREDICTED_CONFIDENCE_KEY: 1.0}
+        message.data[INTENT] = fallback
+        ranking = message.data.get(INTENT_RANKING_KEY) or []
+        message.data[INTENT_RANKING_KEY] = [fallback, *ranking]
