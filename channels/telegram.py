@@ -1,27 +1,11 @@
-"""Telegram connector on python-telegram-bot (webhook at /webhooks/telegram/webhook).
+"""Telegram on python-telegram-bot: outbound sends and the Rasa side of inbound turns.
 
-Inbound, in this order:
-1. `X-Telegram-Bot-Api-Secret-Token` compared in constant time with the configured secret;
-   403 before the body is even read as JSON (Telegram sends the secret given to setWebhook).
-2. Deduplicated on `update_id` (Telegram redelivers an update until it gets a 2xx).
-3. Mapped to a Rasa `UserMessage` and queued; the webhook answers 200 at once.
-
-What each update becomes (metadata always has `channel: telegram`):
-- text -> the text.
-- photo -> caption or `/share_media`; metadata `photo` = the largest size
-  ({file_id, file_unique_id, width, height}). Image documents are treated the same way.
-- location -> `/share_media`; metadata `location` = {latitude, longitude}.
-- contact -> `/share_media` with metadata `contact` = {phone_number (E.164), first_name} only
-  when `contact.user_id == from.id` (a citizen sharing *their own* number); someone else's
-  card is refused politely and not stored.
-- callback_query (inline button) -> answered with answerCallbackQuery at once (the client shows
-  a spinner until then); its data is the button payload, or a short key `k:<id>` that maps to
-  a payload longer than Telegram's 64-byte limit.
-- edited_message -> not processed as a new turn (a report must not be filed twice, and the bot
-  may already have acted on the first version); the citizen is told to send a new message.
-- group, supergroup and channel chats -> refused once per chat with a polite note: citizens'
-  data must stay in a private conversation.
-- anything else (stickers, voice, documents that are not images) -> a polite note, no turn.
+Inbound webhooks (`/webhooks/telegram/webhook`: secret token check -> 403 before parsing,
+update_id dedup, what each update becomes, answerCallbackQuery) are served by the gateway process
+(channels/gateway/telegram.py) so acknowledgements never wait behind Rasa. It hands each message
+to `POST /webhooks/telegram/turn` here, which runs the turn on the channel layer's turn thread;
+a button payload longer than 64 bytes arrives as its short key `k:<id>` and is mapped back here,
+where the key was stored when the button was sent.
 
 Outbound: plain text with no `parse_mode`, so nothing a citizen or an officer wrote can be
 interpreted as markup; texts over 4,096 characters are split at paragraph or line breaks;
@@ -32,8 +16,6 @@ the channel layer (timeout, retry, dead-letter log).
 from __future__ import annotations
 
 import hashlib
-import hmac
-import json
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
@@ -42,13 +24,13 @@ from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.request import HTTPXRequest
 
-from channels import messages
 from channels.layer import drain_on_stop, get_layer
 from channels.layer.turns import PerLoop
 from channels.settings import load as load_settings
+from channels.turn_endpoint import add_turn_route
 
 logger = logging.getLogger(__name__)
 
@@ -56,7 +38,6 @@ MAX_MESSAGE_CHARS = 4096
 MAX_CALLBACK_BYTES = 64
 CALLBACK_KEY_PREFIX = "k:"
 CALLBACK_TTL = 30 * 24 * 3600
-SHARE_MEDIA = "/share_media"
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
 
 
@@ -199,6 +180,7 @@ class TelegramInput(InputChannel):
         return self.get_output_channel() if channel == "telegram" else None
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        """Health and `/turn` (hand-off from the gateway); the webhook is the gateway's."""
         bp = Blueprint("layani_telegram_webhook", __name__)
         drain_on_stop(bp)
 
@@ -206,139 +188,42 @@ class TelegramInput(InputChannel):
         async def health(_: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
 
-        @bp.route("/webhook", methods=["POST"])
-        async def webhook(request: Request) -> HTTPResponse:
-            given = request.headers.get("x-telegram-bot-api-secret-token", "")
-            if not hmac.compare_digest(given.encode("utf-8"), self.secret_token.encode("utf-8")):
-                logger.warning("Telegram webhook: missing or wrong secret token (403)")
-                return response.json({"error": "forbidden"}, status=403)
-            try:
-                data = json.loads(request.body or b"")
-            except ValueError:
-                return response.json({"error": "body is not JSON"}, status=400)
-            if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
-                return response.json({"error": "not a Telegram update"}, status=400)
-            outcome = await self.handle_update(data, on_new_message)
-            return response.json({"status": outcome})
-
+        add_turn_route(bp, lambda envelope: self.turn_job(envelope, on_new_message))
         return bp
 
-    async def handle_update(
-        self, data: dict[str, Any], on_new_message: Callable[[UserMessage], Awaitable[Any]]
-    ) -> str:
-        """Turn one Update into a queued turn (or a polite note); returns what happened."""
-        layer = get_layer()
-        if not await layer.first_time(f"telegram:update:{data['update_id']}"):
-            return "duplicate"
-        try:
-            update = Update.de_json(data, self.bot)
-        except Exception as exc:  # malformed fields inside a well-formed update
-            logger.warning("Telegram update %s unreadable: %s", data.get("update_id"), exc)
-            return "ignored"
+    def turn_job(
+        self, envelope: dict[str, Any], on_new_message: Callable[[UserMessage], Awaitable[Any]]
+    ) -> Callable[[], Awaitable[Any]] | None:
+        """The turn (or notice) for one message the gateway read (channels/gateway/telegram.py)."""
         output = self.get_output_channel()
+        chat_id = str(envelope.get("chat_id") or envelope["sender_id"])
+        text = envelope.get("text")
+        if not isinstance(text, str) or not text:
+            return None
+        if envelope["kind"] == "say":
+            return _say(output, chat_id, text)
+        metadata = dict(envelope.get("metadata") or {})
+        metadata["channel"] = "telegram"
 
-        if update.callback_query is not None:
-            return await self._callback(update, output, on_new_message)
-
-        message = update.message or update.edited_message
-        if message is None or message.from_user is None:
-            return "ignored"
-        chat_id = str(message.chat.id)
-        if message.chat.type != "private":
-            if await layer.first_time(f"telegram:group:{chat_id}"):
-                layer.submit(chat_id, _say(output, chat_id, messages.GROUP_CHAT_REFUSED))
-            return "group"
-        sender_id = str(message.from_user.id)
-        if update.edited_message is not None:
-            layer.submit(sender_id, _say(output, chat_id, messages.EDITED_IGNORED))
-            return "edited"
-
-        text, metadata = self._content(message)
-        if text is None:
-            note = metadata.pop("_note", messages.UNSUPPORTED_CONTENT)
-            layer.submit(sender_id, _say(output, chat_id, note))
-            return "unsupported"
-        user_message = UserMessage(
-            text,
-            output,
-            sender_id,
-            input_channel=self.name(),
-            metadata=metadata,
-            message_id=f"telegram-{data['update_id']}",
-        )
-        return await layer.accept(user_message, on_new_message)
-
-    def _content(self, message: Any) -> tuple[str | None, dict[str, Any]]:
-        metadata: dict[str, Any] = {"channel": "telegram"}
-        caption = (message.caption or "").strip()
-        if message.text:
-            return message.text, metadata
-        if message.photo:
-            largest = max(message.photo, key=lambda p: (p.width * p.height, p.file_size or 0))
-            metadata["photo"] = {
-                "file_id": largest.file_id,
-                "file_unique_id": largest.file_unique_id,
-                "width": largest.width,
-                "height": largest.height,
-            }
-            return caption or SHARE_MEDIA, metadata
-        document = message.document
-        if document is not None and (document.mime_type or "").startswith("image/"):
-            metadata["photo"] = {
-                "file_id": document.file_id,
-                "file_unique_id": document.file_unique_id,
-                "mime_type": document.mime_type,
-            }
-            return caption or SHARE_MEDIA, metadata
-        if message.location is not None:
-            metadata["location"] = {
-                "latitude": message.location.latitude,
-                "longitude": message.location.longitude,
-            }
-            return SHARE_MEDIA, metadata
-        if message.contact is not None:
-            contact = message.contact
-            if contact.user_id is None or contact.user_id != message.from_user.id:
-                metadata["_note"] = messages.CONTACT_NOT_OWN
-                return None, metadata
-            phone = contact.phone_number.strip()
-            metadata["contact"] = {
-                "phone_number": phone if phone.startswith("+") else "+" + phone,
-                "first_name": contact.first_name,
-            }
-            return SHARE_MEDIA, metadata
-        return None, metadata
-
-    async def _callback(
-        self, update: Any, output: TelegramOutput, on_new_message: Callable[..., Awaitable[Any]]
-    ) -> str:
-        query = update.callback_query
-        layer = get_layer()
-        layer.background(
-            layer.deliver(
-                "telegram",
-                str(query.from_user.id),
-                lambda: _answer(self, query.id),
-                {"method": "answer_callback_query", "callback_query_id": query.id},
+        async def turn() -> None:
+            data = text
+            if metadata.get("button") and data.startswith(CALLBACK_KEY_PREFIX):
+                # A payload longer than 64 bytes, stored when its button was sent.
+                data = await get_layer().kv.get("tgcb:" + data) or ""
+                if not data:
+                    return
+            await on_new_message(
+                UserMessage(
+                    data,
+                    output,
+                    envelope["sender_id"],
+                    input_channel=self.name(),
+                    metadata=metadata,
+                    message_id=envelope.get("message_id"),
+                )
             )
-        )
-        chat = query.message.chat if query.message is not None else None
-        if chat is not None and chat.type != "private":
-            return "group"
-        data = query.data or ""
-        if data.startswith(CALLBACK_KEY_PREFIX):
-            data = await layer.kv.get("tgcb:" + data) or ""
-        if not data:
-            return "ignored"
-        user_message = UserMessage(
-            data,
-            output,
-            str(query.from_user.id),
-            input_channel=self.name(),
-            metadata={"channel": "telegram", "button": True},
-            message_id=f"telegram-{update.update_id}",
-        )
-        return await layer.accept(user_message, on_new_message)
+
+        return turn
 
 
 def _say(output: OutputChannel, chat_id: str, text: str) -> Callable[[], Awaitable[None]]:
@@ -346,11 +231,6 @@ def _say(output: OutputChannel, chat_id: str, text: str) -> Callable[[], Awaitab
         await output.send_text_message(chat_id, text)
 
     return send
-
-
-async def _answer(connector: TelegramInput, query_id: str) -> Any:
-    bot = await connector.ready_bot()
-    return await bot.answer_callback_query(query_id)
 
 
 def make_bot(token: str, api_base_url: str) -> Any:

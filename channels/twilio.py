@@ -1,17 +1,15 @@
-"""Twilio connector: SMS and WhatsApp in one webhook (/webhooks/twilio/webhook).
+"""Twilio connector, Rasa side: SMS and WhatsApp turns and replies in one connector.
 
 `From: whatsapp:+62…` selects WhatsApp, a bare `+62…` SMS. Either way the sender id is the E.164
 number without the prefix, so SMS and WhatsApp from one phone are one citizen (their complaints
 and applications are shared), and the message metadata says `channel: sms|whatsapp`.
 
-Inbound, in this order:
-1. `X-Twilio-Signature` checked with `twilio.request_validator.RequestValidator` against the
-   public URL Twilio called: `PUBLIC_BASE_URL` + path, or the URL rebuilt from X-Forwarded-Proto
-   and Host behind a proxy. Parameters come from the *raw* body parsed with
-   keep_blank_values=True: Sanic 21.12's `request.form` drops blank fields (`Body=` of a photo,
-   `FromZip=`), and validating without them always fails. Missing or wrong: 403, nothing parsed.
-2. Deduplicated on `MessageSid`.
-3. Mapped to a `UserMessage` and queued; Twilio gets an empty TwiML `<Response/>` at once.
+Inbound: the webhook (`X-Twilio-Signature` over the raw form with blank fields kept -> 403
+before anything is processed, `MessageSid` dedup, rate limit, empty TwiML at once) is served by
+the gateway process (channels/gateway/twilio.py), so acknowledgements never wait behind Rasa.
+The gateway hands each message to `POST /webhooks/twilio/turn` here, where the turn runs on the
+channel layer's turn thread and the state it needs lives: numbered menus, LANJUT pages and the
+WhatsApp 24-hour window.
 
 Content: `Body`; media (`NumMedia`, `MediaUrlN`, `MediaContentTypeN`) -> metadata `media` (all)
 and `photo` (the first image, {url, content_type}); WhatsApp `Latitude`/`Longitude` ->
@@ -33,103 +31,40 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import re
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from channels.gateway.twilio import (  # noqa: F401  (re-exported: tests, older imports)
+    EMPTY_TWIML,
+    WHATSAPP_PREFIX,
+    candidate_urls,
+    form_params,
+    location_from,
+    media_from,
+    split_address,
+)
 from channels.layer import drain_on_stop, get_layer
 from channels.layer.outbound import SendError, status_error
 from channels.layer.turns import PerLoop
 from channels.settings import load as load_settings
+from channels.turn_endpoint import add_turn_route
 from layani import sms
 
 logger = logging.getLogger(__name__)
 
 SHARE_MEDIA = "/share_media"
-EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
-WHATSAPP_PREFIX = "whatsapp:"
 WHATSAPP_MAX_CHARS = 1600
 WHATSAPP_WINDOW_SECONDS = 24 * 3600
 MENU_TTL = 24 * 3600
 PAGES_TTL = 24 * 3600
 AUTO_FLUSH_SECONDS = 1.0
 TEMPLATE_ERROR_CODES = {63016}
-_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
-
-
-class _Params(dict):
-    """parse_qs output (name -> list of values) with the `getlist` RequestValidator expects."""
-
-    def getlist(self, name: str) -> list[str]:
-        return self[name]
-
-
-def form_params(body: bytes) -> _Params:
-    """The webhook form with blank fields kept (see module docstring)."""
-    return _Params(parse_qs(body.decode("utf-8", errors="replace"), keep_blank_values=True))
-
-
-def candidate_urls(request: Request, public_base_url: str) -> list[str]:
-    """URLs Twilio may have signed: the configured public one, then the proxy-forwarded one."""
-    path = request.path + (f"?{request.query_string}" if request.query_string else "")
-    urls = []
-    if public_base_url:
-        urls.append(public_base_url.rstrip("/") + path)
-    proto = request.headers.get("x-forwarded-proto", "").split(",")[0].strip()
-    host = request.headers.get("x-forwarded-host", "").split(",")[0].strip() or request.headers.get(
-        "host", ""
-    )
-    if host:
-        scheme = proto or urlsplit(public_base_url).scheme or request.scheme
-        urls.append(f"{scheme}://{host}{path}")
-    return list(dict.fromkeys(urls))
-
-
-def split_address(address: str) -> tuple[str, str]:
-    """`whatsapp:+62812…` -> ("+62812…", "whatsapp"); `+62812…` -> ("+62812…", "sms")."""
-    address = address.strip()
-    if address.lower().startswith(WHATSAPP_PREFIX):
-        return address[len(WHATSAPP_PREFIX) :].strip(), "whatsapp"
-    return address, "sms"
-
-
-def first(params: dict[str, list[str]], name: str) -> str:
-    values = params.get(name) or [""]
-    return values[0]
-
-
-def media_from(params: dict[str, list[str]]) -> list[dict[str, str]]:
-    try:
-        count = int(first(params, "NumMedia") or 0)
-    except ValueError:
-        count = 0
-    media = []
-    for i in range(min(count, 10)):
-        url = first(params, f"MediaUrl{i}")
-        if url:
-            media.append({"url": url, "content_type": first(params, f"MediaContentType{i}")})
-    return media
-
-
-def location_from(params: dict[str, list[str]]) -> dict[str, Any] | None:
-    try:
-        lat, lon = float(first(params, "Latitude")), float(first(params, "Longitude"))
-    except ValueError:
-        return None
-    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        return None
-    location: dict[str, Any] = {"latitude": lat, "longitude": lon}
-    for field in ("Address", "Label"):
-        if first(params, field):
-            location[field.lower()] = first(params, field)
-    return location
 
 
 class TwilioOutput(OutputChannel):
@@ -353,8 +288,9 @@ class TwilioInput(InputChannel):
         last = await get_layer().kv.get(f"wa_last:{sender_id}")
         return bool(last) and time.time() - float(last) < WHATSAPP_WINDOW_SECONDS
 
-    # --- inbound --------------------------------------------------------------------------
+    # --- inbound (the webhook itself is the gateway's: channels/gateway/twilio.py) ---------
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        """Health and `/turn` (hand-off from the gateway)."""
         bp = Blueprint("layani_twilio_webhook", __name__)
         drain_on_stop(bp)
 
@@ -362,90 +298,69 @@ class TwilioInput(InputChannel):
         async def health(_: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
 
-        @bp.route("/webhook", methods=["POST"])
-        async def webhook(request: Request) -> HTTPResponse:
-            signature = request.headers.get("x-twilio-signature", "")
-            params = form_params(request.body or b"")
-            if not signature or not any(
-                self.validator.validate(url, params, signature)
-                for url in candidate_urls(request, self.public_base_url)
-            ):
-                logger.warning("Twilio webhook: missing or invalid signature (403)")
-                return response.json({"error": "forbidden"}, status=403)
-            outcome = await self.handle_form(params, on_new_message)
-            if outcome == "bad_request":
-                return response.json({"error": "MessageSid and From are required"}, status=400)
-            return response.text(EMPTY_TWIML, content_type="text/xml")
-
+        add_turn_route(bp, lambda envelope: self.turn_job(envelope, on_new_message))
         return bp
 
-    async def handle_form(
-        self, params: dict[str, list[str]], on_new_message: Callable[[UserMessage], Awaitable[Any]]
-    ) -> str:
-        layer = get_layer()
-        message_sid = first(params, "MessageSid") or first(params, "SmsMessageSid")
-        sender, mode = split_address(first(params, "From"))
-        if not message_sid or not _E164.match(sender):
-            return "bad_request"
-        if not await layer.first_time(f"twilio:{message_sid}"):
-            return "duplicate"
-        if first(params, "OptOutType").upper() == "STOP":
-            return "opted_out"  # Twilio itself blocks further messages and confirms the STOP
-        if mode == "whatsapp":
-            await layer.kv.set(f"wa_last:{sender}", time.time(), WHATSAPP_WINDOW_SECONDS + 3600)
+    def turn_job(
+        self, envelope: dict[str, Any], on_new_message: Callable[[UserMessage], Awaitable[Any]]
+    ) -> Callable[[], Awaitable[Any]] | None:
+        """The turn (or notice) for one message the gateway authenticated and read."""
+        sender = envelope["sender_id"]
+        mode = "whatsapp" if envelope.get("mode") == "whatsapp" else "sms"
+        output = TwilioOutput(self, mode, envelope.get("to") or None)
 
-        output = TwilioOutput(self, mode, first(params, "To") or None)
-        metadata: dict[str, Any] = {"channel": mode}
-        media = media_from(params)
-        if media:
-            metadata["media"] = media
-            images = [m for m in media if m["content_type"].startswith("image/")]
-            if images:
-                metadata["photo"] = images[0]
-        location = location_from(params) if mode == "whatsapp" else None
-        if location:
-            metadata["location"] = location
+        if envelope["kind"] == "say":
+            text = envelope.get("text")
+            if not isinstance(text, str) or not text:
+                return None
 
-        body = first(params, "Body").strip()
-        if mode == "whatsapp" and first(params, "ButtonPayload"):
-            body = first(params, "ButtonPayload")
-        text = await self._text_for(sender, body, metadata, output)
-        if text is None:
-            return "handled"
-        message = UserMessage(
-            text,
-            output,
-            sender,
-            input_channel=self.name(),
-            metadata=metadata,
-            message_id=message_sid,
-        )
+            async def say() -> None:
+                await output.send_text_message(sender, text)
+                await output.flush(sender)
 
-        async def turn(msg: UserMessage) -> None:
+            return say
+
+        metadata = dict(envelope.get("metadata") or {})
+        metadata["channel"] = mode
+        body = str(envelope.get("body") or "")
+
+        async def turn() -> None:
+            layer = get_layer()
+            if mode == "whatsapp":
+                await layer.kv.set(f"wa_last:{sender}", time.time(), WHATSAPP_WINDOW_SECONDS + 3600)
+            # Menus and pages are read here, after the citizen's previous turn wrote them.
+            text = await self._text_for(sender, body, metadata, output)
+            if text is None:
+                return
+            message = UserMessage(
+                text,
+                output,
+                sender,
+                input_channel=self.name(),
+                metadata=metadata,
+                message_id=envelope.get("message_id"),
+            )
             try:
-                await on_new_message(msg)
+                await on_new_message(message)
             finally:
                 await output.flush(sender)
 
-        return await layer.accept(message, turn)
+        return turn
 
     async def _text_for(
         self, sender: str, body: str, metadata: dict[str, Any], output: TwilioOutput
     ) -> str | None:
         """What Rasa should read; None when the channel answered by itself (LANJUT page)."""
-        layer = get_layer()
+        kv = get_layer().kv
         if not body:
             return SHARE_MEDIA if ("media" in metadata or "location" in metadata) else None
         if body.isdigit():
-            menu = await layer.kv.get(f"menu:{sender}")
+            menu = await kv.get(f"menu:{sender}")
             if menu and body in menu:
                 metadata["menu_choice"] = body
                 return menu[body]
         payload = sms.keyword_payload(body)
-        if payload == "/faq_more" and await layer.kv.get(f"pages:{sender}"):
-            decision = await layer.limiter.check(sender)
-            if decision.allowed:
-                layer.submit(sender, lambda: output.send_next_page(sender))
+        if payload == "/faq_more" and await output.send_next_page(sender):
             return None
         if payload:
             metadata["keyword"] = body.strip().upper()

@@ -2,13 +2,15 @@
 
 What it does, on loopback only:
 1. Starts local stand-ins for the Telegram Bot API and Twilio (they record every reply) and a
-   Layani stack (action server + Rasa server) with both channels enabled.
+   Layani stack as `make run` starts it (action server, Rasa server, webhook gateway) with both
+   channels enabled. Provider webhooks go to the gateway; REST goes to the Rasa server.
 2. For each target (Telegram webhook, Twilio webhook, Rasa's own REST channel) offers the same
    open-loop load: N citizens x M messages, sent at a fixed rate (default 200 messages/s)
    whatever the server does, so slow answers cannot slow the offered load down.
 3. Measures, per message: ack latency (HTTP response time of the webhook), reply latency (until
    the provider stand-in received the reply; for REST the reply *is* the HTTP response),
-   throughput (turns completed per second) and the Rasa server's RSS.
+   throughput (turns completed per second), the Rasa server's RSS and the CPU time per message
+   of the gateway (the webhook path) and of the Rasa server (the turns).
 4. Prints the figures and Layani/REST ratios. Bounded in count and time (`--max-seconds`).
 
 Usage: python -m layani.bench [--citizens 100] [--messages 5] [--rate 200] [--model PATH]
@@ -65,6 +67,8 @@ class Result:
         self.duration = 0.0
         self.rss = (0.0, 0.0)
         self.cpu_ms = float("nan")
+        self.gateway_cpu_ms = float("nan")
+        self.gateway_rss = 0.0
         self.run_id = 0
         self.duplicates_replied = 0
 
@@ -81,6 +85,8 @@ class Result:
             "rss_mb": self.rss[0],
             "rss_peak_mb": self.rss[1],
             "server_cpu_ms_per_message": self.cpu_ms,
+            "gateway_cpu_ms_per_message": self.gateway_cpu_ms,
+            "gateway_rss_mb": self.gateway_rss,
             "replies_to_duplicates": self.duplicates_replied,
         }
 
@@ -118,6 +124,7 @@ async def run_webhook(
     run_id = replay or next(_RUNS)
     result.run_id = run_id
     cpu_before = cpu_seconds(stack.procs["rasa"].pid)
+    gw_before = cpu_seconds(stack.procs["webhooks"].pid)
     fake.clear()
 
     async def send(item, scheduled):
@@ -134,7 +141,7 @@ async def run_webhook(
                     "text": "halo",
                 },
             }
-            key, url = str(user), f"{stack.url}/webhooks/telegram/webhook"
+            key, url = str(user), f"{stack.webhook_url}/webhooks/telegram/webhook"
             kwargs = {
                 "data": json.dumps(update),
                 "headers": {
@@ -160,7 +167,7 @@ async def run_webhook(
             signature = RequestValidator(TW_TOKEN).compute_signature(
                 PUBLIC + "/webhooks/twilio/webhook", fields
             )
-            key, url = phone, f"{stack.url}/webhooks/twilio/webhook"
+            key, url = phone, f"{stack.webhook_url}/webhooks/twilio/webhook"
             kwargs = {
                 "data": urlencode(fields),
                 "headers": {
@@ -208,6 +215,10 @@ async def run_webhook(
     result.duration = last - t0
     result.rss = rss_mb(stack.procs["rasa"].pid)
     result.cpu_ms = (cpu_seconds(stack.procs["rasa"].pid) - cpu_before) * 1000 / len(schedule)
+    result.gateway_cpu_ms = (
+        (cpu_seconds(stack.procs["webhooks"].pid) - gw_before) * 1000 / len(schedule)
+    )
+    result.gateway_rss = rss_mb(stack.procs["webhooks"].pid)[0]
     if replay:
         await asyncio.sleep(1.0)
         result.replies = []  # a replay must produce no reply at all
@@ -310,7 +321,8 @@ def report(results: list[Result], args) -> str:
         f"{args.citizens * args.messages} per target at {args.rate:.0f} messages/s (loopback)",
         "",
         f"{'target':10} {'sent':>5} {'err':>4} {'ack p50':>9} {'ack p99':>9} {'reply p50':>10} "
-        f"{'reply p99':>10} {'replied':>8} {'turns/s':>8} {'RSS MB':>7} {'CPU/msg':>8}",
+        f"{'reply p99':>10} {'replied':>8} {'turns/s':>8} {'RSS MB':>7} {'CPU/msg':>8} "
+        f"{'gw CPU/msg':>10}",
     ]
     for name, r in rows.items():
         lines.append(
@@ -318,7 +330,7 @@ def report(results: list[Result], args) -> str:
             f"{r['ack_p50_ms']:8.1f}ms {r['ack_p99_ms']:8.1f}ms "
             f"{r['reply_p50_ms']:9.0f}ms {r['reply_p99_ms']:9.0f}ms {r['replied']:8d} "
             f"{r['throughput_per_s']:8.1f} {r['rss_mb']:7.0f} "
-            f"{r['server_cpu_ms_per_message']:6.2f}ms"
+            f"{r['server_cpu_ms_per_message']:6.2f}ms {r['gateway_cpu_ms_per_message']:8.2f}ms"
         )
     rest = rows.get("rest")
     if rest:
@@ -342,9 +354,13 @@ def report(results: list[Result], args) -> str:
         lines.append(
             f"Redelivered updates answered: {replay['replies_to_duplicates']} "
             f"(must be 0); webhook path alone: ack p50 {replay['ack_p50_ms']:.1f} ms, "
-            f"p99 {replay['ack_p99_ms']:.1f} ms, {replay['server_cpu_ms_per_message']:.2f} ms "
-            "server CPU per request"
+            f"p99 {replay['ack_p99_ms']:.1f} ms, {replay['gateway_cpu_ms_per_message']:.2f} ms "
+            "gateway CPU per request"
         )
+    lines.append(
+        "RSS MB and CPU/msg: the Rasa server (turns); gw CPU/msg: the webhook gateway "
+        f"(RSS {max(r.gateway_rss for r in results):.0f} MB)"
+    )
     lines.append(
         f"Machine load average while measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
     )

@@ -1,7 +1,9 @@
-"""Start Layani: action server, Rasa server (channels + web chat) and staff console.
+"""Start Layani: action server, Rasa server (web chat, REST, API), webhook gateway, console.
 
 `make run` calls this after `layani.train --if-stale`. Each part runs as its own process so a
-crash in one is visible and Ctrl-C (SIGINT/SIGTERM) stops all of them cleanly.
+crash in one is visible and Ctrl-C (SIGINT/SIGTERM) stops all of them cleanly. The webhook
+gateway (channels/gateway) answers Telegram and Twilio in its own small process and hands the
+turns to the Rasa server, so provider acknowledgements never wait behind NLU inference.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ EMBEDDED_DEFAULTS = {
     "RASA_PORT": "5005",
     "ACTION_PORT": "5055",
     "CONSOLE_PORT": "5006",
+    "WEBHOOK_PORT": "5007",
     "RASA_TRACKER_DB": str(VAR_DIR / "tracker.db"),
     "DATABASE_URL": f"sqlite:///{VAR_DIR / 'layani.db'}",
 }
@@ -77,9 +80,20 @@ def commands(profile: str, env: Dict[str, str], model: Path) -> Dict[str, List[s
         "rasa": [py, "-m", "layani.server", "--model", str(model), "--endpoints", str(endpoints),
                  "--port", env["RASA_PORT"]],
     }
+    if provider_channels(env):
+        procs["webhooks"] = [py, "-m", "channels.gateway", "--port", env["WEBHOOK_PORT"]]
     if (ROOT / "console" / "__main__.py").exists():
         procs["console"] = [py, "-m", "console", "--port", env["CONSOLE_PORT"]]
     return procs
+
+
+def provider_channels(env: Dict[str, str]) -> List[str]:
+    """Telegram/Twilio, when configured: they are served by the webhook gateway process."""
+    wanted = {
+        "telegram": ("TELEGRAM_BOT_TOKEN", "TELEGRAM_SECRET_TOKEN"),
+        "twilio": ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "PUBLIC_BASE_URL"),
+    }
+    return [name for name, keys in wanted.items() if all(env.get(k) for k in keys)]
 
 
 def wait_http(url: str, timeout: float, procs: Dict[str, subprocess.Popen]) -> bool:
@@ -136,6 +150,9 @@ def main(argv: Optional[List[str]] = None) -> int:
             print(f"  Layani is running ({args.profile} profile)")
             print(f"  Web chat:      {rasa_url}/chat")
             print(f"  REST channel:  POST {rasa_url}/webhooks/rest/webhook")
+            for name in provider_channels(env) if "webhooks" in procs else []:
+                print(f"  {name.capitalize() + ':':14} POST http://127.0.0.1:{env['WEBHOOK_PORT']}"
+                      f"/webhooks/{name}/webhook")
             if "console" in procs:
                 print(f"  Staff console: http://127.0.0.1:{env['CONSOLE_PORT']}/")
             print("  Stop with Ctrl-C")

@@ -2,8 +2,9 @@
 
 Why not plain `rasa run`: Layani's connectors reuse the built-in channel names (`telegram`,
 `twilio`, `socketio`, `rest`) as credentials keys and URL paths, a channel is enabled only when
-its environment variables are set, and the server also serves the web chat page and the
-outbound API the console and notifier use. Everything else is Rasa's own `configure_app` and
+its environment variables are set, and the server also serves the web chat page, the
+outbound API the console and notifier use, and `/webhooks/<telegram|twilio>/turn`, where the
+webhook gateway (channels/gateway, its own process) hands over provider messages. Everything else is Rasa's own `configure_app` and
 agent loading, so behaviour matches `rasa run --enable-api`.
 
 Run: python -m layani.server --model models/x.tar.gz --port 5005 --endpoints endpoints.yml
@@ -149,6 +150,11 @@ def main(argv: Optional[List[str]] = None) -> None:
     from rasa.utils.log_utils import configure_structlog
 
     configure_structlog(logging.getLevelName(args.log_level.upper()))
+    # As `rasa run` does: TF_INTER_OP_PARALLELISM_THREADS / TF_INTRA_OP_PARALLELISM_THREADS cap
+    # TensorFlow's thread pools (the launcher sets them so turns leave a core to the gateway).
+    from rasa.utils.tensorflow.environment import setup_tf_environment
+
+    setup_tf_environment()
     app, endpoints = build_app(args)
     workers = rasa.core.utils.number_of_sanic_workers(endpoints.lock_store if endpoints else None)
     logger.info("Starting Layani Rasa server on http://%s:%s (%s workers)", args.host, args.port, workers)

@@ -1,16 +1,18 @@
-"""The one channel layer every connector goes through.
+"""The channel layer inside the Rasa server process.
 
-    webhook -> authenticate (connector) -> ChannelLayer.accept(message, dedup_key)
-            -> claim dedup key -> rate limit -> queue per sender -> 200 at once
+    web chat (socket.io) -> ChannelLayer.accept(message) -> rate limit -> queue per sender
+    gateway hand-off (POST /webhooks/<channel>/turn) -> ChannelLayer.run(sender, job)
     turn thread: agent.handle_message(message) -> OutputChannel -> ChannelLayer.deliver(...)
 
-`accept` never waits for the turn, so a webhook is acknowledged in well under 50 ms (see
-`make bench`), and it returns what happened so connectors can log and tests can assert it.
+Telegram and Twilio webhooks are authenticated, deduplicated, rate-limited and acknowledged by
+the gateway process (channels/gateway), not here; this layer runs their turns in order on the
+turn thread and sends replies with timeout, retry and dead-letter log.
 """
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -88,6 +90,20 @@ class ChannelLayer:
     def submit(self, sender_id: str, job: Callable[[], Awaitable[Any]]) -> None:
         """Run `job` in the sender's queue (after their earlier messages), on the turn thread."""
         self.turns.submit(sender_id, job)
+
+    async def run(self, sender_id: str, job: Callable[[], Awaitable[Any]]) -> Any:
+        """Run `job` in the sender's queue on the turn thread and wait for it to finish."""
+        done: concurrent.futures.Future = concurrent.futures.Future()
+
+        async def wrapped() -> None:
+            try:
+                done.set_result(await job())
+            except BaseException as exc:
+                done.set_exception(exc)
+                raise
+
+        self.turns.submit(sender_id, wrapped)
+        return await asyncio.wrap_future(done)
 
     async def drain(self, timeout: float = 30.0) -> None:
         """Wait for every queued turn and notice (shutdown, tests)."""

@@ -3,7 +3,7 @@
 - set-webhook registers PUBLIC_BASE_URL/webhooks/telegram/webhook with TELEGRAM_SECRET_TOKEN, so
   Telegram sends the secret header our webhook checks (403 otherwise).
 - poll is for local development without a public URL: it removes the webhook, long-polls
-  getUpdates and forwards each update to the local Rasa server's webhook with the secret header,
+  getUpdates and forwards each update to the local webhook gateway with the secret header,
   so polling exercises exactly the same code path (checks, dedup, queue) as production.
 """
 
@@ -48,10 +48,16 @@ def register(subparsers) -> None:
     poll = commands.add_parser(
         "poll", help="local development: long-poll and forward to the local server"
     )
-    poll.add_argument("--rasa-url", default=os.environ.get("RASA_URL", "http://127.0.0.1:5005"))
+    poll.add_argument(
+        "--webhook-url",
+        "--rasa-url",
+        dest="webhook_url",
+        default=f"http://127.0.0.1:{os.environ.get('WEBHOOK_PORT', '5007')}",
+        help="the local webhook gateway (channels/gateway)",
+    )
     poll.add_argument("--once", action="store_true", help="one getUpdates round, then exit")
     poll.add_argument("--timeout", type=int, default=30, help="long-poll seconds")
-    poll.set_defaults(func=lambda a: asyncio.run(poll_updates(a.rasa_url, a.once, a.timeout)))
+    poll.set_defaults(func=lambda a: asyncio.run(poll_updates(a.webhook_url, a.once, a.timeout)))
 
 
 def _config() -> tuple[str, str, str, str]:
@@ -113,13 +119,13 @@ async def webhook_info() -> int:
     return 0
 
 
-async def poll_updates(rasa_url: str, once: bool = False, timeout: int = 30) -> int:
+async def poll_updates(webhook_url: str, once: bool = False, timeout: int = 30) -> int:
     import httpx
 
     from channels.telegram import ALLOWED_UPDATES
 
     token, secret, _, api = _config()
-    target = f"{rasa_url.rstrip('/')}/webhooks/telegram/webhook"
+    target = f"{webhook_url.rstrip('/')}/webhooks/telegram/webhook"
     offset: int | None = None
     async with _bot(token, api) as bot, httpx.AsyncClient(timeout=30) as client:
         await bot.delete_webhook()  # getUpdates is refused while a webhook is set

@@ -94,7 +94,7 @@ def post_telegram(stack, update: dict, secret=TG_SECRET) -> httpx.Response:
     if secret is not None:
         headers["X-Telegram-Bot-Api-Secret-Token"] = secret
     return httpx.post(
-        f"{stack.url}/webhooks/telegram/webhook",
+        f"{stack.webhook_url}/webhooks/telegram/webhook",
         content=json.dumps(update),
         headers=headers,
         timeout=30,
@@ -124,7 +124,9 @@ def post_twilio(
         )
     if signature is not None:
         h["X-Twilio-Signature"] = signature
-    return httpx.post(f"{stack.url}/webhooks/twilio/webhook", content=raw, headers=h, timeout=30)
+    return httpx.post(
+        f"{stack.webhook_url}/webhooks/twilio/webhook", content=raw, headers=h, timeout=30
+    )
 
 
 def tracker_events(stack, sender: str) -> list:
@@ -449,6 +451,38 @@ def test_sms_keyword_menu(stack, providers):
     assert event["parse_data"]["intent"]["name"] == "help"
     for body in twilio.bodies(phone):
         assert all(ord(ch) < 0x2000 for ch in body)
+
+
+def test_a_citizens_quick_messages_are_answered_in_order(stack, providers):
+    _, twilio = providers
+    phone = "+6281200000012"
+    texts = ["halo", "syarat bikin skck apa aja", "terima kasih"]
+    for body in texts:
+        assert post_twilio(stack, twilio_form("sms_text", phone, Body=body)).status_code == 200
+    settle(twilio, lambda c: len(twilio.bodies(phone)) >= 3)
+    assert [e["text"] for e in user_events(stack, phone)] == texts
+    assert len(twilio.bodies(phone)) == 3  # one SMS per turn, each after its own message
+
+
+def test_turn_handoff_on_the_rasa_port_needs_the_api_token(stack, providers):
+    """Only the gateway may hand a message over; anyone else reaching port 5005 cannot."""
+    telegram, _ = providers
+    user = 710000012
+    envelope = {
+        "channel": "telegram",
+        "kind": "turn",
+        "sender_id": str(user),
+        "chat_id": str(user),
+        "text": "halo",
+        "metadata": {"channel": "telegram"},
+    }
+    url = f"{stack.url}/webhooks/telegram/turn"
+    assert httpx.post(url, json=envelope).status_code == 401
+    wrong = {"Authorization": "Bearer wrong"}
+    assert httpx.post(url, json=envelope, headers=wrong).status_code == 403
+    time.sleep(1.0)
+    assert telegram.sent_texts(user) == []
+    assert user_events(stack, str(user)) == []
 
 
 # --- Outbound API ------------------------------------------------------------------------

@@ -32,6 +32,7 @@ class Stack:
     env: Dict[str, str]
     logs: Dict[str, Path]
     procs: Dict[str, subprocess.Popen] = field(default_factory=dict)
+    webhook_url: str = ""  # the webhook gateway (Telegram, Twilio), as layani/run.py starts it
 
     def rest(self, sender: str, text: str, metadata: Optional[dict] = None) -> List[dict]:
         payload = {"sender": sender, "message": text}
@@ -91,6 +92,7 @@ def _wait_ready(stack: Stack, name: str, timeout: float = 900) -> None:
     urls = {
         "actions": f"http://127.0.0.1:{stack.env['ACTION_PORT']}/health",
         "rasa": f"{stack.url}/status?token={stack.token}",
+        "webhooks": f"{stack.webhook_url}/health",
     }
     deadline = time.time() + timeout
     while time.time() < deadline:
@@ -122,6 +124,7 @@ def start_stack(
         {
             "RASA_PORT": str(free_port()),
             "ACTION_PORT": str(free_port()),
+            "WEBHOOK_PORT": str(free_port()),
             "RASA_TRACKER_DB": str(workdir / "tracker.db"),
             "DATABASE_URL": f"sqlite:///{workdir / 'layani.db'}",
             "LAYANI_API_TOKEN": secrets.token_urlsafe(16),
@@ -138,7 +141,12 @@ def start_stack(
         url=env["RASA_URL"],
         token=env["LAYANI_API_TOKEN"],
         env=env,
-        logs={"actions": workdir / "actions.log", "rasa": workdir / "rasa.log"},
+        logs={
+            "actions": workdir / "actions.log",
+            "rasa": workdir / "rasa.log",
+            "webhooks": workdir / "webhooks.log",
+        },
+        webhook_url=f"http://127.0.0.1:{env['WEBHOOK_PORT']}",
     )
     stack.procs["actions"] = _spawn(
         [sys.executable, "-m", "layani.action_server", "--port", env["ACTION_PORT"]],
@@ -151,7 +159,13 @@ def start_stack(
         env,
         stack.logs["rasa"],
     )
+    stack.procs["webhooks"] = _spawn(
+        [sys.executable, "-m", "channels.gateway", "--port", env["WEBHOOK_PORT"]],
+        env,
+        stack.logs["webhooks"],
+    )
     try:
+        _wait_ready(stack, "webhooks", ready_timeout)
         _wait_ready(stack, "actions", ready_timeout)
         _wait_ready(stack, "rasa", ready_timeout)
     except Exception:

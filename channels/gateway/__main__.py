@@ -1,0 +1,37 @@
+"""python -m channels.gateway: serve the provider webhooks (see channels/gateway/__init__.py)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+
+from channels.settings import load
+from layani.pii import install_log_masking
+
+
+def main(argv: list[str] | None = None) -> None:
+    settings = load()
+    parser = argparse.ArgumentParser(description="Layani provider webhook gateway")
+    parser.add_argument("--host", default=os.environ.get("RASA_HOST", "127.0.0.1"))
+    parser.add_argument("--port", type=int, default=settings.webhook_port)
+    parser.add_argument("--log-level", default=os.environ.get("LOG_LEVEL", "INFO"))
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    install_log_masking()
+    from channels.gateway.app import build_app
+
+    app = build_app(settings)
+    logging.getLogger("channels.gateway").info(
+        "Webhook gateway on http://%s:%s, turns handed to %s",
+        args.host,
+        args.port,
+        settings.rasa_url,
+    )
+    app.run(host=args.host, port=args.port, workers=1, access_log=False)
+
+
+if __name__ == "__main__":
+    main()

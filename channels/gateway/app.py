@@ -1,0 +1,219 @@
+"""The gateway's Sanic app: provider webhooks that authenticate, deduplicate, queue and answer.
+
+Routes (a channel is served when its variables are set, as on the Rasa server):
+    POST /webhooks/telegram/webhook   TELEGRAM_BOT_TOKEN, TELEGRAM_SECRET_TOKEN
+    POST /webhooks/twilio/webhook     TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, PUBLIC_BASE_URL
+    GET  /health                      which channels are on, queue depth, hand-off counters
+
+The order inside a handler matters: authenticate before anything is parsed (403), claim the
+dedup key before anything is queued (five copies race for one claim), rate-limit turns only
+(notices such as "edited messages are not re-run" are not turns).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+from typing import Any
+
+from sanic import Sanic, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from channels import messages
+from channels.gateway.handoff import Handoff
+from channels.gateway.telegram import TelegramWebhook
+from channels.gateway.twilio import EMPTY_TWIML, TwilioWebhook, form_params
+from channels.layer.dedup import build_dedup_store
+from channels.layer.outbound import DeadLetterLog, Deliverer, status_error
+from channels.layer.ratelimit import build_rate_limiter
+from channels.settings import ChannelSettings, load
+
+logger = logging.getLogger(__name__)
+
+ACCEPTED, DUPLICATE, LIMITED = "accepted", "duplicate", "limited"
+
+
+class Gateway:
+    """Dedup, rate limit and the hand-off queue, shared by the webhook handlers."""
+
+    def __init__(self, settings: ChannelSettings) -> None:
+        self.settings = s = settings
+        self.dedup = build_dedup_store(s.redis_url, s.dedup_ttl)
+        self.limiter = build_rate_limiter(s.redis_url, s.rate_limit)
+        dead_letters = DeadLetterLog(s.dead_letter_file)
+        self.handoff = Handoff(
+            s.rasa_url,
+            s.api_token,
+            dead_letters,
+            s.turn_concurrency,
+            s.turn_timeout,
+            s.handoff_patience,
+        )
+        self.deliverer = Deliverer(dead_letters, s.send_attempts, s.send_timeout, s.send_backoff)
+        self._side_tasks: set[asyncio.Task] = set()
+        self.counters = {ACCEPTED: 0, DUPLICATE: 0, LIMITED: 0}
+
+    async def claim(self, key: str) -> bool:
+        return await self.dedup.claim(key)
+
+    async def accept(self, envelope: dict[str, Any], notice: dict[str, Any]) -> str:
+        """Queue a turn unless the sender is over the limit (then one `notice` per window)."""
+        decision = await self.limiter.check(envelope["sender_id"])
+        if not decision.allowed:
+            self.counters[LIMITED] += 1
+            if decision.notify:
+                self.handoff.submit(notice)
+            return LIMITED
+        self.counters[ACCEPTED] += 1
+        self.handoff.submit(envelope)
+        return ACCEPTED
+
+    def background(self, coro: Any) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._side_tasks.add(task)
+        task.add_done_callback(self._side_tasks.discard)
+
+    async def close(self) -> None:
+        await self.handoff.drain(timeout=10)
+        await self.handoff.close()
+        await self.dedup.close()
+        await self.limiter.close()
+
+
+def enabled_channels(env: dict[str, str], settings: ChannelSettings) -> dict[str, Any]:
+    channels: dict[str, Any] = {}
+    if env.get("TELEGRAM_BOT_TOKEN") and env.get("TELEGRAM_SECRET_TOKEN"):
+        channels["telegram"] = TelegramWebhook(
+            env["TELEGRAM_BOT_TOKEN"], env["TELEGRAM_SECRET_TOKEN"], settings.telegram_api_base_url
+        )
+    else:
+        logger.info("Telegram webhook off: set TELEGRAM_BOT_TOKEN and TELEGRAM_SECRET_TOKEN")
+    if env.get("TWILIO_ACCOUNT_SID") and env.get("TWILIO_AUTH_TOKEN") and settings.public_base_url:
+        channels["twilio"] = TwilioWebhook(env["TWILIO_AUTH_TOKEN"], settings.public_base_url)
+    else:
+        logger.info(
+            "Twilio webhook off: set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and PUBLIC_BASE_URL"
+        )
+    return channels
+
+
+def build_app(settings: ChannelSettings | None = None, env: dict[str, str] | None = None) -> Sanic:
+    settings = settings or load()
+    env = dict(os.environ if env is None else env)
+    if not settings.api_token:
+        logger.warning("LAYANI_API_TOKEN is not set: the Rasa server will refuse every hand-off")
+    app = Sanic("layani_webhooks", configure_logging=False)
+    app.config.KEEP_ALIVE_TIMEOUT = 75  # providers reuse connections
+    channels = enabled_channels(env, settings)
+    state: dict[str, Gateway] = {}
+
+    def gateway() -> Gateway:
+        return state["gateway"]
+
+    @app.listener("before_server_start")
+    async def start(app: Any, loop: Any) -> None:
+        state["gateway"] = Gateway(settings)
+
+    @app.listener("before_server_stop")
+    async def stop(app: Any, loop: Any) -> None:
+        await gateway().close()  # queued messages get up to 10 s to reach the assistant
+
+    @app.get("/health")
+    async def health(_: Request) -> HTTPResponse:
+        g = state.get("gateway")
+        return response.json(
+            {
+                "status": "ok",
+                "channels": sorted(channels),
+                "queued": g.handoff.queues.pending() if g else 0,
+                **({**g.counters, **g.handoff.counters} if g else {}),
+            }
+        )
+
+    telegram: TelegramWebhook | None = channels.get("telegram")
+    if telegram is not None:
+
+        @app.get("/webhooks/telegram/")
+        async def telegram_health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @app.post("/webhooks/telegram/webhook")
+        async def telegram_webhook(request: Request) -> HTTPResponse:
+            if not telegram.authentic(request.headers):
+                logger.warning("Telegram webhook: missing or wrong secret token (403)")
+                return response.json({"error": "forbidden"}, status=403)
+            try:
+                data = json.loads(request.body or b"")
+            except ValueError:
+                return response.json({"error": "body is not JSON"}, status=400)
+            if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+                return response.json({"error": "not a Telegram update"}, status=400)
+            g = gateway()
+            if not await g.claim(f"telegram:update:{data['update_id']}"):
+                g.counters[DUPLICATE] += 1
+                return response.json({"status": DUPLICATE})
+            return response.json({"status": await telegram_update(g, telegram, data)})
+
+    twilio: TwilioWebhook | None = channels.get("twilio")
+    if twilio is not None:
+
+        @app.get("/webhooks/twilio/")
+        async def twilio_health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @app.post("/webhooks/twilio/webhook")
+        async def twilio_webhook(request: Request) -> HTTPResponse:
+            params = form_params(request.body or b"")
+            if not twilio.authentic(request, params):
+                logger.warning("Twilio webhook: missing or invalid signature (403)")
+                return response.json({"error": "forbidden"}, status=403)
+            outcome, key, envelope = twilio.envelope(params)
+            if outcome == "bad_request":
+                return response.json({"error": "MessageSid and From are required"}, status=400)
+            g = gateway()
+            if key and not await g.claim(key):
+                g.counters[DUPLICATE] += 1
+            elif envelope is not None:
+                await g.accept(envelope, twilio.notice(envelope, messages.RATE_LIMITED))
+            return response.text(EMPTY_TWIML, content_type="text/xml")
+
+    return app
+
+
+async def telegram_update(g: Gateway, telegram: TelegramWebhook, data: dict[str, Any]) -> str:
+    """Act on one new update; returns the status the webhook answers with."""
+    decision = telegram.read(data)
+    query_id = decision.get("callback_query_id")
+    if query_id:
+        g.background(answer_callback(g, telegram, str(query_id), str(data["update_id"])))
+    envelope = decision.get("envelope")
+    status = decision["status"]
+    if envelope is None:
+        return status
+    if status == "turn":
+        return await g.accept(envelope, telegram.notice(envelope, messages.RATE_LIMITED))
+    once = decision.get("once")
+    if once is None or await g.claim(once):
+        g.handoff.submit(envelope)
+    return status
+
+
+async def answer_callback(g: Gateway, telegram: TelegramWebhook, query_id: str, update: str):
+    """answerCallbackQuery at once (the button shows a spinner until then), with retry."""
+
+    async def call() -> Any:
+        session = g.handoff.session()
+        async with session.post(
+            telegram.method_url("answerCallbackQuery"), json={"callback_query_id": query_id}
+        ) as reply:
+            body = await reply.text()
+            if reply.status >= 300:
+                raise status_error(reply.status, body)
+            return body
+
+    await g.deliverer.send(
+        "telegram", update, call, {"method": "answer_callback_query", "callback_query_id": query_id}
+    )

@@ -1,0 +1,115 @@
+"""Hand queued messages from the gateway to the Rasa server, one turn per citizen at a time.
+
+Each citizen's messages wait in their own queue (channels/layer/ordering.py: order kept, idle
+citizens cost nothing, at most LAYANI_TURN_CONCURRENCY turns in flight). A job POSTs the
+message to `RASA_URL/webhooks/<channel>/turn` and waits until the Rasa server answers, which it
+does once the turn has run and its replies were sent; only then does the citizen's next message
+go. So order holds even with several Sanic workers or replicas behind RASA_URL, and the Rasa
+server never holds more than a few turns: the backlog waits here, where it costs no CPU.
+
+Retries: a hand-off that never reached Rasa (connection refused while it restarts or loads the
+model, or 503 "not ready") is retried with backoff for up to LAYANI_HANDOFF_PATIENCE seconds.
+One that may have reached it (timeout, connection lost mid-turn, 5xx) is not repeated, so a
+citizen never gets a turn twice; it goes to the dead-letter log with the error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any
+
+import aiohttp
+
+from channels.layer.ordering import ConversationQueues
+from channels.layer.outbound import DeadLetterLog
+from layani.pii import mask_text
+
+logger = logging.getLogger(__name__)
+
+
+class Handoff:
+    def __init__(
+        self,
+        rasa_url: str,
+        token: str,
+        dead_letters: DeadLetterLog,
+        concurrency: int = 4,
+        turn_timeout: float = 300.0,
+        patience: float = 900.0,
+    ) -> None:
+        self.rasa_url = rasa_url.rstrip("/")
+        self.headers = {"Authorization": f"Bearer {token}"}
+        self.dead_letters = dead_letters
+        self.turn_timeout = turn_timeout
+        self.patience = patience
+        self.queues = ConversationQueues(concurrency)
+        self._session: Any = None
+        self.counters = {"forwarded": 0, "failed": 0}
+
+    def submit(self, envelope: dict[str, Any]) -> None:
+        """Queue `envelope` behind the citizen's earlier messages (call on the gateway loop)."""
+        self.queues.submit(envelope["sender_id"], lambda: self.forward(envelope))
+
+    def session(self) -> Any:
+        if self._session is None:
+            # Idle connections are closed before Sanic's 5 s keep-alive ends, so a request is
+            # never written into a connection the server is closing.
+            self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=64, keepalive_timeout=2.0)
+            )
+        return self._session
+
+    async def forward(self, envelope: dict[str, Any]) -> None:
+        url = f"{self.rasa_url}/webhooks/{envelope['channel']}/turn"
+        deadline = time.monotonic() + self.patience
+        delay = 0.25
+        while True:
+            retry, error = False, ""
+            try:
+                async with self.session().post(
+                    url,
+                    json=envelope,
+                    headers=self.headers,
+                    timeout=aiohttp.ClientTimeout(total=self.turn_timeout),
+                ) as response:
+                    body = await response.text()
+                    if response.status == 200:
+                        self.counters["forwarded"] += 1
+                        return
+                    error = f"HTTP {response.status}: {body[:300]}"
+                    retry = response.status == 503  # the assistant is still loading its model
+            except aiohttp.ClientConnectorError as exc:  # never reached Rasa: safe to repeat
+                error, retry = f"{type(exc).__name__}: {exc}", True
+            except (asyncio.TimeoutError, aiohttp.ClientError) as exc:  # may have run: don't
+                error = f"{type(exc).__name__}: {exc}"
+            if retry and time.monotonic() + delay < deadline:
+                logger.info("Turn hand-off to %s not possible yet (%s); retrying", url, error)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+                continue
+            break
+        self.counters["failed"] += 1
+        logger.error(
+            "Turn for %s not handed to the assistant: %s",
+            mask_text(envelope.get("sender_id", "")),
+            error,
+        )
+        self.dead_letters.write(
+            {
+                "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                "direction": "inbound",
+                "channel": envelope.get("channel"),
+                "recipient": envelope.get("sender_id"),
+                "payload": envelope,
+                "error": error,
+            }
+        )
+
+    async def drain(self, timeout: float = 10.0) -> None:
+        await self.queues.drain(timeout)
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()

@@ -1,0 +1,159 @@
+"""Twilio (SMS + WhatsApp) webhook in the gateway: signature, MessageSid, sender, envelope.
+
+The signature is checked with `twilio.request_validator.RequestValidator` against the public URL
+Twilio called (`PUBLIC_BASE_URL` + path, or the URL rebuilt from X-Forwarded-Proto/Host behind
+a proxy) and the *raw* body parsed with keep_blank_values=True: Sanic 21.12's `request.form`
+drops blank fields (`Body=` of a photo, `FromZip=`), and validating without them always fails.
+
+Everything that needs the conversation's state (numbered SMS menus, LANJUT pages, the WhatsApp
+24-hour window) is done on the Rasa side, where that state lives (channels/twilio.py); the
+gateway forwards the body and the media/location metadata as they came.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
+WHATSAPP_PREFIX = "whatsapp:"
+E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+
+
+class Params(dict):
+    """parse_qs output (name -> list of values) with the `getlist` RequestValidator expects."""
+
+    def getlist(self, name: str) -> list[str]:
+        return self[name]
+
+
+def form_params(body: bytes) -> Params:
+    """The webhook form with blank fields kept (see module docstring)."""
+    return Params(parse_qs(body.decode("utf-8", errors="replace"), keep_blank_values=True))
+
+
+def candidate_urls(request: Any, public_base_url: str) -> list[str]:
+    """URLs Twilio may have signed: the configured public one, then the proxy-forwarded one."""
+    path = request.path + (f"?{request.query_string}" if request.query_string else "")
+    urls = []
+    if public_base_url:
+        urls.append(public_base_url.rstrip("/") + path)
+    proto = request.headers.get("x-forwarded-proto", "").split(",")[0].strip()
+    host = request.headers.get("x-forwarded-host", "").split(",")[0].strip() or request.headers.get(
+        "host", ""
+    )
+    if host:
+        scheme = proto or urlsplit(public_base_url).scheme or request.scheme
+        urls.append(f"{scheme}://{host}{path}")
+    return list(dict.fromkeys(urls))
+
+
+def split_address(address: str) -> tuple[str, str]:
+    """`whatsapp:+62812…` -> ("+62812…", "whatsapp"); `+62812…` -> ("+62812…", "sms")."""
+    address = address.strip()
+    if address.lower().startswith(WHATSAPP_PREFIX):
+        return address[len(WHATSAPP_PREFIX) :].strip(), "whatsapp"
+    return address, "sms"
+
+
+def first(params: dict[str, list[str]], name: str) -> str:
+    values = params.get(name) or [""]
+    return values[0]
+
+
+def media_from(params: dict[str, list[str]]) -> list[dict[str, str]]:
+    try:
+        count = int(first(params, "NumMedia") or 0)
+    except ValueError:
+        count = 0
+    media = []
+    for i in range(min(count, 10)):
+        url = first(params, f"MediaUrl{i}")
+        if url:
+            media.append({"url": url, "content_type": first(params, f"MediaContentType{i}")})
+    return media
+
+
+def location_from(params: dict[str, list[str]]) -> dict[str, Any] | None:
+    try:
+        lat, lon = float(first(params, "Latitude")), float(first(params, "Longitude"))
+    except ValueError:
+        return None
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        return None
+    location: dict[str, Any] = {"latitude": lat, "longitude": lon}
+    for field in ("Address", "Label"):
+        if first(params, field):
+            location[field.lower()] = first(params, field)
+    return location
+
+
+class TwilioWebhook:
+    """Authenticates and reads one Twilio form post; the gateway app does the rest."""
+
+    channel = "twilio"
+
+    def __init__(self, auth_token: str, public_base_url: str) -> None:
+        from twilio.request_validator import RequestValidator
+
+        self.validator = RequestValidator(auth_token)
+        self.public_base_url = public_base_url.rstrip("/")
+
+    def authentic(self, request: Any, params: Params) -> bool:
+        signature = request.headers.get("x-twilio-signature", "")
+        return bool(signature) and any(
+            self.validator.validate(url, params, signature)
+            for url in candidate_urls(request, self.public_base_url)
+        )
+
+    def envelope(self, params: dict[str, list[str]]) -> tuple[str, str | None, dict | None]:
+        """(outcome, dedup key, turn envelope or None) for an authenticated form."""
+        message_sid = first(params, "MessageSid") or first(params, "SmsMessageSid")
+        sender, mode = split_address(first(params, "From"))
+        if not message_sid or not E164.match(sender):
+            return "bad_request", None, None
+        key = f"twilio:{message_sid}"
+        if first(params, "OptOutType").upper() == "STOP":
+            return "opted_out", key, None  # Twilio itself blocks further messages and confirms
+        metadata: dict[str, Any] = {"channel": mode}
+        media = media_from(params)
+        if media:
+            metadata["media"] = media
+            images = [m for m in media if m["content_type"].startswith("image/")]
+            if images:
+                metadata["photo"] = images[0]
+        location = location_from(params) if mode == "whatsapp" else None
+        if location:
+            metadata["location"] = location
+        body = first(params, "Body").strip()
+        if mode == "whatsapp" and first(params, "ButtonPayload"):
+            body = first(params, "ButtonPayload")
+        if not body and "media" not in metadata and "location" not in metadata:
+            return "ignored", key, None
+        return (
+            "turn",
+            key,
+            {
+                "channel": self.channel,
+                "kind": "turn",
+                "sender_id": sender,
+                "mode": mode,
+                "to": first(params, "To") or None,
+                "body": body,
+                "metadata": metadata,
+                "message_id": message_sid,
+            },
+        )
+
+    @staticmethod
+    def notice(envelope: dict[str, Any], text: str) -> dict[str, Any]:
+        """A text sent to the citizen without a turn (rate-limit notice)."""
+        return {
+            "channel": "twilio",
+            "kind": "say",
+            "sender_id": envelope["sender_id"],
+            "mode": envelope["mode"],
+            "to": envelope.get("to"),
+            "text": text,
+        }

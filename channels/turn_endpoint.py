@@ -1,0 +1,61 @@
+"""POST /webhooks/<channel>/turn on the Rasa server: run one turn handed over by the gateway.
+
+Why: provider webhooks are answered by the gateway process (channels/gateway), which imports
+neither Rasa nor TensorFlow, so acknowledgements never wait for the GIL or the CPU the turns
+use. The gateway then hands each message here and waits; this route answers once the turn has
+run and its replies went out, so the gateway can send the citizen's next message in order.
+
+Only the gateway may call it: Bearer LAYANI_API_TOKEN (the same token as the outbound API), so
+nobody who can reach the Rasa port can speak for a citizen. Answers: 200 the turn ran (or
+nothing was to be done); 401/403 token; 400 not an envelope; 503 the model is not loaded yet
+(the gateway retries); 500 the turn failed (logged here; the gateway dead-letters it).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from channels.layer import get_layer
+from channels.outbound_api import check_token
+
+logger = logging.getLogger(__name__)
+
+Job = Callable[[], Awaitable[Any]]
+
+
+def add_turn_route(bp: Blueprint, make_job: Callable[[dict[str, Any]], Job | None]) -> None:
+    """Mount `/turn` on a connector blueprint; `make_job(envelope)` builds the turn to run."""
+
+    @bp.route("/turn", methods=["POST"])
+    async def turn(request: Request) -> HTTPResponse:
+        denied = check_token(request)
+        if denied is not None:
+            return denied
+        agent = getattr(request.app.ctx, "agent", None)
+        if agent is None or not agent.is_ready():
+            return response.json({"error": "assistant not ready"}, status=503)
+        try:
+            envelope = request.json
+        except Exception:  # sanic raises InvalidUsage on bad JSON
+            envelope = None
+        if (
+            not isinstance(envelope, dict)
+            or envelope.get("kind") not in ("turn", "say")
+            or not isinstance(envelope.get("sender_id"), str)
+        ):
+            return response.json({"error": "not a turn envelope"}, status=400)
+        job = make_job(envelope)
+        if job is None:
+            return response.json({"status": "ignored"})
+        try:
+            await get_layer().run(envelope["sender_id"], job)
+        except Exception as exc:
+            logger.exception("Turn handed over by the gateway failed")
+            return response.json({"error": type(exc).__name__}, status=500)
+        return response.json({"status": "done"})
