@@ -46,6 +46,27 @@ def is_word(token_text: str) -> bool:
     return any(ch.isalpha() for ch in token_text) and not any(ch.isdigit() for ch in token_text)
 
 
+def message_words(message: Message, keep=is_word) -> list[str]:
+    """The normalised words of a tokenized message ("gmn" arrives as "bagaimana")."""
+    return [
+        part
+        for token in message.get(TOKENS_NAMES[TEXT]) or []
+        for part in token.text.lower().split()
+        if keep(part)
+    ]
+
+
+def send_to_fallback(message: Message) -> None:
+    """Make `nlu_fallback` the message's intent, keeping the ranking below it."""
+    intent = message.data.get(INTENT) or {}
+    if intent.get(INTENT_NAME_KEY) == FALLBACK_INTENT:
+        return
+    fallback = {INTENT_NAME_KEY: FALLBACK_INTENT, PREDICTED_CONFIDENCE_KEY: 1.0}
+    message.data[INTENT] = fallback
+    ranking = message.data.get(INTENT_RANKING_KEY) or []
+    message.data[INTENT_RANKING_KEY] = [fallback, *ranking]
+
+
 class Vocabulary:
     """The known word forms, with the close-spelling test."""
 
@@ -72,7 +93,7 @@ class Vocabulary:
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class VocabularyGuard(GraphComponent):
-    """Fallback for messages without any known word (`layani.nlu.vocabulary_guard.VocabularyGuard`)."""
+    """Fallback for messages without any known word (config name in the module doc)."""
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
@@ -119,10 +140,7 @@ class VocabularyGuard(GraphComponent):
     def train(self, training_data: TrainingData) -> Resource:
         words: set[str] = set()
         for message in training_data.training_examples:
-            for token in message.get(TOKENS_NAMES[TEXT]) or []:
-                for part in token.text.lower().split():
-                    if is_word(part):
-                        words.add(part)
+            words.update(message_words(message))
         with self._storage.write_to(self._resource) as directory:
             (directory / VOCABULARY_FILE).write_text(json.dumps(sorted(words)), "utf-8")
         self._vocabulary = Vocabulary(words, float(self._config.get("similarity", 0.8)))
@@ -131,26 +149,11 @@ class VocabularyGuard(GraphComponent):
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             if self._is_unknown(message):
-                self._to_fallback(message)
+                send_to_fallback(message)
         return messages
 
     def _is_unknown(self, message: Message) -> bool:
         if not self._vocabulary.words:
             return False  # untrained: never guess
-        words = [
-            part
-            for token in message.get(TOKENS_NAMES[TEXT]) or []
-            for part in token.text.lower().split()
-            if is_word(part)
-        ]
+        words = message_words(message)
         return bool(words) and not self._vocabulary.knows_any(words)
-
-    @staticmethod
-    def _to_fallback(message: Message) -> None:
-        intent = message.data.get(INTENT) or {}
-        if intent.get(INTENT_NAME_KEY) == FALLBACK_INTENT:
-            return
-        fallback = {INTENT_NAME_KEY: FALLBACK_INTENT, PREDICTED_CONFIDENCE_KEY: 1.0}
-        message.data[INTENT] = fallback
-        ranking = message.data.get(INTENT_RANKING_KEY) or []
-        message.data[INTENT_RANKING_KEY] = [fallback, *ranking]

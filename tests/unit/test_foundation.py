@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from layani import packs
@@ -49,7 +47,10 @@ def test_ticket_ids_are_random_and_parse_as_people_type_them():
 
 
 def test_personal_numbers_are_masked_in_free_text():
-    text = "NIK saya 3273014507900001, KK 3273 0112 0000 0042, hp 0812-3456-7890 atau +6281234567890"
+    text = (
+        "NIK saya 3273014507900001, KK 3273 0112 0000 0042, "
+        "hp 0812-3456-7890 atau +6281234567890"
+    )
     masked = mask_text(text)
     assert "3273014507900001" not in masked and "3273********0001" in masked
     assert "0042" in masked and "0112" not in masked

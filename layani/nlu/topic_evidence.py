@@ -1,0 +1,199 @@
+"""Rasa component that sends an FAQ answer without any word of its topic to `nlu_fallback`.
+
+Why: DIET and the ResponseSelector learn the *shape* of a public-service question as much as its
+content. "Bagaimana cara merawat tanaman anggrek?" or "artis yang baru nikah siapa aja" look like
+the 1,700 FAQ questions they were trained on, so they came back as `faq/pbg` or `faq/sim_baru`
+with confidence 1.0, and no confidence threshold separates them (measured: docs/nlu.md). What
+the real questions of a topic always share is at least one of its content words: "anggrek" is
+not a word of any building-permit question.
+
+How: at training time the component counts, per FAQ topic, the normalised words of its training
+examples, and the words of the `out_of_scope` examples. A topic's *evidence* is its words that
+are not Indonesian function words (spaCy's `id` stop-word list) and that occur in more of the
+topic's examples than of the out-of-scope ones ("harga", "beli" do not prove a tax question). At
+parse time an FAQ prediction stands when the message has one evidence word of the predicted
+topic, or a word it does not know at all that is a close spelling of one (difflib ratio >=
+`similarity`: "pasport", "skck-nya"). A known word is never stretched to a neighbour ("tanaman"
+is not a typo of "tanah"). Otherwise the intent becomes `nlu_fallback`, so the citizen is asked
+to rephrase instead of receiving an unrelated answer.
+
+Placed after the ResponseSelector and FallbackClassifier in config.yml.
+Config: `retrieval_intent` (default "faq"), `out_of_scope_intent`, `similarity` (default 0.85).
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections import Counter, defaultdict
+from typing import Any
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.constants import RESPONSE_SELECTOR_PROPERTY_NAME
+from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RESPONSE_KEY, RESPONSE
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+from spacy.lang.id.stop_words import STOP_WORDS
+
+from layani.nlu.vocabulary_guard import message_words, send_to_fallback
+
+EVIDENCE_FILE = "topic_evidence.json"
+
+
+def selected_topic(message: Message, retrieval_intent: str) -> str | None:
+    """The ResponseSelector's chosen `faq/<id>` (the processor copies it into the intent later)."""
+    selector = (message.get(RESPONSE_SELECTOR_PROPERTY_NAME) or {}).get(retrieval_intent) or {}
+    return (selector.get(RESPONSE) or {}).get(INTENT_RESPONSE_KEY)
+
+
+def has_letter(token_text: str) -> bool:
+    """Words and letter-digit codes ("ak1", "5thn") can be evidence; pure numbers cannot."""
+    return any(ch.isalpha() for ch in token_text)
+
+
+def topic_evidence(
+    examples_by_topic: dict[str, list[set[str]]], out_of_scope: list[set[str]]
+) -> dict[str, set[str]]:
+    """Evidence words per topic from the word sets of its training examples (see module doc)."""
+    oos_counts = Counter(word for words in out_of_scope for word in words)
+    evidence: dict[str, set[str]] = {}
+    for topic, examples in examples_by_topic.items():
+        counts = Counter(word for words in examples for word in words)
+        evidence[topic] = {
+            word
+            for word, count in counts.items()
+            if word not in STOP_WORDS and oos_counts.get(word, 0) < count
+        }
+    return evidence
+
+
+CLITICS = ("nya", "lah", "kah", "pun", "ku", "mu")
+
+
+def word_forms(word: str) -> list[str]:
+    """The word, and the word without an enclitic written onto it ("skcknya" -> "skck")."""
+    forms = [word]
+    for clitic in CLITICS:
+        if word.endswith(clitic) and len(word) - len(clitic) >= 2:
+            forms.append(word[: -len(clitic)])
+    return forms
+
+
+class TopicEvidence:
+    """The evidence test for one parsed message."""
+
+    def __init__(
+        self, evidence: dict[str, set[str]], vocabulary: set[str], similarity: float = 0.85
+    ) -> None:
+        self.evidence = evidence
+        self.vocabulary = vocabulary
+        self._similarity = similarity
+
+    def supports(self, topic: str, words: list[str]) -> bool:
+        """True when `words` hold evidence for `topic` (or the topic is unknown to the guard)."""
+        topic_words = self.evidence.get(topic)
+        if topic_words is None:
+            return True
+        for word in words:
+            for form in word_forms(word):
+                if form in topic_words:
+                    return True
+                if len(form) >= 4 and form not in self.vocabulary:
+                    if difflib.get_close_matches(form, topic_words, n=1, cutoff=self._similarity):
+                        return True
+        return False
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
+class TopicEvidenceGuard(GraphComponent):
+    """FAQ answers need a word of their topic (`layani.nlu.topic_evidence.TopicEvidenceGuard`)."""
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {
+            "retrieval_intent": "faq",
+            "out_of_scope_intent": "out_of_scope",
+            "similarity": 0.85,
+        }
+
+    def __init__(
+        self,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        evidence: TopicEvidence | None = None,
+    ) -> None:
+        self._config = {**self.get_default_config(), **config}
+        self._storage = model_storage
+        self._resource = resource
+        self._evidence = evidence
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> TopicEvidenceGuard:
+        return cls(config, model_storage, resource)
+
+    @classmethod
+    def load(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> TopicEvidenceGuard:
+        guard = cls(config, model_storage, resource)
+        try:
+            with model_storage.read_from(resource) as directory:
+                stored = json.loads((directory / EVIDENCE_FILE).read_text("utf-8"))
+        except (ValueError, FileNotFoundError):
+            return guard
+        guard._evidence = TopicEvidence(
+            {topic: set(words) for topic, words in stored["evidence"].items()},
+            set(stored["vocabulary"]),
+            float(guard._config["similarity"]),
+        )
+        return guard
+
+    def train(self, training_data: TrainingData) -> Resource:
+        by_topic: dict[str, list[set[str]]] = defaultdict(list)
+        out_of_scope: list[set[str]] = []
+        vocabulary: set[str] = set()
+        for message in training_data.training_examples:
+            words = set(message_words(message, keep=has_letter))
+            vocabulary |= words
+            key = message.get(INTENT_RESPONSE_KEY)
+            if message.get(INTENT) == self._config["retrieval_intent"] and key:
+                by_topic[key].append(words)
+            elif message.get(INTENT) == self._config["out_of_scope_intent"]:
+                out_of_scope.append(words)
+        evidence = topic_evidence(by_topic, out_of_scope)
+        with self._storage.write_to(self._resource) as directory:
+            stored = {
+                "evidence": {topic: sorted(words) for topic, words in evidence.items()},
+                "vocabulary": sorted(vocabulary),
+            }
+            (directory / EVIDENCE_FILE).write_text(json.dumps(stored), "utf-8")
+        self._evidence = TopicEvidence(evidence, vocabulary, float(self._config["similarity"]))
+        return self._resource
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        if self._evidence is None:
+            return messages  # untrained: never guess
+        for message in messages:
+            intent = message.get(INTENT) or {}
+            if intent.get(INTENT_NAME_KEY) != self._config["retrieval_intent"]:
+                continue
+            topic = selected_topic(message, self._config["retrieval_intent"])
+            words = message_words(message, keep=has_letter)
+            if topic and not self._evidence.supports(topic, words):
+                send_to_fallback(message)
+        return messages

@@ -1,0 +1,108 @@
+"""TopicEvidenceGuard: an FAQ answer stands only if the message holds a word of its topic."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from layani.nlu.normalise import default_normaliser
+from layani.nlu.normaliser import TextNormaliser
+from layani.nlu.tokenizer import IndonesianTokenizer
+from layani.nlu.topic_evidence import TopicEvidenceGuard, topic_evidence
+
+TRAINING = [
+    ("syarat bikin skck apa saja", "faq", "faq/skck"),
+    ("skck online bisa?", "faq", "faq/skck"),
+    ("surat kelakuan baik ngurusnya di polres", "faq", "faq/skck"),
+    ("cara bikin pbg untuk rumah", "faq", "faq/pbg"),
+    ("izin mendirikan bangunan sekarang apa namanya", "faq", "faq/pbg"),
+    ("bayar pajak motor tahunan", "faq", "faq/pajak_kendaraan"),
+    ("harga motor bekas berapa", "out_of_scope", None),
+    ("beli motor baru yang bagus apa", "out_of_scope", None),
+    ("rekomendasi film dong", "out_of_scope", None),
+]
+
+
+def _prepare(messages: list[Message]) -> list[Message]:
+    IndonesianTokenizer(IndonesianTokenizer.get_default_config()).process(messages)
+    TextNormaliser({}, default_normaliser()).process(messages)
+    return messages
+
+
+def _training_message(text: str, intent: str, key: str | None) -> Message:
+    data = {TEXT: text, "intent": intent}
+    if key:
+        data["intent_response_key"] = key
+    return Message(data=data)
+
+
+@pytest.fixture
+def guard(tmp_path: Path) -> TopicEvidenceGuard:
+    storage = LocalModelStorage(tmp_path)
+    resource = Resource("topic_evidence")
+    examples = _prepare([_training_message(*row) for row in TRAINING])
+    TopicEvidenceGuard({}, storage, resource).train(TrainingData(examples))
+    return TopicEvidenceGuard.load({}, storage, resource, None)
+
+
+def _parse(guard: TopicEvidenceGuard, text: str, topic: str) -> str:
+    message = _prepare([Message(data={TEXT: text})])[0]
+    message.set("intent", {"name": "faq", "confidence": 1.0})
+    message.set("intent_ranking", [{"name": "faq", "confidence": 1.0}])
+    message.set(
+        "response_selector",
+        {"faq": {"response": {"intent_response_key": topic, "confidence": 1.0}, "ranking": []}},
+    )
+    guard.process([message])
+    return message.get("intent")["name"]
+
+
+@pytest.mark.parametrize(
+    "text, topic",
+    [
+        ("Bagaimana cara merawat tanaman anggrek?", "faq/pbg"),  # FAQ-shaped, no topic word
+        ("artis yang baru nikah siapa aja", "faq/skck"),
+        ("harga motor matic baru berapa", "faq/pajak_kendaraan"),  # "motor" is out-of-scope talk
+    ],
+)
+def test_faq_shaped_message_without_topic_word_falls_back(
+    guard: TopicEvidenceGuard, text: str, topic: str
+) -> None:
+    assert _parse(guard, text, topic) == "nlu_fallback"
+
+
+@pytest.mark.parametrize(
+    "text, topic",
+    [
+        ("Apa syarat membuat SKCK?", "faq/skck"),
+        ("surat kelakuan baik", "faq/skck"),
+        ("skcknya dmn", "faq/skck"),  # unknown word, close spelling of an evidence word
+        ("pajak tahunan", "faq/pajak_kendaraan"),
+        ("pbg gmn", "faq/pbg"),
+    ],
+)
+def test_message_with_a_topic_word_keeps_its_answer(
+    guard: TopicEvidenceGuard, text: str, topic: str
+) -> None:
+    assert _parse(guard, text, topic) == "faq"
+
+
+def test_other_intents_are_left_alone(guard: TopicEvidenceGuard) -> None:
+    message = _prepare([Message(data={TEXT: "halo min"})])[0]
+    message.set("intent", {"name": "greet", "confidence": 0.9})
+    guard.process([message])
+    assert message.get("intent")["name"] == "greet"
+
+
+def test_function_words_and_out_of_scope_words_are_not_evidence() -> None:
+    evidence = topic_evidence(
+        {"faq/a": [{"dapat", "pajak", "harga"}], "faq/b": [{"bisa", "paspor"}]},
+        out_of_scope=[{"harga"}, {"harga", "emas"}],
+    )
+    assert evidence == {"faq/a": {"pajak"}, "faq/b": {"paspor"}}
