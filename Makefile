@@ -65,7 +65,7 @@ conversations: install-dev
 
 test: install-dev browsers validate
 	$(PY) -m layani.train --if-stale
-	$(BIN)/pytest -q -p no:cacheprovider
+	$(BIN)/pytest -q -p no:cacheprovider --durations=15
 	$(PY) -m layani.conversation_tests
 
 eval: install-dev
