@@ -24,23 +24,19 @@ Config: `retrieval_intent` (default "faq"), `out_of_scope_intent`, `similarity` 
 from __future__ import annotations
 
 import difflib
-import json
 from collections import Counter, defaultdict
 from typing import Any
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.constants import RESPONSE_SELECTOR_PROPERTY_NAME
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RESPONSE_KEY, RESPONSE
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from spacy.lang.id.stop_words import STOP_WORDS
 
+from layani.nlu.stored_component import JsonStoredComponent
 from layani.nlu.vocabulary_guard import message_words, send_to_fallback
-
-EVIDENCE_FILE = "topic_evidence.json"
 
 
 def selected_topic(message: Message, retrieval_intent: str) -> str | None:
@@ -108,8 +104,10 @@ class TopicEvidence:
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
-class TopicEvidenceGuard(GraphComponent):
+class TopicEvidenceGuard(JsonStoredComponent):
     """FAQ answers need a word of their topic (`layani.nlu.topic_evidence.TopicEvidenceGuard`)."""
+
+    STORE_FILE = "topic_evidence.json"
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
@@ -119,49 +117,15 @@ class TopicEvidenceGuard(GraphComponent):
             "similarity": 0.85,
         }
 
-    def __init__(
-        self,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        evidence: TopicEvidence | None = None,
-    ) -> None:
-        self._config = {**self.get_default_config(), **config}
-        self._storage = model_storage
-        self._resource = resource
-        self._evidence = evidence
-
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> TopicEvidenceGuard:
-        return cls(config, model_storage, resource)
-
-    @classmethod
-    def load(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-        **kwargs: Any,
-    ) -> TopicEvidenceGuard:
-        guard = cls(config, model_storage, resource)
-        try:
-            with model_storage.read_from(resource) as directory:
-                stored = json.loads((directory / EVIDENCE_FILE).read_text("utf-8"))
-        except (ValueError, FileNotFoundError):
-            return guard
-        guard._evidence = TopicEvidence(
-            {topic: set(words) for topic, words in stored["evidence"].items()},
-            set(stored["vocabulary"]),
-            float(guard._config["similarity"]),
+    def restore(self, state: dict[str, Any] | None) -> None:
+        if state is None:
+            self._evidence = None
+            return
+        self._evidence = TopicEvidence(
+            {topic: set(words) for topic, words in state["evidence"].items()},
+            set(state["vocabulary"]),
+            float(self._config["similarity"]),
         )
-        return guard
 
     def train(self, training_data: TrainingData) -> Resource:
         by_topic: dict[str, list[set[str]]] = defaultdict(list)
@@ -176,14 +140,12 @@ class TopicEvidenceGuard(GraphComponent):
             elif message.get(INTENT) == self._config["out_of_scope_intent"]:
                 out_of_scope.append(words)
         evidence = topic_evidence(by_topic, out_of_scope)
-        with self._storage.write_to(self._resource) as directory:
-            stored = {
+        return self.persist(
+            {
                 "evidence": {topic: sorted(words) for topic, words in evidence.items()},
                 "vocabulary": sorted(vocabulary),
             }
-            (directory / EVIDENCE_FILE).write_text(json.dumps(stored), "utf-8")
-        self._evidence = TopicEvidence(evidence, vocabulary, float(self._config["similarity"]))
-        return self._resource
+        )
 
     def process(self, messages: list[Message]) -> list[Message]:
         if self._evidence is None:

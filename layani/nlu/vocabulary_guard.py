@@ -19,13 +19,10 @@ Placed after FallbackClassifier in config.yml. Config: `similarity` (default 0.8
 from __future__ import annotations
 
 import difflib
-import json
 from typing import Any
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.constants import TOKENS_NAMES
 from rasa.shared.nlu.constants import (
     INTENT,
@@ -37,8 +34,9 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from layani.nlu.stored_component import JsonStoredComponent
+
 FALLBACK_INTENT = "nlu_fallback"
-VOCABULARY_FILE = "vocabulary.json"
 
 
 def is_word(token_text: str) -> bool:
@@ -92,59 +90,24 @@ class Vocabulary:
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
-class VocabularyGuard(GraphComponent):
+class VocabularyGuard(JsonStoredComponent):
     """Fallback for messages without any known word (config name in the module doc)."""
+
+    STORE_FILE = "vocabulary.json"
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         return {"similarity": 0.8}
 
-    def __init__(
-        self,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        words: set[str] | None = None,
-    ) -> None:
-        self._config = config
-        self._storage = model_storage
-        self._resource = resource
-        self._vocabulary = Vocabulary(words or set(), float(config.get("similarity", 0.8)))
-
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> VocabularyGuard:
-        return cls(config, model_storage, resource)
-
-    @classmethod
-    def load(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-        **kwargs: Any,
-    ) -> VocabularyGuard:
-        try:
-            with model_storage.read_from(resource) as directory:
-                words = set(json.loads((directory / VOCABULARY_FILE).read_text("utf-8")))
-        except (ValueError, FileNotFoundError):
-            words = set()
-        return cls(config, model_storage, resource, words)
+    def restore(self, state: dict[str, Any] | None) -> None:
+        words = set((state or {}).get("words", []))
+        self._vocabulary = Vocabulary(words, float(self._config["similarity"]))
 
     def train(self, training_data: TrainingData) -> Resource:
         words: set[str] = set()
         for message in training_data.training_examples:
             words.update(message_words(message))
-        with self._storage.write_to(self._resource) as directory:
-            (directory / VOCABULARY_FILE).write_text(json.dumps(sorted(words)), "utf-8")
-        self._vocabulary = Vocabulary(words, float(self._config.get("similarity", 0.8)))
-        return self._resource
+        return self.persist({"words": sorted(words)})
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
