@@ -27,6 +27,10 @@ EMBEDDED_DEFAULTS = {
     "ACTION_PORT": "5055",
     "CONSOLE_PORT": "5006",
     "WEBHOOK_PORT": "5007",
+    # One TensorFlow thread per pool: inference on one message gains little from more, and idle
+    # pool threads spin; on a small machine that CPU is better left to the webhook gateway.
+    "TF_INTRA_OP_PARALLELISM_THREADS": "1",
+    "TF_INTER_OP_PARALLELISM_THREADS": "1",
     "RASA_TRACKER_DB": str(VAR_DIR / "tracker.db"),
     "DATABASE_URL": f"sqlite:///{VAR_DIR / 'layani.db'}",
 }
