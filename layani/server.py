@@ -4,8 +4,9 @@ Why not plain `rasa run`: Layani's connectors reuse the built-in channel names (
 `twilio`, `socketio`, `rest`) as credentials keys and URL paths, a channel is enabled only when
 its environment variables are set, and the server also serves the web chat page, the
 outbound API the console and notifier use, and `/webhooks/<telegram|twilio>/turn`, where the
-webhook gateway (channels/gateway, its own process) hands over provider messages. Everything else is Rasa's own `configure_app` and
-agent loading, so behaviour matches `rasa run --enable-api`.
+webhook gateway (channels/gateway, its own process) hands over provider messages. Everything
+else is Rasa's own `configure_app` and agent loading, so behaviour matches
+`rasa run --enable-api`.
 
 Run: python -m layani.server --model models/x.tar.gz --port 5005 --endpoints endpoints.yml
 """
