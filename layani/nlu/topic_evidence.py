@@ -9,8 +9,10 @@ not a word of any building-permit question.
 
 How: at training time the component counts, per FAQ topic, the normalised words of its training
 examples, and the words of the `out_of_scope` examples. A topic's *evidence* is its words that
-are not Indonesian function words (spaCy's `id` stop-word list) and that occur in more of the
-topic's examples than of the out-of-scope ones ("harga", "beli" do not prove a tax question). At
+are not Indonesian function words (spaCy's `id` stop-word list), that occur in more of the
+topic's examples than of the out-of-scope ones ("harga", "beli" do not prove a tax question),
+and that are not spread over more than half of all topics ("syarat", "biaya", "online" are
+the vocabulary of every service question, not of one; `max_topic_share`). At
 parse time an FAQ prediction stands when the message has one evidence word of the predicted
 topic, or a word it does not know at all that is a close spelling of one (difflib ratio >=
 `similarity`: "pasport", "skck-nya"). A known word is never stretched to a neighbour ("tanaman"
@@ -18,7 +20,8 @@ is not a typo of "tanah"). Otherwise the intent becomes `nlu_fallback`, so the c
 to rephrase instead of receiving an unrelated answer.
 
 Placed after the ResponseSelector and FallbackClassifier in config.yml.
-Config: `retrieval_intent` (default "faq"), `out_of_scope_intent`, `similarity` (default 0.85).
+Config: `retrieval_intent` (default "faq"), `out_of_scope_intent`, `similarity` (default 0.85),
+`max_topic_share` (default 0.5).
 """
 
 from __future__ import annotations
@@ -51,19 +54,28 @@ def has_letter(token_text: str) -> bool:
 
 
 def topic_evidence(
-    examples_by_topic: dict[str, list[set[str]]], out_of_scope: list[set[str]]
+    examples_by_topic: dict[str, list[set[str]]],
+    out_of_scope: list[set[str]],
+    max_topic_share: float = 0.5,
 ) -> dict[str, set[str]]:
     """Evidence words per topic from the word sets of its training examples (see module doc)."""
     oos_counts = Counter(word for words in out_of_scope for word in words)
-    evidence: dict[str, set[str]] = {}
-    for topic, examples in examples_by_topic.items():
-        counts = Counter(word for words in examples for word in words)
-        evidence[topic] = {
+    topic_counts = {
+        topic: Counter(word for words in examples for word in words)
+        for topic, examples in examples_by_topic.items()
+    }
+    spread = Counter(word for counts in topic_counts.values() for word in counts)
+    max_topics = max(1, int(max_topic_share * len(topic_counts)))
+    return {
+        topic: {
             word
             for word, count in counts.items()
-            if word not in STOP_WORDS and oos_counts.get(word, 0) < count
+            if word not in STOP_WORDS
+            and oos_counts.get(word, 0) < count
+            and spread[word] <= max_topics
         }
-    return evidence
+        for topic, counts in topic_counts.items()
+    }
 
 
 CLITICS = ("nya", "lah", "kah", "pun", "ku", "mu")
@@ -115,6 +127,7 @@ class TopicEvidenceGuard(JsonStoredComponent):
             "retrieval_intent": "faq",
             "out_of_scope_intent": "out_of_scope",
             "similarity": 0.85,
+            "max_topic_share": 0.5,
         }
 
     def restore(self, state: dict[str, Any] | None) -> None:
@@ -139,7 +152,8 @@ class TopicEvidenceGuard(JsonStoredComponent):
                 by_topic[key].append(words)
             elif message.get(INTENT) == self._config["out_of_scope_intent"]:
                 out_of_scope.append(words)
-        evidence = topic_evidence(by_topic, out_of_scope)
+        share = float(self._config["max_topic_share"])
+        evidence = topic_evidence(by_topic, out_of_scope, share)
         return self.persist(
             {
                 "evidence": {topic: sorted(words) for topic, words in evidence.items()},

@@ -58,3 +58,29 @@ def test_ticket_id_is_extracted_in_any_case(rasa_stack) -> None:
         parsed = rasa_stack.parse(text)
         assert parsed["intent"]["name"] == "check_status", parsed["intent"]
         assert ticket in [e["value"] for e in parsed["entities"] if e["entity"] == "ticket_id"]
+
+
+OUT_OF_SCOPE_FILES = ("out_of_scope.yml", "out_of_scope_new_domains.yml")
+OUT_OF_SCOPE_FLOOR = 0.85  # measured 90-96% (docs/nlu.md); the issue's target is 90%
+
+
+def test_out_of_scope_questions_do_not_get_a_service_answer(rasa_stack) -> None:
+    """A question about cats, crypto or the weather gets the scope reply or a rephrase request,
+    not an unrelated FAQ answer; the second file holds domains absent from training."""
+    examples = [ex for name in OUT_OF_SCOPE_FILES for ex in load_heldout_file(HELDOUT_DIR / name)]
+    examples, leaked = split_leaks(examples, training_texts())
+    assert not leaked, f"held-out messages found in training data: {[e.text for e in leaked]}"
+    answered = [
+        (ex.text, label)
+        for ex in examples
+        if (label := predicted_label(rasa_stack.parse(ex.text)))
+        not in ("out_of_scope", "nlu_fallback")
+    ]
+    recall = 1 - len(answered) / len(examples)
+    assert recall >= OUT_OF_SCOPE_FLOOR, f"recall {recall:.1%}; answered: {answered}"
+
+
+def test_faq_shaped_question_on_an_unrelated_subject_is_not_answered(rasa_stack) -> None:
+    for text in ["Bagaimana cara memandikan kucing persia?", "Apa syarat ikut lomba lari maraton?"]:
+        intent = rasa_stack.parse(text)["intent"]["name"]
+        assert intent in ("out_of_scope", "nlu_fallback"), (text, intent)

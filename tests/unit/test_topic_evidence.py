@@ -106,3 +106,9 @@ def test_function_words_and_out_of_scope_words_are_not_evidence() -> None:
         out_of_scope=[{"harga"}, {"harga", "emas"}],
     )
     assert evidence == {"faq/a": {"pajak"}, "faq/b": {"paspor"}}
+
+
+def test_words_of_most_topics_are_not_evidence() -> None:
+    topics = {f"faq/{n}": [{"syarat", f"kata{n}"}] for n in range(4)}
+    evidence = topic_evidence(topics, out_of_scope=[], max_topic_share=0.5)
+    assert evidence == {f"faq/{n}": {f"kata{n}"} for n in range(4)}
