@@ -34,6 +34,7 @@ class ChannelSettings:
     webhook_port: int
     turn_timeout: float
     handoff_patience: float
+    gateway_id: str
 
 
 def load() -> ChannelSettings:
@@ -59,4 +60,5 @@ def load() -> ChannelSettings:
         webhook_port=int(env("WEBHOOK_PORT", "5007")),
         turn_timeout=float(env("LAYANI_TURN_TIMEOUT", "300")),
         handoff_patience=float(env("LAYANI_HANDOFF_PATIENCE", "900")),
+        gateway_id=env("LAYANI_GATEWAY_ID", "default"),
     )

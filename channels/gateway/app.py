@@ -24,6 +24,7 @@ from sanic.response import HTTPResponse
 
 from channels import messages
 from channels.gateway.handoff import Handoff
+from channels.gateway.journal import RedisJournal
 from channels.gateway.telegram import TelegramWebhook
 from channels.gateway.twilio import EMPTY_TWIML, TwilioWebhook, form_params
 from channels.layer.dedup import build_dedup_store
@@ -51,6 +52,7 @@ class Gateway:
             s.turn_concurrency,
             s.turn_timeout,
             s.handoff_patience,
+            RedisJournal(s.redis_url, s.gateway_id) if s.redis_url else None,
         )
         self.deliverer = Deliverer(dead_letters, s.send_attempts, s.send_timeout, s.send_backoff)
         self._side_tasks: set[asyncio.Task] = set()
@@ -65,10 +67,10 @@ class Gateway:
         if not decision.allowed:
             self.counters[LIMITED] += 1
             if decision.notify:
-                self.handoff.submit(notice)
+                await self.handoff.submit(notice)
             return LIMITED
         self.counters[ACCEPTED] += 1
-        self.handoff.submit(envelope)
+        await self.handoff.submit(envelope)
         return ACCEPTED
 
     def background(self, coro: Any) -> None:
@@ -107,6 +109,9 @@ def build_app(settings: ChannelSettings | None = None, env: dict[str, str] | Non
         logger.warning("LAYANI_API_TOKEN is not set: the Rasa server will refuse every hand-off")
     app = Sanic("layani_webhooks", configure_logging=False)
     app.config.KEEP_ALIVE_TIMEOUT = 75  # providers reuse connections
+    # Bodies are read before they can be authenticated: keep what a stranger can make us hold
+    # small (Telegram updates and Twilio forms are a few KB).
+    app.config.REQUEST_MAX_SIZE = 1_000_000
     channels = enabled_channels(env, settings)
     state: dict[str, Gateway] = {}
 
@@ -116,6 +121,7 @@ def build_app(settings: ChannelSettings | None = None, env: dict[str, str] | Non
     @app.listener("before_server_start")
     async def start(app: Any, loop: Any) -> None:
         state["gateway"] = Gateway(settings)
+        await state["gateway"].handoff.recover()  # what a crashed run acknowledged (Redis)
 
     @app.listener("before_server_stop")
     async def stop(app: Any, loop: Any) -> None:
@@ -188,7 +194,8 @@ async def telegram_update(g: Gateway, telegram: TelegramWebhook, data: dict[str,
     decision = telegram.read(data)
     query_id = decision.get("callback_query_id")
     if query_id:
-        g.background(answer_callback(g, telegram, str(query_id), str(data["update_id"])))
+        user = str((data["callback_query"].get("from") or {}).get("id", ""))
+        g.background(answer_callback(g, telegram, str(query_id), user))
     envelope = decision.get("envelope")
     status = decision["status"]
     if envelope is None:
@@ -197,11 +204,11 @@ async def telegram_update(g: Gateway, telegram: TelegramWebhook, data: dict[str,
         return await g.accept(envelope, telegram.notice(envelope, messages.RATE_LIMITED))
     once = decision.get("once")
     if once is None or await g.claim(once):
-        g.handoff.submit(envelope)
+        await g.handoff.submit(envelope)
     return status
 
 
-async def answer_callback(g: Gateway, telegram: TelegramWebhook, query_id: str, update: str):
+async def answer_callback(g: Gateway, telegram: TelegramWebhook, query_id: str, user: str):
     """answerCallbackQuery at once (the button shows a spinner until then), with retry."""
 
     async def call() -> Any:
@@ -215,5 +222,5 @@ async def answer_callback(g: Gateway, telegram: TelegramWebhook, query_id: str, 
             return body
 
     await g.deliverer.send(
-        "telegram", update, call, {"method": "answer_callback_query", "callback_query_id": query_id}
+        "telegram", user, call, {"method": "answer_callback_query", "callback_query_id": query_id}
     )

@@ -7,6 +7,10 @@ does once the turn has run and its replies were sent; only then does the citizen
 go. So order holds even with several Sanic workers or replicas behind RASA_URL, and the Rasa
 server never holds more than a few turns: the backlog waits here, where it costs no CPU.
 
+Durability: with REDIS_URL each message is journalled before the webhook answers and removed
+when its hand-off has finished, so a gateway that crashes re-queues what it had acknowledged
+(channels/gateway/journal.py); without Redis the queue is in memory only.
+
 Retries: a hand-off that never reached Rasa (connection refused while it restarts or loads the
 model, or 503 "not ready") is retried with backoff for up to LAYANI_HANDOFF_PATIENCE seconds.
 One that may have reached it (timeout, connection lost mid-turn, 5xx) is not repeated, so a
@@ -38,6 +42,7 @@ class Handoff:
         concurrency: int = 4,
         turn_timeout: float = 300.0,
         patience: float = 900.0,
+        journal: Any = None,
     ) -> None:
         self.rasa_url = rasa_url.rstrip("/")
         self.headers = {"Authorization": f"Bearer {token}"}
@@ -45,12 +50,38 @@ class Handoff:
         self.turn_timeout = turn_timeout
         self.patience = patience
         self.queues = ConversationQueues(concurrency)
+        self.journal = journal  # channels/gateway/journal.py with REDIS_URL, else None
         self._session: Any = None
-        self.counters = {"forwarded": 0, "failed": 0}
+        self.counters = {"forwarded": 0, "failed": 0, "recovered": 0}
 
-    def submit(self, envelope: dict[str, Any]) -> None:
-        """Queue `envelope` behind the citizen's earlier messages (call on the gateway loop)."""
-        self.queues.submit(envelope["sender_id"], lambda: self.forward(envelope))
+    async def submit(self, envelope: dict[str, Any]) -> None:
+        """Journal `envelope` (when there is a journal), then queue it behind the citizen's
+        earlier messages. Awaited before the webhook answers, so an acknowledged message is
+        on record."""
+        entry = await self.journal.add(envelope) if self.journal is not None else None
+        self._queue(envelope, entry)
+
+    def _queue(self, envelope: dict[str, Any], entry: str | None) -> None:
+        async def job() -> None:
+            try:
+                await self.forward(envelope)
+            finally:
+                if self.journal is not None:
+                    await self.journal.done(entry)
+
+        self.queues.submit(envelope["sender_id"], job)
+
+    async def recover(self) -> int:
+        """Re-queue what an earlier run acknowledged but did not hand over (oldest first)."""
+        if self.journal is None:
+            return 0
+        pending = await self.journal.pending()
+        for entry, envelope in pending:
+            self._queue(envelope, entry)
+        if pending:
+            logger.warning("Re-queued %d message(s) acknowledged before a restart", len(pending))
+        self.counters["recovered"] += len(pending)
+        return len(pending)
 
     def session(self) -> Any:
         if self._session is None:
@@ -113,3 +144,5 @@ class Handoff:
     async def close(self) -> None:
         if self._session is not None:
             await self._session.close()
+        if self.journal is not None:
+            await self.journal.close()

@@ -17,6 +17,7 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from types import SimpleNamespace
 from urllib.parse import urlencode
 
 import httpx
@@ -70,10 +71,8 @@ class FakeRasa(_Server):
         return [c.data for c in self.calls if sender is None or c.data["sender_id"] == sender]
 
 
-@pytest.fixture(scope="module")
-def gateway(tmp_path_factory):
-    rasa, telegram = FakeRasa().start(), FakeTelegram(TG_TOKEN).start()
-    workdir = tmp_path_factory.mktemp("gateway")
+def start_gateway(workdir: Path, rasa: FakeRasa, telegram: FakeTelegram, **extra: str):
+    """`python -m channels.gateway` as the launcher starts it; returns (process, url)."""
     port = free_port()
     env = {
         "PATH": "/usr/bin:/bin",
@@ -88,34 +87,39 @@ def gateway(tmp_path_factory):
         "PUBLIC_BASE_URL": PUBLIC,
         "LAYANI_RATE_LIMIT": "4/60",
         "LAYANI_DEAD_LETTER_FILE": str(workdir / "dead_letters.jsonl"),
+        **extra,
     }
-    log = open(workdir / "gateway.log", "ab")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "channels.gateway", "--port", str(port)],
-        env=env,
-        cwd=ROOT,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    with open(workdir / "gateway.log", "ab") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "channels.gateway", "--port", str(port)],
+            env=env,
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60
     while time.time() < deadline:
         try:
             if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                break
+                return proc, url
         except httpx.HTTPError:
             time.sleep(0.2)
-    gw = type("Gateway", (), {})()
-    gw.url, gw.rasa, gw.telegram, gw.dead_letters = (
-        url,
-        rasa,
-        telegram,
-        workdir / "dead_letters.jsonl",
+    proc.kill()
+    raise RuntimeError((workdir / "gateway.log").read_text()[-3000:])
+
+
+@pytest.fixture(scope="module")
+def gateway(tmp_path_factory):
+    rasa, telegram = FakeRasa().start(), FakeTelegram(TG_TOKEN).start()
+    workdir = tmp_path_factory.mktemp("gateway")
+    proc, url = start_gateway(workdir, rasa, telegram)
+    gw = SimpleNamespace(
+        url=url, rasa=rasa, telegram=telegram, dead_letters=workdir / "dead_letters.jsonl"
     )
     yield gw
     proc.terminate()
     proc.wait(20)
-    log.close()
     rasa.stop()
     telegram.stop()
 
@@ -296,3 +300,30 @@ def test_a_message_the_assistant_failed_on_is_kept_in_the_dead_letter_file(gatew
     time.sleep(0.5)
     assert gateway.rasa.envelopes("+6281300000511") == []
     assert gateway.rasa.broken == 0
+
+
+def test_with_redis_messages_acknowledged_before_a_crash_are_still_handed_over(redis_url, tmp_path):
+    """Production profile: the gateway is killed after answering Telegram, before the assistant
+    took the messages; the restarted gateway hands them over, in order."""
+    rasa, telegram = FakeRasa().start(), FakeTelegram(TG_TOKEN).start()
+    rasa.not_ready = 10_000  # the assistant is down for now
+    extra = {"REDIS_URL": redis_url, "LAYANI_GATEWAY_ID": "test-crash"}
+    try:
+        proc, url = start_gateway(tmp_path, rasa, telegram, **extra)
+        gw = SimpleNamespace(url=url)
+        for text in ("satu", "dua"):
+            assert post_telegram(gw, update(601, text)).json()["status"] == "accepted"
+        proc.kill()  # no chance to drain
+        proc.wait(10)
+        assert rasa.envelopes("601") == []
+        rasa.not_ready = 0
+        proc, url = start_gateway(tmp_path, rasa, telegram, **extra)
+        wait_for(lambda: len(rasa.envelopes("601")) == 2, timeout=20)
+        assert [e["text"] for e in rasa.envelopes("601")] == ["satu", "dua"]
+        time.sleep(0.5)
+        assert httpx.get(f"{url}/health").json()["recovered"] == 2
+        proc.terminate()
+        proc.wait(20)
+    finally:
+        rasa.stop()
+        telegram.stop()
