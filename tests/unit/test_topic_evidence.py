@@ -51,13 +51,13 @@ def guard(tmp_path: Path) -> TopicEvidenceGuard:
     return TopicEvidenceGuard.load({}, storage, resource, None)
 
 
-def _parse(guard: TopicEvidenceGuard, text: str, topic: str) -> str:
+def _parse(guard: TopicEvidenceGuard, text: str, topic: str, confidence: float = 0.9) -> str:
     message = _prepare([Message(data={TEXT: text})])[0]
     message.set("intent", {"name": "faq", "confidence": 1.0})
     message.set("intent_ranking", [{"name": "faq", "confidence": 1.0}])
     message.set(
         "response_selector",
-        {"faq": {"response": {"intent_response_key": topic, "confidence": 1.0}, "ranking": []}},
+        {"faq": {"response": {"intent_response_key": topic, "confidence": confidence}}},
     )
     guard.process([message])
     return message.get("intent")["name"]
@@ -112,3 +112,8 @@ def test_words_of_most_topics_are_not_evidence() -> None:
     topics = {f"faq/{n}": [{"syarat", f"kata{n}"}] for n in range(4)}
     evidence = topic_evidence(topics, out_of_scope=[], max_topic_share=0.5)
     assert evidence == {f"faq/{n}": {f"kata{n}"} for n in range(4)}
+
+
+def test_flat_topic_choice_falls_back_even_with_a_topic_word(guard: TopicEvidenceGuard) -> None:
+    assert _parse(guard, "syarat skck", "faq/skck", confidence=0.9) == "faq"
+    assert _parse(guard, "syarat skck", "faq/skck", confidence=0.1) == "nlu_fallback"
