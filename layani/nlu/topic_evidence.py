@@ -12,7 +12,8 @@ examples, and the words of the `out_of_scope` examples. A topic's *evidence* is 
 are not Indonesian function words (spaCy's `id` stop-word list), that occur in more of the
 topic's examples than of the out-of-scope ones ("harga", "beli" do not prove a tax question),
 and that are not spread over more than half of all topics ("syarat", "biaya", "online" are
-the vocabulary of every service question, not of one; `max_topic_share`). At
+the vocabulary of every service question, not of one; `max_topic_share`, applied only beyond
+ten topics so that a small pack keeps its agency's words). At
 parse time an FAQ prediction stands when the message has one evidence word of the predicted
 topic, or a word it does not know at all that is a close spelling of one (difflib ratio >=
 `similarity`: "pasport", "skck-nya"). A known word is never stretched to a neighbour ("tanaman"
@@ -58,6 +59,9 @@ def has_letter(token_text: str) -> bool:
     return any(ch.isalpha() for ch in token_text)
 
 
+MIN_SPREAD_LIMIT = 10
+
+
 def topic_evidence(
     examples_by_topic: dict[str, list[set[str]]],
     out_of_scope: list[set[str]],
@@ -70,7 +74,9 @@ def topic_evidence(
         for topic, examples in examples_by_topic.items()
     }
     spread = Counter(word for counts in topic_counts.values() for word in counts)
-    max_topics = max(1, int(max_topic_share * len(topic_counts)))
+    # A small pack's topics share their agency's words ("pdam", "tagihan"): the spread rule is
+    # for large catalogues only, never below MIN_SPREAD_LIMIT topics.
+    max_topics = max(MIN_SPREAD_LIMIT, int(max_topic_share * len(topic_counts)))
     return {
         topic: {
             word

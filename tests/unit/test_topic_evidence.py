@@ -109,9 +109,15 @@ def test_function_words_and_out_of_scope_words_are_not_evidence() -> None:
 
 
 def test_words_of_most_topics_are_not_evidence() -> None:
-    topics = {f"faq/{n}": [{"syarat", f"kata{n}"}] for n in range(4)}
+    topics = {f"faq/{n}": [{"syarat", f"kata{n}"}] for n in range(30)}
     evidence = topic_evidence(topics, out_of_scope=[], max_topic_share=0.5)
-    assert evidence == {f"faq/{n}": {f"kata{n}"} for n in range(4)}
+    assert evidence == {f"faq/{n}": {f"kata{n}"} for n in range(30)}
+
+
+def test_a_small_pack_keeps_the_words_its_topics_share() -> None:
+    topics = {f"pdam_{n}": [{"pdam", "tagihan", f"kata{n}"}] for n in range(6)}
+    evidence = topic_evidence(topics, out_of_scope=[], max_topic_share=0.5)
+    assert all({"pdam", "tagihan"} <= words for words in evidence.values())
 
 
 def test_flat_topic_choice_falls_back_even_with_a_topic_word(guard: TopicEvidenceGuard) -> None:
