@@ -165,7 +165,10 @@ def predicted_label(parse: dict[str, Any]) -> str:
     """`faq/<id>` from the response selector when the intent is `faq`, else the intent name."""
     intent = (parse.get("intent") or {}).get("name") or FALLBACK
     if intent == "faq":
-        selector = (parse.get("response_selector") or {}).get("faq") or {}
+        # Our config names the selector `faq`; Rasa's default pipeline trains one selector for
+        # all retrieval intents, stored under `default`.
+        selectors = parse.get("response_selector") or {}
+        selector = selectors.get("faq") or selectors.get("default") or {}
         key = (selector.get("response") or {}).get("intent_response_key")
         return key or "faq"
     return intent

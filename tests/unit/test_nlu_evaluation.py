@@ -30,6 +30,15 @@ def test_predicted_label_uses_response_selector_for_faq() -> None:
     assert predicted_label({"intent": None}) == "nlu_fallback"
 
 
+def test_predicted_label_reads_the_default_pipelines_selector() -> None:
+    """Rasa's default pipeline keeps its one selector under `default`, not `faq`."""
+    parse = {
+        "intent": {"name": "faq", "confidence": 0.9},
+        "response_selector": {"default": {"response": {"intent_response_key": "faq/kia"}}},
+    }
+    assert predicted_label(parse) == "faq/kia"
+
+
 def test_strip_annotations() -> None:
     assert strip_annotations("cek [ADU-7K3M-Q9PX](ticket_id) ya") == "cek ADU-7K3M-Q9PX ya"
     assert strip_annotations('[pmh-2b9x-k4rt]{"entity": "ticket_id"}') == "pmh-2b9x-k4rt"
