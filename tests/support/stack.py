@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import os
 import secrets
+import signal
 import socket
 import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional
 
 import httpx
 
@@ -29,12 +29,12 @@ class Stack:
 
     url: str
     token: str
-    env: Dict[str, str]
-    logs: Dict[str, Path]
-    procs: Dict[str, subprocess.Popen] = field(default_factory=dict)
+    env: dict[str, str]
+    logs: dict[str, Path]
+    procs: dict[str, subprocess.Popen] = field(default_factory=dict)
     webhook_url: str = ""  # the webhook gateway (Telegram, Twilio), as layani/run.py starts it
 
-    def rest(self, sender: str, text: str, metadata: Optional[dict] = None) -> List[dict]:
+    def rest(self, sender: str, text: str, metadata: dict | None = None) -> list[dict]:
         payload = {"sender": sender, "message": text}
         if metadata:
             payload["metadata"] = metadata
@@ -42,7 +42,7 @@ class Stack:
         response.raise_for_status()
         return response.json()
 
-    def texts(self, sender: str, text: str) -> List[str]:
+    def texts(self, sender: str, text: str) -> list[str]:
         return [m.get("text", "") for m in self.rest(sender, text)]
 
     def tracker(self, sender: str) -> dict:
@@ -67,7 +67,7 @@ class Stack:
     def restart(self, name: str) -> None:
         """Kill one process hard (SIGKILL) and start it again with the same command."""
         proc = self.procs[name]
-        proc.kill()
+        _signal_group(proc, signal.SIGKILL)
         proc.wait()
         self.procs[name] = _spawn(proc.args, self.env, self.logs[name])
         _wait_ready(self, name)
@@ -75,17 +75,36 @@ class Stack:
     def stop(self) -> None:
         for proc in self.procs.values():
             if proc.poll() is None:
-                proc.terminate()
+                _signal_group(proc, signal.SIGTERM)
         for proc in self.procs.values():
             try:
                 proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
-                proc.kill()
+                pass
+            # Sanic workers (SANIC_WORKERS=2) are children of the server: without this they
+            # outlived a killed parent and kept a model loaded for the rest of the test run.
+            _signal_group(proc, signal.SIGKILL)
+            proc.wait()
 
 
-def _spawn(cmd, env: Dict[str, str], log: Path) -> subprocess.Popen:
+def _signal_group(proc: subprocess.Popen, sig: int) -> None:
+    """Signal the process and every child it started (each stack process leads its group)."""
+    try:
+        os.killpg(proc.pid, sig)
+    except ProcessLookupError:
+        pass
+
+
+def _spawn(cmd, env: dict[str, str], log: Path) -> subprocess.Popen:
     handle = open(log, "ab")
-    return subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=handle, stderr=subprocess.STDOUT)
+    return subprocess.Popen(
+        cmd,
+        env=env,
+        cwd=ROOT,
+        stdout=handle,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
 
 
 def _wait_ready(stack: Stack, name: str, timeout: float = 900) -> None:
@@ -98,7 +117,9 @@ def _wait_ready(stack: Stack, name: str, timeout: float = 900) -> None:
     while time.time() < deadline:
         proc = stack.procs[name]
         if proc.poll() is not None:
-            raise RuntimeError(f"{name} exited ({proc.returncode}):\n{stack.logs[name].read_text()[-4000:]}")
+            raise RuntimeError(
+                f"{name} exited ({proc.returncode}):\n{stack.logs[name].read_text()[-4000:]}"
+            )
         try:
             if httpx.get(urls[name], timeout=2).status_code == 200:
                 if name != "rasa" or httpx.get(urls[name], timeout=2).json().get("model_id"):
@@ -106,14 +127,16 @@ def _wait_ready(stack: Stack, name: str, timeout: float = 900) -> None:
         except httpx.HTTPError:
             pass
         time.sleep(0.5)
-    raise RuntimeError(f"{name} not ready after {timeout}s:\n{stack.logs[name].read_text()[-4000:]}")
+    raise RuntimeError(
+        f"{name} not ready after {timeout}s:\n{stack.logs[name].read_text()[-4000:]}"
+    )
 
 
 def start_stack(
     model: Path,
     workdir: Path,
     profile: str = "embedded",
-    extra_env: Optional[Dict[str, str]] = None,
+    extra_env: dict[str, str] | None = None,
     ready_timeout: float = 900,
 ) -> Stack:
     from layani.run import build_env
@@ -154,8 +177,17 @@ def start_stack(
         stack.logs["actions"],
     )
     stack.procs["rasa"] = _spawn(
-        [sys.executable, "-m", "layani.server", "--model", str(model), "--endpoints",
-         str(endpoints), "--port", env["RASA_PORT"]],
+        [
+            sys.executable,
+            "-m",
+            "layani.server",
+            "--model",
+            str(model),
+            "--endpoints",
+            str(endpoints),
+            "--port",
+            env["RASA_PORT"],
+        ],
         env,
         stack.logs["rasa"],
     )
