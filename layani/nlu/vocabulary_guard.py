@@ -24,6 +24,7 @@ from typing import Any
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.nlu.constants import TOKENS_NAMES
+from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
 from rasa.shared.nlu.constants import (
     INTENT,
     INTENT_NAME_KEY,
@@ -35,8 +36,6 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from layani.nlu.stored_component import JsonStoredComponent
-
-FALLBACK_INTENT = "nlu_fallback"
 
 
 def is_word(token_text: str) -> bool:
@@ -57,9 +56,9 @@ def message_words(message: Message, keep=is_word) -> list[str]:
 def send_to_fallback(message: Message) -> None:
     """Make `nlu_fallback` the message's intent, keeping the ranking below it."""
     intent = message.data.get(INTENT) or {}
-    if intent.get(INTENT_NAME_KEY) == FALLBACK_INTENT:
+    if intent.get(INTENT_NAME_KEY) == DEFAULT_NLU_FALLBACK_INTENT_NAME:
         return
-    fallback = {INTENT_NAME_KEY: FALLBACK_INTENT, PREDICTED_CONFIDENCE_KEY: 1.0}
+    fallback = {INTENT_NAME_KEY: DEFAULT_NLU_FALLBACK_INTENT_NAME, PREDICTED_CONFIDENCE_KEY: 1.0}
     message.data[INTENT] = fallback
     ranking = message.data.get(INTENT_RANKING_KEY) or []
     message.data[INTENT_RANKING_KEY] = [fallback, *ranking]
@@ -76,7 +75,6 @@ class Vocabulary:
             self._by_initial.setdefault(word[:1], []).append(word)
 
     def knows(self, word: str) -> bool:
-        word = word.lower()
         if word in self.words:
             return True
         if len(word) < 4:
