@@ -37,6 +37,19 @@ def _answer(dispatcher: CollectingDispatcher, topic: str) -> list[EventType]:
     return [SlotSet(LAST_TOPIC_SLOT, topic), SlotSet(OPTIONS_SLOT, None)]
 
 
+def _answer_aspect(
+    dispatcher: CollectingDispatcher, domain: dict[str, Any], topic: str, text: str
+) -> list[EventType]:
+    """The focused sentence `utter_faq_aspect_<topic>_<aspect>` when the message asks about one
+    aspect (cost, online, duration, place) and the pack has it; else the topic's answer."""
+    aspect = followup_aspect(text)
+    focused = f"{ASPECT_PREFIX}{topic}_{aspect}" if aspect else None
+    if focused and focused in (domain.get("responses") or {}):
+        dispatcher.utter_message(response=focused)
+        return [SlotSet(LAST_TOPIC_SLOT, topic)]
+    return _answer(dispatcher, topic)
+
+
 def _ask_which(dispatcher: CollectingDispatcher) -> list[EventType]:
     dispatcher.utter_message(response="utter_faq_which_topic")
     return []
@@ -63,6 +76,11 @@ class ActionFaqAnswer(Action):
         topic = best_topic(ranking, known)
         if topic is None:
             return _ask_which(dispatcher)
+        if topic == tracker.get_slot(LAST_TOPIC_SLOT) and answered_just_before(tracker.events):
+            # "skck nya bisa online?" right after the SKCK answer: a follow-up that names its
+            # topic (the NLU reads it as a question, layani/nlu/topic_evidence.py).
+            text = (tracker.latest_message or {}).get("text") or ""
+            return _answer_aspect(dispatcher, domain, topic, text)
         return _answer(dispatcher, topic)
 
 
@@ -108,12 +126,8 @@ class ActionFaqFollowup(Action):
         topic = tracker.get_slot(LAST_TOPIC_SLOT)
         if topic not in known_topics(domain) or not answered_just_before(tracker.events):
             return _ask_which(dispatcher)
-        aspect = followup_aspect((tracker.latest_message or {}).get("text") or "")
-        focused = f"{ASPECT_PREFIX}{topic}_{aspect}" if aspect else None
-        if focused and focused in (domain.get("responses") or {}):
-            dispatcher.utter_message(response=focused)
-            return [SlotSet(LAST_TOPIC_SLOT, topic)]
-        return _answer(dispatcher, topic)
+        text = (tracker.latest_message or {}).get("text") or ""
+        return _answer_aspect(dispatcher, domain, topic, text)
 
 
 class ActionFaqMore(Action):

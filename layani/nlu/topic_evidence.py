@@ -19,13 +19,25 @@ topic, or a word it does not know at all that is a close spelling of one (diffli
 `similarity`: "pasport", "skck-nya"). A known word is never stretched to a neighbour ("tanaman"
 is not a typo of "tanah"). Otherwise the intent becomes `nlu_fallback`, so the citizen is asked
 to rephrase instead of receiving an unrelated answer. The same happens when the ResponseSelector
-cannot pick a topic with at least `min_topic_confidence` (0.15; among 40+ topics a flat choice):
-on the held-out sets no in-scope message fell below 0.16, the out-of-scope ones it let through
-sat at 0.10-0.30 (docs/nlu.md).
+cannot pick a topic with at least `min_topic_confidence` (0.15; among 40+ topics a flat choice)
+*and* the message has no distinctive word of that topic. A word is distinctive when it is
+evidence for at most `distinctive_topics` topics (3): "halal", "hll", "sertifikat" point at one
+service, "syarat", "umur" or "d" do not. Heavily abbreviated SMS ("dftr hll grts gmn") leaves the
+selector flat although the one word that matters is there; out-of-scope messages that reach a
+flat choice hold at best a generic word ("bayi umur 6 bulan ...").
+
+A follow-up ("biayanya berapa?") is about the topic just answered, so `faq_followup` carries no
+topic. When a message classified as a follow-up names a service itself ("no ambulan brp": a
+distinctive word of the topic the selector picks with at least `followup_min_confidence`), it is
+a new question: the intent becomes `faq`, so the citizen who opens with it gets the answer, not
+"which service do you mean?". The FAQ answer action still gives the focused aspect answer when
+that topic was answered just before (actions/faq/actions.py).
 
 Placed after the ResponseSelector and FallbackClassifier in config.yml.
-Config: `retrieval_intent` (default "faq"), `out_of_scope_intent`, `similarity` (default 0.85),
-`max_topic_share` (default 0.5), `min_topic_confidence` (default 0.15).
+Config: `retrieval_intent` (default "faq"), `out_of_scope_intent`, `followup_intent` (default
+"faq_followup"), `similarity` (default 0.85), `max_topic_share` (default 0.5),
+`min_topic_confidence` (default 0.15), `distinctive_topics` (default 3),
+`followup_min_confidence` (default 0.5).
 """
 
 from __future__ import annotations
@@ -37,7 +49,14 @@ from typing import Any
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.nlu.constants import RESPONSE_SELECTOR_PROPERTY_NAME
-from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RESPONSE_KEY, RESPONSE
+from rasa.shared.nlu.constants import (
+    INTENT,
+    INTENT_NAME_KEY,
+    INTENT_RANKING_KEY,
+    INTENT_RESPONSE_KEY,
+    PREDICTED_CONFIDENCE_KEY,
+    RESPONSE,
+)
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from spacy.lang.id.stop_words import STOP_WORDS
@@ -102,14 +121,23 @@ def word_forms(word: str) -> list[str]:
 
 
 class TopicEvidence:
-    """The evidence test for one parsed message."""
+    """The evidence tests for one parsed message."""
 
     def __init__(
-        self, evidence: dict[str, set[str]], vocabulary: set[str], similarity: float = 0.85
+        self,
+        evidence: dict[str, set[str]],
+        vocabulary: set[str],
+        similarity: float = 0.85,
+        distinctive_topics: int = 3,
     ) -> None:
         self.evidence = evidence
         self.vocabulary = vocabulary
         self._similarity = similarity
+        spread = Counter(word for words in evidence.values() for word in words)
+        self.distinctive = {
+            topic: {word for word in words if spread[word] <= distinctive_topics}
+            for topic, words in evidence.items()
+        }
 
     def supports(self, topic: str, words: list[str]) -> bool:
         """True when `words` hold evidence for `topic` (or the topic is unknown to the guard)."""
@@ -124,6 +152,28 @@ class TopicEvidence:
                     if difflib.get_close_matches(form, topic_words, n=1, cutoff=self._similarity):
                         return True
         return False
+
+    def names(self, topic: str, words: list[str]) -> bool:
+        """True when `words` hold a distinctive word of `topic` as written in training (no
+        close spellings: this test overrides the selector's doubt, so it is the stricter one;
+        "rusake" must not stand for "rusak")."""
+        distinctive = self.distinctive.get(topic) or set()
+        return any(form in distinctive for word in words for form in word_forms(word))
+
+
+def make_intent(message: Message, name: str) -> None:
+    """Make `name` the message's intent at the confidence of the intent it replaces."""
+    current = message.data.get(INTENT) or {}
+    intent = {
+        INTENT_NAME_KEY: name,
+        PREDICTED_CONFIDENCE_KEY: float(current.get(PREDICTED_CONFIDENCE_KEY) or 1.0),
+    }
+    message.data[INTENT] = intent
+    ranking = message.data.get(INTENT_RANKING_KEY) or []
+    message.data[INTENT_RANKING_KEY] = [
+        intent,
+        *(entry for entry in ranking if entry.get(INTENT_NAME_KEY) != name),
+    ]
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -140,6 +190,9 @@ class TopicEvidenceGuard(JsonStoredComponent):
             "similarity": 0.85,
             "max_topic_share": 0.5,
             "min_topic_confidence": 0.15,
+            "distinctive_topics": 3,
+            "followup_intent": "faq_followup",
+            "followup_min_confidence": 0.5,
         }
 
     def restore(self, state: dict[str, Any] | None) -> None:
@@ -150,6 +203,7 @@ class TopicEvidenceGuard(JsonStoredComponent):
             {topic: set(words) for topic, words in state["evidence"].items()},
             set(state["vocabulary"]),
             float(self._config["similarity"]),
+            int(self._config["distinctive_topics"]),
         )
 
     def train(self, training_data: TrainingData) -> Resource:
@@ -176,15 +230,24 @@ class TopicEvidenceGuard(JsonStoredComponent):
     def process(self, messages: list[Message]) -> list[Message]:
         if self._evidence is None:
             return messages  # untrained: never guess
+        faq, followup = self._config["retrieval_intent"], self._config["followup_intent"]
         for message in messages:
-            intent = message.get(INTENT) or {}
-            if intent.get(INTENT_NAME_KEY) != self._config["retrieval_intent"]:
+            name = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
+            if name not in (faq, followup):
                 continue
-            topic, confidence = selected_topic(message, self._config["retrieval_intent"])
+            topic, confidence = selected_topic(message, faq)
             if topic is None:
                 continue
             words = message_words(message, keep=has_letter)
-            unsure = confidence < float(self._config["min_topic_confidence"])
-            if unsure or not self._evidence.supports(topic, words):
+            if name == followup:
+                if confidence >= float(
+                    self._config["followup_min_confidence"]
+                ) and self._evidence.names(topic, words):
+                    make_intent(message, faq)  # names its own service: a new question
+                continue
+            flat = confidence < float(self._config["min_topic_confidence"])
+            if not self._evidence.supports(topic, words) or (
+                flat and not self._evidence.names(topic, words)
+            ):
                 send_to_fallback(message)
         return messages

@@ -200,6 +200,32 @@ async def test_followup_right_after_an_answer_stays_on_topic(text: str, response
     assert SlotSet("faq_last_topic", "sim_perpanjang") in events
 
 
+async def test_question_naming_the_topic_just_answered_gets_the_focused_answer() -> None:
+    """ "sim nya bisa online?" after the SIM answer arrives as `faq` (it names its service)."""
+    tracker = make_tracker(
+        "perpanjang sim nya bisa online?",
+        "faq",
+        (("sim_perpanjang", 0.9), ("sim_baru", 0.05)),
+        slots={"faq_last_topic": "sim_perpanjang"},
+        previous_action="action_faq_answer",
+    )
+    messages, events = await run(ActionFaqAnswer(), tracker)
+    assert [m["response"] for m in messages] == ["utter_faq_aspect_sim_perpanjang_online"]
+    assert SlotSet("faq_last_topic", "sim_perpanjang") in events
+
+
+async def test_question_naming_a_new_topic_gets_that_answer_not_the_old_aspect() -> None:
+    tracker = make_tracker(
+        "skck bisa online?",
+        "faq",
+        (("skck", 0.9), ("sim_baru", 0.05)),
+        slots={"faq_last_topic": "sim_perpanjang"},
+        previous_action="action_faq_answer",
+    )
+    messages, _ = await run(ActionFaqAnswer(), tracker)
+    assert [m["response"] for m in messages] == ["utter_faq/skck"]
+
+
 async def test_followup_falls_back_to_full_answer_when_pack_has_no_focused_answer() -> None:
     domain = {"responses": {k: v for k, v in DOMAIN["responses"].items() if "aspect" not in k}}
     tracker = make_tracker(

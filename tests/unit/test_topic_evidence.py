@@ -21,6 +21,7 @@ TRAINING = [
     ("skck online bisa?", "faq", "faq/skck"),
     ("surat kelakuan baik ngurusnya di polres", "faq", "faq/skck"),
     ("cara bikin pbg untuk rumah", "faq", "faq/pbg"),
+    ("pbg bisa online?", "faq", "faq/pbg"),
     ("izin mendirikan bangunan sekarang apa namanya", "faq", "faq/pbg"),
     ("bayar pajak motor tahunan", "faq", "faq/pajak_kendaraan"),
     ("harga motor bekas berapa", "out_of_scope", None),
@@ -42,24 +43,36 @@ def _training_message(text: str, intent: str, key: str | None) -> Message:
     return Message(data=data)
 
 
-@pytest.fixture
-def guard(tmp_path: Path) -> TopicEvidenceGuard:
+def _guard(tmp_path: Path, config: dict | None = None) -> TopicEvidenceGuard:
     storage = LocalModelStorage(tmp_path)
     resource = Resource("topic_evidence")
     examples = _prepare([_training_message(*row) for row in TRAINING])
-    TopicEvidenceGuard({}, storage, resource).train(TrainingData(examples))
-    return TopicEvidenceGuard.load({}, storage, resource, None)
+    config = {**TopicEvidenceGuard.get_default_config(), **(config or {})}
+    TopicEvidenceGuard(config, storage, resource).train(TrainingData(examples))
+    return TopicEvidenceGuard.load(config, storage, resource, None)
 
 
-def _parse(guard: TopicEvidenceGuard, text: str, topic: str, confidence: float = 0.9) -> str:
+@pytest.fixture
+def guard(tmp_path: Path) -> TopicEvidenceGuard:
+    return _guard(tmp_path)
+
+
+def _parse(
+    guard: TopicEvidenceGuard,
+    text: str,
+    topic: str,
+    confidence: float = 0.9,
+    intent: str = "faq",
+) -> str:
     message = _prepare([Message(data={TEXT: text})])[0]
-    message.set("intent", {"name": "faq", "confidence": 1.0})
-    message.set("intent_ranking", [{"name": "faq", "confidence": 1.0}])
+    message.set("intent", {"name": intent, "confidence": 0.8})
+    message.set("intent_ranking", [{"name": intent, "confidence": 0.8}])
     message.set(
         "response_selector",
         {"faq": {"response": {"intent_response_key": topic, "confidence": confidence}}},
     )
     guard.process([message])
+    assert message.get("intent_ranking")[0] == message.get("intent")
     return message.get("intent")["name"]
 
 
@@ -120,6 +133,24 @@ def test_a_small_pack_keeps_the_words_its_topics_share() -> None:
     assert all({"pdam", "tagihan"} <= words for words in evidence.values())
 
 
-def test_flat_topic_choice_falls_back_even_with_a_topic_word(guard: TopicEvidenceGuard) -> None:
-    assert _parse(guard, "syarat skck", "faq/skck", confidence=0.9) == "faq"
-    assert _parse(guard, "syarat skck", "faq/skck", confidence=0.1) == "nlu_fallback"
+def test_flat_topic_choice_stands_only_with_a_word_that_names_the_topic(tmp_path: Path) -> None:
+    # "online" is evidence for two topics (skck, pbg): with distinctive_topics=1 it names neither.
+    guard = _guard(tmp_path, {"distinctive_topics": 1})
+    assert _parse(guard, "online gmn", "faq/skck", confidence=0.9) == "faq"
+    assert _parse(guard, "online gmn", "faq/skck", confidence=0.1) == "nlu_fallback"
+    assert _parse(guard, "skck online gmn", "faq/skck", confidence=0.1) == "faq"
+    assert _parse(guard, "skck", "faq/pbg", confidence=0.1) == "nlu_fallback"  # not its word
+
+
+@pytest.mark.parametrize(
+    "text, confidence, expected",
+    [
+        ("skck nya berapa", 0.8, "faq"),  # names a service: a new question
+        ("berapa biayanya", 0.8, "faq_followup"),  # no service word: about the last answer
+        ("skck nya berapa", 0.3, "faq_followup"),  # the selector is unsure: leave it
+    ],
+)
+def test_followup_that_names_a_service_becomes_a_question(
+    guard: TopicEvidenceGuard, text: str, confidence: float, expected: str
+) -> None:
+    assert _parse(guard, text, "faq/skck", confidence, intent="faq_followup") == expected
