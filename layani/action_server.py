@@ -5,12 +5,11 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-from typing import List, Optional
 
 from layani.pii import install_log_masking
 
 
-def main(argv: Optional[List[str]] = None) -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, default=int(os.environ.get("ACTION_PORT", "5055")))
     parser.add_argument("--host", default="127.0.0.1")

@@ -8,7 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict
 
 import yaml
 
@@ -17,9 +16,9 @@ from layani.paths import CATALOGUE_FILE
 
 @dataclass(frozen=True)
 class Catalogue:
-    core_intents: Dict[str, str]
-    faq: Dict[str, dict]
-    complaint_categories: Dict[str, dict]
+    core_intents: dict[str, str]
+    faq: dict[str, dict]
+    complaint_categories: dict[str, dict]
 
     def faq_agency(self, topic: str) -> str:
         return self.faq[topic]["agency"]

@@ -22,10 +22,17 @@ def main() -> int:
         return 1
     model = train(if_stale=True)
     cmd = [
-        sys.executable, "-m", "rasa", "test", "core",
-        "--model", str(model),
-        "--stories", str(TESTS_DIR),
-        "--out", str(OUT_DIR),
+        sys.executable,
+        "-m",
+        "rasa",
+        "test",
+        "core",
+        "--model",
+        str(model),
+        "--stories",
+        str(TESTS_DIR),
+        "--out",
+        str(OUT_DIR),
         "--e2e",
         "--fail-on-prediction-errors",
     ]

@@ -7,14 +7,12 @@ channels' sender ids are namespaced by the channel so ids from two platforms nev
 
 from __future__ import annotations
 
-from typing import Optional
 
-
-def owner_key(sender_id: str, channel: Optional[str] = None) -> str:
+def owner_key(sender_id: str, channel: str | None = None) -> str:
     """Stable owner key stored on tickets; only this key may read a ticket's status."""
     sender_id = sender_id.strip()
     if sender_id.startswith("whatsapp:"):
-        sender_id = sender_id[len("whatsapp:"):]
+        sender_id = sender_id[len("whatsapp:") :]
     if sender_id.startswith("+") and sender_id[1:].isdigit():
         return f"phone:{sender_id}"
     if channel in ("sms", "whatsapp", "twilio"):

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import List, Optional, Text
 
 from rasa.shared.core.domain import Domain
 from rasa.shared.importers.rasa import RasaFileImporter
@@ -23,14 +22,14 @@ from layani.paths import AGENCIES_DIR, BOT_DIR, COMMON_NLU_DIR, DOMAIN_DIR
 logger = logging.getLogger(__name__)
 
 
-def domain_files() -> List[Path]:
+def domain_files() -> list[Path]:
     files = sorted(DOMAIN_DIR.rglob("*.yml"))
     for name in packs.enabled_packs():
         files += packs.pack_files(name, packs.PACK_RESPONSES_FILE)
     return files
 
 
-def training_files() -> List[Path]:
+def training_files() -> list[Path]:
     files = sorted(COMMON_NLU_DIR.rglob("*.yml"))
     for name in packs.enabled_packs():
         files += packs.pack_files(name, packs.PACK_NLU_FILE)
@@ -39,7 +38,7 @@ def training_files() -> List[Path]:
     return files
 
 
-def source_files() -> List[Path]:
+def source_files() -> list[Path]:
     """Every file whose content shapes the trained model (used for the staleness hash)."""
     return domain_files() + training_files()
 
@@ -49,9 +48,9 @@ class LayaniImporter(RasaFileImporter):
 
     def __init__(
         self,
-        config_file: Optional[Text] = None,
-        domain_path: Optional[Text] = None,
-        training_data_paths: Optional[List[Text]] = None,
+        config_file: str | None = None,
+        domain_path: str | None = None,
+        training_data_paths: list[str] | None = None,
         **_: object,
     ) -> None:
         extra = [p for p in (training_data_paths or []) if _is_conversation_test(p)]
@@ -66,6 +65,6 @@ class LayaniImporter(RasaFileImporter):
         return Domain.load([str(p) for p in domain_files()])
 
 
-def _is_conversation_test(path: Text) -> bool:
+def _is_conversation_test(path: str) -> bool:
     """`rasa test` passes tests/conversations/*; keep those so test stories are found."""
     return "conversations" in Path(path).parts

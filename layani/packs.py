@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import List, Optional
 
 from layani.paths import AGENCIES_DIR
 
@@ -19,13 +18,15 @@ PACK_RESPONSES_FILE = "responses.yml"
 PACK_INFO_FILE = "agency.yml"
 
 
-def all_packs(agencies_dir: Path = AGENCIES_DIR) -> List[str]:
+def all_packs(agencies_dir: Path = AGENCIES_DIR) -> list[str]:
     if not agencies_dir.is_dir():
         return []
-    return sorted(p.name for p in agencies_dir.iterdir() if p.is_dir() and not p.name.startswith("."))
+    return sorted(
+        p.name for p in agencies_dir.iterdir() if p.is_dir() and not p.name.startswith(".")
+    )
 
 
-def enabled_packs(agencies_dir: Path = AGENCIES_DIR, setting: Optional[str] = None) -> List[str]:
+def enabled_packs(agencies_dir: Path = AGENCIES_DIR, setting: str | None = None) -> list[str]:
     """Packs named by `LAYANI_PACKS` (or `setting`), in catalogue order; unknown names fail fast."""
     raw = setting if setting is not None else os.environ.get("LAYANI_PACKS", "all")
     available = all_packs(agencies_dir)
@@ -41,6 +42,6 @@ def enabled_packs(agencies_dir: Path = AGENCIES_DIR, setting: Optional[str] = No
     return [name for name in available if name in wanted]
 
 
-def pack_files(name: str, filename: str, agencies_dir: Path = AGENCIES_DIR) -> List[Path]:
+def pack_files(name: str, filename: str, agencies_dir: Path = AGENCIES_DIR) -> list[Path]:
     path = agencies_dir / name / filename
     return [path] if path.is_file() else []

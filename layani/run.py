@@ -17,7 +17,6 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
-from typing import Dict, List, Optional
 
 from layani.paths import ROOT, VAR_DIR
 from layani.train import model_path
@@ -51,8 +50,8 @@ PRODUCTION_DEFAULTS = {
 }
 
 
-def load_dotenv(path: Path = ROOT / ".env") -> Dict[str, str]:
-    values: Dict[str, str] = {}
+def load_dotenv(path: Path = ROOT / ".env") -> dict[str, str]:
+    values: dict[str, str] = {}
     if path.is_file():
         for line in path.read_text(encoding="utf-8").splitlines():
             line = line.strip()
@@ -62,7 +61,7 @@ def load_dotenv(path: Path = ROOT / ".env") -> Dict[str, str]:
     return values
 
 
-def build_env(profile: str, base: Optional[Dict[str, str]] = None) -> Dict[str, str]:
+def build_env(profile: str, base: dict[str, str] | None = None) -> dict[str, str]:
     env = dict(os.environ if base is None else base)
     for key, value in load_dotenv().items():
         env.setdefault(key, value)
@@ -76,13 +75,22 @@ def build_env(profile: str, base: Optional[Dict[str, str]] = None) -> Dict[str, 
     return env
 
 
-def commands(profile: str, env: Dict[str, str], model: Path) -> Dict[str, List[str]]:
+def commands(profile: str, env: dict[str, str], model: Path) -> dict[str, list[str]]:
     py = sys.executable
     endpoints = ROOT / ("endpoints.production.yml" if profile == "production" else "endpoints.yml")
     procs = {
         "actions": [py, "-m", "layani.action_server", "--port", env["ACTION_PORT"]],
-        "rasa": [py, "-m", "layani.server", "--model", str(model), "--endpoints", str(endpoints),
-                 "--port", env["RASA_PORT"]],
+        "rasa": [
+            py,
+            "-m",
+            "layani.server",
+            "--model",
+            str(model),
+            "--endpoints",
+            str(endpoints),
+            "--port",
+            env["RASA_PORT"],
+        ],
     }
     if provider_channels(env):
         procs["webhooks"] = [py, "-m", "channels.gateway", "--port", env["WEBHOOK_PORT"]]
@@ -91,7 +99,7 @@ def commands(profile: str, env: Dict[str, str], model: Path) -> Dict[str, List[s
     return procs
 
 
-def provider_channels(env: Dict[str, str]) -> List[str]:
+def provider_channels(env: dict[str, str]) -> list[str]:
     """Telegram/Twilio, when configured: they are served by the webhook gateway process."""
     wanted = {
         "telegram": ("TELEGRAM_BOT_TOKEN", "TELEGRAM_SECRET_TOKEN"),
@@ -100,7 +108,7 @@ def provider_channels(env: Dict[str, str]) -> List[str]:
     return [name for name, keys in wanted.items() if all(env.get(k) for k in keys)]
 
 
-def wait_http(url: str, timeout: float, procs: Dict[str, subprocess.Popen]) -> bool:
+def wait_http(url: str, timeout: float, procs: dict[str, subprocess.Popen]) -> bool:
     deadline = time.time() + timeout
     while time.time() < deadline:
         for name, proc in procs.items():
@@ -114,7 +122,7 @@ def wait_http(url: str, timeout: float, procs: Dict[str, subprocess.Popen]) -> b
     return False
 
 
-def stop(procs: Dict[str, subprocess.Popen]) -> None:
+def stop(procs: dict[str, subprocess.Popen]) -> None:
     for proc in procs.values():
         if proc.poll() is None:
             proc.send_signal(signal.SIGTERM)
@@ -126,7 +134,7 @@ def stop(procs: Dict[str, subprocess.Popen]) -> None:
             proc.kill()
 
 
-def main(argv: Optional[List[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Start Layani")
     parser.add_argument("--profile", choices=["embedded", "production"], default="embedded")
     args = parser.parse_args(argv)
@@ -143,7 +151,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     if env["DATABASE_URL"]:
         subprocess.run([sys.executable, "-m", "storage.migrate"], env=env, check=False, cwd=ROOT)
 
-    procs: Dict[str, subprocess.Popen] = {}
+    procs: dict[str, subprocess.Popen] = {}
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     try:
         for name, cmd in commands(args.profile, env, model).items():
@@ -155,8 +163,10 @@ def main(argv: Optional[List[str]] = None) -> int:
             print(f"  Web chat:      {rasa_url}/chat")
             print(f"  REST channel:  POST {rasa_url}/webhooks/rest/webhook")
             for name in provider_channels(env) if "webhooks" in procs else []:
-                print(f"  {name.capitalize() + ':':14} POST http://127.0.0.1:{env['WEBHOOK_PORT']}"
-                      f"/webhooks/{name}/webhook")
+                print(
+                    f"  {name.capitalize() + ':':14} POST http://127.0.0.1:{env['WEBHOOK_PORT']}"
+                    f"/webhooks/{name}/webhook"
+                )
             if "console" in procs:
                 print(f"  Staff console: http://127.0.0.1:{env['CONSOLE_PORT']}/")
             print("  Stop with Ctrl-C")

@@ -20,7 +20,7 @@ import os
 import re
 from functools import partial
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any
 
 import yaml
 
@@ -31,7 +31,7 @@ logger = logging.getLogger("layani.server")
 
 # Credentials key -> connector class. Layani's own connectors replace Rasa's built-ins
 # (see channels/ for why); `rest` stays Rasa's.
-CHANNEL_CLASSES: Dict[str, str] = {
+CHANNEL_CLASSES: dict[str, str] = {
     "rest": "rasa.core.channels.rest.RestInput",
     "socketio": "channels.socketio.SocketIOInput",
     "telegram": "channels.telegram.TelegramInput",
@@ -39,7 +39,7 @@ CHANNEL_CLASSES: Dict[str, str] = {
 }
 
 # Modules exposing `blueprint() -> sanic.Blueprint`, mounted at the server root when present.
-EXTRA_BLUEPRINTS: List[str] = [
+EXTRA_BLUEPRINTS: list[str] = [
     "channels.webchat_page",
     "channels.outbound_api",
 ]
@@ -52,7 +52,7 @@ def _import(path: str) -> Any:
     return getattr(importlib.import_module(module_name), attr)
 
 
-def _expand(value: Any, env: Dict[str, str]) -> Any:
+def _expand(value: Any, env: dict[str, str]) -> Any:
     if isinstance(value, str):
         return _VAR.sub(lambda m: env[m.group(1)], value)
     if isinstance(value, dict):
@@ -62,12 +62,12 @@ def _expand(value: Any, env: Dict[str, str]) -> Any:
     return value
 
 
-def _missing_vars(value: Any, env: Dict[str, str]) -> List[str]:
+def _missing_vars(value: Any, env: dict[str, str]) -> list[str]:
     text = yaml.safe_dump(value) if value is not None else ""
     return sorted({name for name in _VAR.findall(text) if not env.get(name)})
 
 
-def load_input_channels(credentials_file: Path, env: Optional[Dict[str, str]] = None) -> List[Any]:
+def load_input_channels(credentials_file: Path, env: dict[str, str] | None = None) -> list[Any]:
     """Create each channel of `credentials_file` whose `${VAR}`s are all set; log the others."""
     env = dict(os.environ if env is None else env)
     raw = yaml.safe_load(credentials_file.read_text(encoding="utf-8")) or {}
@@ -128,7 +128,7 @@ def build_app(args: argparse.Namespace) -> Any:
     return app, endpoints
 
 
-def main(argv: Optional[List[str]] = None) -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", required=True)
     parser.add_argument("--endpoints", default=str(ROOT / "endpoints.yml"))
@@ -158,7 +158,9 @@ def main(argv: Optional[List[str]] = None) -> None:
     setup_tf_environment()
     app, endpoints = build_app(args)
     workers = rasa.core.utils.number_of_sanic_workers(endpoints.lock_store if endpoints else None)
-    logger.info("Starting Layani Rasa server on http://%s:%s (%s workers)", args.host, args.port, workers)
+    logger.info(
+        "Starting Layani Rasa server on http://%s:%s (%s workers)", args.host, args.port, workers
+    )
     app.run(host=args.host, port=args.port, workers=workers, access_log=False)
 
 

@@ -15,8 +15,8 @@ import hashlib
 import logging
 import os
 import sys
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable, Optional
 
 from layani import packs
 from layani.paths import CONFIG_FILE, MODELS_DIR, ROOT
@@ -26,9 +26,11 @@ MODEL_PREFIX = "layani-"
 
 
 def _component_sources() -> Iterable[Path]:
-    return sorted((ROOT / "layani" / "nlu").rglob("*.py")) + sorted(
-        (ROOT / "layani" / "nlu").rglob("*.txt")
-    ) + sorted((ROOT / "layani" / "policies").rglob("*.py"))
+    return (
+        sorted((ROOT / "layani" / "nlu").rglob("*.py"))
+        + sorted((ROOT / "layani" / "nlu").rglob("*.txt"))
+        + sorted((ROOT / "layani" / "policies").rglob("*.py"))
+    )
 
 
 def content_hash(config: Path = CONFIG_FILE) -> str:
@@ -50,7 +52,7 @@ def train(
     config: Path = CONFIG_FILE,
     models_dir: Path = MODELS_DIR,
     if_stale: bool = False,
-    name: Optional[str] = None,
+    name: str | None = None,
 ) -> Path:
     """Train (or reuse) the model for the current sources and return its path."""
     models_dir.mkdir(parents=True, exist_ok=True)
@@ -60,7 +62,8 @@ def train(
         # Hash the sources only once the lock is held, so the name matches what is trained.
         target = models_dir / f"{name}.tar.gz" if name else model_path(config, models_dir)
         if if_stale and target.exists():
-            print(f"Model is up to date: {target.relative_to(ROOT) if target.is_relative_to(ROOT) else target}")
+            shown = target.relative_to(ROOT) if target.is_relative_to(ROOT) else target
+            print(f"Model is up to date: {shown}")
             return target
         os.environ.setdefault("LOG_LEVEL", "INFO")
         import rasa.api
@@ -82,12 +85,12 @@ def train(
         return Path(result.model)
 
 
-def latest_model(models_dir: Path = MODELS_DIR) -> Optional[Path]:
+def latest_model(models_dir: Path = MODELS_DIR) -> Path | None:
     models = sorted(models_dir.glob(f"{MODEL_PREFIX}*.tar.gz"), key=lambda p: p.stat().st_mtime)
     return models[-1] if models else None
 
 
-def main(argv: Optional[list] = None) -> int:
+def main(argv: list | None = None) -> int:
     parser = argparse.ArgumentParser(description="Train the Layani model")
     parser.add_argument("--if-stale", action="store_true", help="skip when the model is current")
     parser.add_argument("--config", default=str(CONFIG_FILE))

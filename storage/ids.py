@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import secrets
-from typing import Optional
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 PREFIXES = ("ADU", "PMH")
@@ -24,7 +23,7 @@ def new_ticket_id(prefix: str) -> str:
     return f"{prefix}-{body[:4]}-{body[4:]}"
 
 
-def find_ticket_id(text: str) -> Optional[str]:
+def find_ticket_id(text: str) -> str | None:
     """The first ticket id in free text, normalised to canonical form, or None."""
     match = _LOOSE.search(text or "")
     if not match:

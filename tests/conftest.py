@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
@@ -17,8 +17,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from support.databases import drop_postgres_database, fresh_postgres_database  # noqa: E402
 from support.stack import Stack, free_port, start_stack  # noqa: E402
-from support.databases import fresh_postgres_database, drop_postgres_database  # noqa: E402
 
 
 @pytest.fixture(scope="session")

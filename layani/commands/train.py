@@ -1,4 +1,4 @@
-"""`layani train [--if-stale]`: the same training `make train` runs (model named by content hash)."""
+"""`layani train [--if-stale]`: the training `make train` runs (model named by content hash)."""
 
 from __future__ import annotations
 

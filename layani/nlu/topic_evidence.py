@@ -49,20 +49,13 @@ from typing import Any
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.nlu.constants import RESPONSE_SELECTOR_PROPERTY_NAME
-from rasa.shared.nlu.constants import (
-    INTENT,
-    INTENT_NAME_KEY,
-    INTENT_RANKING_KEY,
-    INTENT_RESPONSE_KEY,
-    PREDICTED_CONFIDENCE_KEY,
-    RESPONSE,
-)
+from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RESPONSE_KEY, RESPONSE
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from spacy.lang.id.stop_words import STOP_WORDS
 
 from layani.nlu.stored_component import JsonStoredComponent
-from layani.nlu.vocabulary_guard import message_words, send_to_fallback
+from layani.nlu.vocabulary_guard import message_words, send_to_fallback, set_intent
 
 
 def selected_topic(message: Message, retrieval_intent: str) -> tuple[str | None, float]:
@@ -161,21 +154,6 @@ class TopicEvidence:
         return any(form in distinctive for word in words for form in word_forms(word))
 
 
-def make_intent(message: Message, name: str) -> None:
-    """Make `name` the message's intent at the confidence of the intent it replaces."""
-    current = message.data.get(INTENT) or {}
-    intent = {
-        INTENT_NAME_KEY: name,
-        PREDICTED_CONFIDENCE_KEY: float(current.get(PREDICTED_CONFIDENCE_KEY) or 1.0),
-    }
-    message.data[INTENT] = intent
-    ranking = message.data.get(INTENT_RANKING_KEY) or []
-    message.data[INTENT_RANKING_KEY] = [
-        intent,
-        *(entry for entry in ranking if entry.get(INTENT_NAME_KEY) != name),
-    ]
-
-
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class TopicEvidenceGuard(JsonStoredComponent):
     """FAQ answers need a word of their topic (`layani.nlu.topic_evidence.TopicEvidenceGuard`)."""
@@ -243,7 +221,7 @@ class TopicEvidenceGuard(JsonStoredComponent):
                 if confidence >= float(
                     self._config["followup_min_confidence"]
                 ) and self._evidence.names(topic, words):
-                    make_intent(message, faq)  # names its own service: a new question
+                    set_intent(message, faq)  # names its own service: a new question
                 continue
             flat = confidence < float(self._config["min_topic_confidence"])
             if not self._evidence.supports(topic, words) or (

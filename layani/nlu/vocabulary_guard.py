@@ -53,15 +53,24 @@ def message_words(message: Message, keep=is_word) -> list[str]:
     ]
 
 
-def send_to_fallback(message: Message) -> None:
-    """Make `nlu_fallback` the message's intent, keeping the ranking below it."""
-    intent = message.data.get(INTENT) or {}
-    if intent.get(INTENT_NAME_KEY) == DEFAULT_NLU_FALLBACK_INTENT_NAME:
-        return
-    fallback = {INTENT_NAME_KEY: DEFAULT_NLU_FALLBACK_INTENT_NAME, PREDICTED_CONFIDENCE_KEY: 1.0}
-    message.data[INTENT] = fallback
+def set_intent(message: Message, name: str, confidence: float | None = None) -> None:
+    """Make `name` the message's intent, at `confidence` or that of the intent it replaces,
+    and put it first in the ranking (the rest of the ranking stays below it)."""
+    current = message.data.get(INTENT) or {}
+    if confidence is None:
+        confidence = float(current.get(PREDICTED_CONFIDENCE_KEY) or 1.0)
+    intent = {INTENT_NAME_KEY: name, PREDICTED_CONFIDENCE_KEY: confidence}
+    message.data[INTENT] = intent
     ranking = message.data.get(INTENT_RANKING_KEY) or []
-    message.data[INTENT_RANKING_KEY] = [fallback, *ranking]
+    message.data[INTENT_RANKING_KEY] = [
+        intent,
+        *(entry for entry in ranking if entry.get(INTENT_NAME_KEY) != name),
+    ]
+
+
+def send_to_fallback(message: Message) -> None:
+    """Make `nlu_fallback` the message's intent (the FallbackClassifier's form)."""
+    set_intent(message, DEFAULT_NLU_FALLBACK_INTENT_NAME, confidence=1.0)
 
 
 class Vocabulary:

@@ -11,7 +11,6 @@ import time
 
 import httpx
 import pytest
-
 from support.stack import ROOT, free_port
 
 pytestmark = pytest.mark.integration
@@ -31,7 +30,11 @@ def launched(model_path, tmp_path_factory):
     env.pop("LAYANI_API_TOKEN", None)
     log = open(workdir / "run.log", "w+b")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "layani.run"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+        [sys.executable, "-m", "layani.run"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{env['RASA_PORT']}"
     deadline = time.time() + 900
@@ -52,7 +55,9 @@ def launched(model_path, tmp_path_factory):
 
 
 def _say(url: str, sender: str, text: str) -> str:
-    reply = httpx.post(f"{url}/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=60)
+    reply = httpx.post(
+        f"{url}/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=60
+    )
     reply.raise_for_status()
     return " ".join(m.get("text", "") for m in reply.json())
 

@@ -11,7 +11,6 @@ from urllib.parse import urlparse
 
 import pytest
 import sqlalchemy as sa
-
 from support.stack import start_stack
 
 pytestmark = [pytest.mark.integration, pytest.mark.production]

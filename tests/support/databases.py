@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-from typing import Tuple
 
 import sqlalchemy as sa
 
@@ -14,7 +13,7 @@ def _admin_engine() -> sa.engine.Engine:
     return sa.create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
 
 
-def fresh_postgres_database(prefix: str = "layani_test") -> Tuple[str, str]:
+def fresh_postgres_database(prefix: str = "layani_test") -> tuple[str, str]:
     name = f"{prefix}_{secrets.token_hex(4)}"
     engine = _admin_engine()
     with engine.connect() as conn:

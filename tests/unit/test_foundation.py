@@ -48,8 +48,7 @@ def test_ticket_ids_are_random_and_parse_as_people_type_them():
 
 def test_personal_numbers_are_masked_in_free_text():
     text = (
-        "NIK saya 3273014507900001, KK 3273 0112 0000 0042, "
-        "hp 0812-3456-7890 atau +6281234567890"
+        "NIK saya 3273014507900001, KK 3273 0112 0000 0042, hp 0812-3456-7890 atau +6281234567890"
     )
     masked = mask_text(text)
     assert "3273014507900001" not in masked and "3273********0001" in masked
@@ -64,8 +63,17 @@ def test_sms_and_whatsapp_from_one_phone_are_one_owner():
 
 @pytest.mark.parametrize(
     "text,segments",
-    [("a" * 160, 1), ("a" * 161, 2), ("a" * 306, 2), ("a" * 307, 3), ("€" * 80, 1),
-     ("€" * 81, 2), ("Jum’at", 1), ("’" + "a" * 70, 2), ("", 0)],
+    [
+        ("a" * 160, 1),
+        ("a" * 161, 2),
+        ("a" * 306, 2),
+        ("a" * 307, 3),
+        ("€" * 80, 1),
+        ("€" * 81, 2),
+        ("Jum’at", 1),
+        ("’" + "a" * 70, 2),
+        ("", 0),
+    ],
 )
 def test_sms_segments(text, segments):
     assert segment_count(text) == segments
