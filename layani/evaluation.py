@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
 
 from layani.paths import CONFIG_FILE, ROOT
 
@@ -50,7 +51,7 @@ REPORTS_DIR = ROOT / "reports"
 COMPLAINT_SET = "complaint_categories.yml"
 REGISTERS = ("formal", "colloquial", "sms", "regional")
 OUT_OF_SCOPE = "out_of_scope"
-FALLBACK = "nlu_fallback"
+FALLBACK = DEFAULT_NLU_FALLBACK_INTENT_NAME
 FAQ_PREFIX = "faq/"
 _ANNOTATION_RE = re.compile(r"\[([^\]]+)\]\((?:[^)]*)\)|\[([^\]]+)\]\{[^}]*\}")
 

@@ -93,10 +93,15 @@ def commands(profile: str, env: dict[str, str], model: Path) -> dict[str, list[s
         ],
     }
     if provider_channels(env):
-        procs["webhooks"] = [py, "-m", "channels.gateway", "--port", env["WEBHOOK_PORT"]]
+        procs["webhooks"] = gateway_command(env)
     if (ROOT / "console" / "__main__.py").exists():
         procs["console"] = [py, "-m", "console", "--port", env["CONSOLE_PORT"]]
     return procs
+
+
+def gateway_command(env: dict[str, str]) -> list[str]:
+    """The webhook gateway (channels/gateway) on WEBHOOK_PORT."""
+    return [sys.executable, "-m", "channels.gateway", "--port", env["WEBHOOK_PORT"]]
 
 
 def provider_channels(env: dict[str, str]) -> list[str]:

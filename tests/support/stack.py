@@ -139,7 +139,8 @@ def start_stack(
     extra_env: dict[str, str] | None = None,
     ready_timeout: float = 900,
 ) -> Stack:
-    from layani.run import build_env
+    from layani.run import build_env, gateway_command
+    from layani.run import commands as launcher_commands
 
     base = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "TWILIO_"))}
     env = build_env(profile, base)
@@ -158,7 +159,6 @@ def start_stack(
     env.update(extra_env or {})
     env["RASA_URL"] = f"http://127.0.0.1:{env['RASA_PORT']}"
     env["ACTION_SERVER_URL"] = f"http://127.0.0.1:{env['ACTION_PORT']}/webhook"
-    endpoints = ROOT / ("endpoints.production.yml" if profile == "production" else "endpoints.yml")
     subprocess.run([sys.executable, "-m", "storage.migrate"], env=env, cwd=ROOT, check=False)
     stack = Stack(
         url=env["RASA_URL"],
@@ -171,31 +171,12 @@ def start_stack(
         },
         webhook_url=f"http://127.0.0.1:{env['WEBHOOK_PORT']}",
     )
-    stack.procs["actions"] = _spawn(
-        [sys.executable, "-m", "layani.action_server", "--port", env["ACTION_PORT"]],
-        env,
-        stack.logs["actions"],
-    )
-    stack.procs["rasa"] = _spawn(
-        [
-            sys.executable,
-            "-m",
-            "layani.server",
-            "--model",
-            str(model),
-            "--endpoints",
-            str(endpoints),
-            "--port",
-            env["RASA_PORT"],
-        ],
-        env,
-        stack.logs["rasa"],
-    )
-    stack.procs["webhooks"] = _spawn(
-        [sys.executable, "-m", "channels.gateway", "--port", env["WEBHOOK_PORT"]],
-        env,
-        stack.logs["webhooks"],
-    )
+    # The launcher's own commands (layani/run.py); the gateway always runs here, so webhook tests
+    # can switch channels on with extra_env.
+    commands = launcher_commands(profile, env, model)
+    commands["webhooks"] = gateway_command(env)
+    for name in ("actions", "rasa", "webhooks"):
+        stack.procs[name] = _spawn(commands[name], env, stack.logs[name])
     try:
         _wait_ready(stack, "webhooks", ready_timeout)
         _wait_ready(stack, "actions", ready_timeout)
