@@ -105,6 +105,9 @@ class Scores:
     confused_pairs: list[tuple[str, str, int]]
     train_seconds: float | None = None
     errors: list[dict[str, str]] = field(default_factory=list)
+    # Accuracy per held-out file (an out-of-scope message is right as out_of_scope or fallback):
+    # a set somebody else wrote and dropped into eval/heldout/ gets its own line.
+    by_source: dict[str, float] = field(default_factory=dict)
 
 
 def strip_annotations(text: str) -> str:
@@ -264,6 +267,13 @@ def score(name: str, examples: Sequence[Example], predictions: Sequence[Predicti
     confusions = Counter((g, p) for g, p in zip(gold, pred, strict=True) if g != p)
     oos = [(ex, p) for ex, p in rows if is_oos(ex)]
     in_scope = [(ex, p) for ex, p in rows if not is_oos(ex)]
+    right = lambda ex, p: ex.label == p.label or (is_oos(ex) and p.label == FALLBACK)  # noqa: E731
+    sources = sorted({ex.source for ex, _ in rows})
+    by_source = {
+        source: sum(right(ex, p) for ex, p in rows if ex.source == source)
+        / sum(ex.source == source for ex, _ in rows)
+        for source in sources
+    }
     seconds = [p.seconds for p in predictions]
     return Scores(
         name=name,
@@ -288,10 +298,17 @@ def score(name: str, examples: Sequence[Example], predictions: Sequence[Predicti
         per_label=per_label,
         confused_pairs=[(g, p, n) for (g, p), n in confusions.most_common(15)],
         errors=[
-            {"text": ex.text, "gold": ex.label, "predicted": p.label, "register": ex.register}
+            {
+                "text": ex.text,
+                "gold": ex.label,
+                "predicted": p.label,
+                "register": ex.register,
+                "source": ex.source,
+            }
             for ex, p in rows
             if ex.label != p.label
         ],
+        by_source=by_source,
     )
 
 
@@ -389,6 +406,9 @@ def summary_rows(scores: Sequence[Scores]) -> list[tuple[str, list[str]]]:
     ]
     for register in REGISTERS:
         rows.append((f"  all, {register}", [_pct(s.all_by_register.get(register)) for s in scores]))
+    sources = sorted({source for s in scores for source in s.by_source})
+    for source in sources:
+        rows.append((f"  file {source}", [_pct(s.by_source.get(source)) for s in scores]))
     rows += [
         ("out-of-scope recall (out_of_scope or fallback)", [_pct(s.oos_recall) for s in scores]),
         ("out-of-scope recall (out_of_scope only)", [_pct(s.oos_recall_strict) for s in scores]),

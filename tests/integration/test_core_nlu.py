@@ -25,9 +25,14 @@ OVERALL_FLOOR = 0.85
 REGISTER_FLOOR = {"formal": 0.80, "colloquial": 0.80, "sms": 0.75, "regional": 0.70}
 
 
-@pytest.fixture(scope="module")
-def core_results(rasa_stack):
-    examples = load_heldout_file(HELDOUT_DIR / "core_intents.yml")
+# core_intents.yml was written beside the training data; core_independent.yml by a writer who saw
+# only the catalogue (docs/nlu.md), so its floor is lower.
+CORE_FILES = {"core_intents.yml": OVERALL_FLOOR, "core_independent.yml": 0.80}
+
+
+@pytest.fixture(scope="module", params=sorted(CORE_FILES))
+def core_results(request, rasa_stack):
+    examples = load_heldout_file(HELDOUT_DIR / request.param)
     examples, leaked = split_leaks(examples, training_texts())
     assert not leaked, f"held-out messages found in training data: {[e.text for e in leaked]}"
     return [(ex, predicted_label(rasa_stack.parse(ex.text))) for ex in examples]
@@ -37,7 +42,8 @@ def test_heldout_core_intent_accuracy(core_results) -> None:
     correct = sum(ex.label == pred for ex, pred in core_results)
     accuracy = correct / len(core_results)
     misses = [(ex.text, ex.label, pred) for ex, pred in core_results if ex.label != pred]
-    assert accuracy >= OVERALL_FLOOR, f"accuracy {accuracy:.1%}; misses: {misses}"
+    floor = CORE_FILES[core_results[0][0].source]
+    assert accuracy >= floor, f"accuracy {accuracy:.1%}; misses: {misses}"
 
 
 def test_heldout_accuracy_per_register(core_results) -> None:
@@ -60,7 +66,11 @@ def test_ticket_id_is_extracted_in_any_case(rasa_stack) -> None:
         assert ticket in [e["value"] for e in parsed["entities"] if e["entity"] == "ticket_id"]
 
 
-OUT_OF_SCOPE_FILES = ("out_of_scope.yml", "out_of_scope_new_domains.yml")
+OUT_OF_SCOPE_FILES = (
+    "out_of_scope.yml",
+    "out_of_scope_new_domains.yml",
+    "out_of_scope_independent.yml",
+)
 OUT_OF_SCOPE_FLOOR = 0.85  # measured 90-96% (docs/nlu.md); the target is 90%
 
 

@@ -127,3 +127,5 @@ def test_score_figures() -> None:
     assert ("faq/skck", "faq/sim_baru", 1) in s.confused_pairs
     assert s.latency_p50_ms == pytest.approx(45.0)
     assert s.latency_p99_ms == pytest.approx(80.0)
+    # Per file: f has 2 of 3 right, c 1 of 2, o 2 of 3 (fallback counts for out of scope).
+    assert s.by_source == pytest.approx({"f": 2 / 3, "c": 0.5, "o": 2 / 3})
