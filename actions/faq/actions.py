@@ -89,7 +89,8 @@ class ActionFaqChoose(Action):
 
     The pick arrives as a button payload entity (`faq_topic`). A typed reply without a usable
     entity ("yang paspor hilang") falls back to the response selector, limited to the topics
-    that were offered.
+    that were offered. Without an offer (no clarifying question before) the message is handled
+    as a question by `ActionFaqAnswer`.
     """
 
     def name(self) -> str:
@@ -100,8 +101,12 @@ class ActionFaqChoose(Action):
     ) -> list[EventType]:
         known = set(known_topics(domain))
         chosen = _entity(tracker, CHOSEN_SLOT)
+        offered = tracker.get_slot(OPTIONS_SLOT) or None
+        if chosen not in known and offered is None:
+            # No question was asked: a bare "ktp" or "sim" reads like a pick, but it is a
+            # question, with the clarifying step when two topics are close.
+            return await ActionFaqAnswer().run(dispatcher, tracker, domain)
         if chosen not in known:
-            offered = tracker.get_slot(OPTIONS_SLOT) or None
             chosen = best_topic(topic_ranking(tracker.latest_message), known, allowed=offered)
         if not chosen:
             return _ask_which(dispatcher)

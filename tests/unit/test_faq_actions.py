@@ -165,6 +165,17 @@ async def test_typed_choice_without_entity_picks_among_offered_topics() -> None:
     assert [m["response"] for m in messages] == ["utter_faq/paspor_hilang_rusak"]
 
 
+async def test_bare_service_name_read_as_a_pick_is_answered_as_a_question() -> None:
+    """ "ktp" as a first message may be classified `choose_faq_topic`; nothing was offered, so
+    the two close KTP topics get the clarifying question, as for `faq`."""
+    tracker = make_tracker(
+        "ktp", "choose_faq_topic", ranking=(("ktp_hilang_rusak", 0.29), ("ktp_baru", 0.28))
+    )
+    messages, events = await run(ActionFaqChoose(), tracker)
+    assert [m["response"] for m in messages] == ["utter_faq_clarify"]
+    assert SlotSet("faq_options", ["ktp_hilang_rusak", "ktp_baru"]) in events
+
+
 async def test_forged_choice_payload_is_not_answered() -> None:
     tracker = make_tracker(
         '/choose_faq_topic{"faq_topic":"../../etc"}',
