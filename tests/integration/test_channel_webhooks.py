@@ -169,6 +169,7 @@ def test_telegram_text_reply_and_fast_ack(stack, providers):
     # Generous bound for a shared CI machine; `make bench` measures the real figure (p99 < 50 ms).
     assert acked - started < 1.0
     assert "Halo" in telegram.sent_texts(user)[0]
+    stack.stored_tracker(str(user))
     assert user_events(stack, str(user))[0]["metadata"]["channel"] == "telegram"
 
 
@@ -388,6 +389,7 @@ def test_whatsapp_location_and_sms_media_only(stack, providers):
     assert post_twilio(stack, twilio_form("whatsapp_location", phone)).status_code == 200
     assert post_twilio(stack, twilio_form("sms_mms_media_only", phone)).status_code == 200
     settle(twilio, lambda c: len(twilio.bodies("whatsapp:" + phone)) >= 1 and twilio.bodies(phone))
+    stack.stored_tracker(phone, user_turns=2)
     events = user_events(stack, phone)
     assert events[0]["metadata"]["location"]["latitude"] == -6.2087634
     assert events[1]["metadata"]["channel"] == "sms" and "photo" in events[1]["metadata"]
@@ -403,6 +405,7 @@ def test_sms_and_whatsapp_from_one_phone_are_one_citizen(stack, providers):
     settle(twilio, lambda c: twilio.bodies(phone), quiet=0.5)
     post_twilio(stack, twilio_form("whatsapp_text", phone))
     settle(twilio, lambda c: twilio.bodies("whatsapp:" + phone), quiet=0.5)
+    stack.stored_tracker(phone, user_turns=2)
     channels = [e["metadata"]["channel"] for e in user_events(stack, phone)]
     assert channels == ["sms", "whatsapp"]
 
@@ -460,6 +463,7 @@ def test_a_citizens_quick_messages_are_answered_in_order(stack, providers):
     for body in texts:
         assert post_twilio(stack, twilio_form("sms_text", phone, Body=body)).status_code == 200
     settle(twilio, lambda c: len(twilio.bodies(phone)) >= 3)
+    stack.stored_tracker(phone, user_turns=3)
     assert [e["text"] for e in user_events(stack, phone)] == texts
     assert len(twilio.bodies(phone)) == 3  # one SMS per turn, each after its own message
 
@@ -512,6 +516,7 @@ def test_outbound_api_auth_validation_and_recording(stack, providers):
     user = 710000010
     post_telegram(stack, telegram_update("text", user))
     telegram.wait_for(lambda c: telegram.sent_texts(user))
+    stack.stored_tracker(str(user))
     response = httpx.post(url, json={**body, "staff": "petugas.budi"}, headers=auth)
     assert response.status_code == 200 and response.json() == {
         "delivered": True,
@@ -528,6 +533,7 @@ def test_outbound_api_provider_failure_is_502_and_dead_lettered(stack, providers
     phone = "+6281200000009"
     post_twilio(stack, twilio_form("sms_text", phone))
     settle(twilio, lambda c: twilio.bodies(phone), quiet=0.5)
+    stack.stored_tracker(phone)
     twilio.fail_next(1, 400, {"code": 21211, "message": "Invalid 'To' Phone Number"})
     response = httpx.post(
         f"{stack.url}/layani/outbound",
@@ -546,6 +552,7 @@ def test_whatsapp_outside_24h_window_falls_back_to_the_template(stack, providers
     phone = "+6281200000011"
     post_twilio(stack, twilio_form("whatsapp_text", phone))
     settle(twilio, lambda c: twilio.bodies("whatsapp:" + phone), quiet=0.5)
+    stack.stored_tracker(phone)
     # Twilio refuses free-form text outside the customer-care window with error 63016.
     twilio.fail_next(1, 400, {"code": 63016, "message": "outside the allowed window"})
     text = "Laporan ADU-7K3M-Q9XR sudah selesai ditangani."

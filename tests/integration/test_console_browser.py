@@ -124,11 +124,12 @@ async def test_citizen_web_chat_officer_console_round_trip(rasa_stack, console_u
     await officer.wait_for_url(f"{console_url}/handoffs", timeout=TIMEOUT)
     await wait_bot_text(citizen, "Petugas telah menyelesaikan")
     before = await bot_count(citizen)
+    turns = sum(1 for e in rasa_stack.tracker(session_id)["events"] if e["event"] == "user")
     await say(citizen, "halo")
     await citizen.wait_for_function(
         "(n) => document.querySelectorAll('#log li.bot').length > n", arg=before, timeout=TIMEOUT
     )
-    tracker = rasa_stack.tracker(session_id)
+    tracker = rasa_stack.stored_tracker(session_id, user_turns=turns + 1)
     assert tracker["slots"]["handoff_active"] is False
     last_bot = [e for e in tracker["events"] if e["event"] == "bot"][-1]
     assert not (last_bot.get("metadata") or {}).get("staff")  # the bot, not the officer

@@ -22,13 +22,18 @@ from layani.evaluation import (
 pytestmark = pytest.mark.integration
 
 # (overall floor, per-register floors) per held-out file. core_intents.yml was written beside the
-# training data; core_independent.yml by a writer who saw only the catalogue (docs/nlu.md:
-# measured 84.5%, formal 77%), so its floors are lower.
+# training data; the independent sets by writers who saw only the catalogue (docs/nlu.md:
+# measured 84.5-85.4%, formal 77-83%), so their floors are lower.
 FLOORS = {
     "core_intents.yml": (0.85, {"formal": 0.80, "colloquial": 0.80, "sms": 0.75, "regional": 0.70}),
     "core_independent.yml": (
         0.80,
         {"formal": 0.70, "colloquial": 0.80, "sms": 0.75, "regional": 0.75},
+    ),
+    # A second independent writer (session 4); measured 85.4%.
+    "core_independent_2.yml": (
+        0.80,
+        {"formal": 0.70, "colloquial": 0.75, "sms": 0.70, "regional": 0.75},
     ),
 }
 
@@ -76,6 +81,7 @@ OUT_OF_SCOPE_FILES = (
     "out_of_scope.yml",
     "out_of_scope_new_domains.yml",
     "out_of_scope_independent.yml",
+    "out_of_scope_independent_2.yml",
 )
 OUT_OF_SCOPE_FLOOR = 0.85  # measured 90-96% (docs/nlu.md); the target is 90%
 

@@ -85,7 +85,7 @@ async def test_person_chats_and_reload_keeps_conversation(chat_stack, page):
     session_id = await page.evaluate("localStorage.getItem('layani.session_id')")
     assert session_id and len(session_id) == 32
     # The conversation is the server's too, under the page's session id.
-    tracker = chat_stack.tracker(session_id)
+    tracker = chat_stack.stored_tracker(session_id)
     user_texts = [e.get("text") for e in tracker["events"] if e["event"] == "user"]
     assert "halo" in user_texts
     assert tracker["latest_message"]["metadata"]["channel"] == "socketio"
@@ -101,7 +101,7 @@ async def test_person_chats_and_reload_keeps_conversation(chat_stack, page):
     await page.wait_for_function(
         "document.querySelectorAll('#log li.bot').length >= 2", timeout=30_000
     )
-    tracker = chat_stack.tracker(session_id)
+    tracker = chat_stack.stored_tracker(session_id, user_turns=2)
     user_texts = [e.get("text") for e in tracker["events"] if e["event"] == "user"]
     assert user_texts[-2:] == ["halo", "menu"]
 

@@ -54,6 +54,19 @@ class Stack:
         response.raise_for_status()
         return response.json()
 
+    def stored_tracker(self, sender: str, user_turns: int = 1, timeout: float = 30) -> dict:
+        """The tracker once it holds `user_turns` of the citizen's messages.
+
+        Rasa sends a turn's replies before it saves the tracker, so a reply the citizen (or a
+        fake provider) has seen does not yet mean the turn can be read back."""
+        deadline = time.monotonic() + timeout
+        while True:
+            tracker = self.tracker(sender)
+            turns = sum(1 for e in tracker["events"] if e["event"] == "user")
+            if turns >= user_turns or time.monotonic() > deadline:
+                return tracker
+            time.sleep(0.1)
+
     def parse(self, text: str) -> dict:
         response = httpx.post(
             f"{self.url}/model/parse", params={"token": self.token}, json={"text": text}, timeout=30
