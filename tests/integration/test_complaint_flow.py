@@ -117,6 +117,9 @@ def test_rest_conversation_creates_exactly_one_row(complaint_stack: Stack, pg) -
     assert ticket_id in status and "DITERIMA" in status and "Target selesai" in status
     latest = say(complaint_stack, sender, "laporan saya kemarin gimana?")
     assert ticket_id in latest and "DITERIMA" in latest
+    # However the question is worded, a ticket id asks about that ticket.
+    mixed = say(complaint_stack, sender, f"any update buat {ticket_id} min?")
+    assert ticket_id in mixed and "DITERIMA" in mixed
 
     # Someone else: exactly the answer for an id that does not exist.
     other = f"lain-{uuid.uuid4().hex[:8]}"
@@ -125,6 +128,8 @@ def test_rest_conversation_creates_exactly_one_row(complaint_stack: Stack, pg) -
     missing = say(complaint_stack, other, f"cek status {fake}")
     assert stranger.replace(ticket_id, "<id>") == missing.replace(fake, "<id>")
     assert "tidak ditemukan" in stranger and "DITERIMA" not in stranger
+    stranger_mixed = say(complaint_stack, other, f"any update buat {ticket_id} min?")
+    assert "tidak ditemukan" in stranger_mixed and "DITERIMA" not in stranger_mixed
 
 
 @pytest.mark.parametrize("crash_point", ["complaint_after_commit", "complaint_before_commit"])

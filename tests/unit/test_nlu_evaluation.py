@@ -17,6 +17,7 @@ from layani.evaluation import (
     score,
     split_leaks,
     strip_annotations,
+    swept_label,
 )
 
 
@@ -129,3 +130,16 @@ def test_score_figures() -> None:
     assert s.latency_p99_ms == pytest.approx(80.0)
     # Per file: f has 2 of 3 right, c 1 of 2, o 2 of 3 (fallback counts for out of scope).
     assert s.by_source == pytest.approx({"f": 2 / 3, "c": 0.5, "o": 2 / 3})
+
+
+def test_threshold_sweep_keeps_the_guards_verdicts() -> None:
+    """A guard's fallback (confident top intent) stays a fallback at every threshold; only a
+    fallback made by the configured threshold is re-opened at a lower one."""
+    guard_fallback = Prediction("nlu_fallback", 0.01, raw_label="faq/pbg", confidence=0.99)
+    low = Prediction("nlu_fallback", 0.01, raw_label="greet", confidence=0.35)
+    rewritten = Prediction("check_status", 0.01, raw_label="nlu_fallback", confidence=0.7)
+    assert swept_label(guard_fallback, 0.3, 0.05, configured=0.4) == "nlu_fallback"
+    assert swept_label(low, 0.3, 0.05, configured=0.4) == "greet"
+    assert swept_label(low, 0.4, 0.05, configured=0.4) == "nlu_fallback"
+    assert swept_label(rewritten, 0.6, 0.05, configured=0.4) == "check_status"
+    assert swept_label(rewritten, 0.8, 0.05, configured=0.4) == "nlu_fallback"
