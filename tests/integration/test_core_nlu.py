@@ -30,10 +30,15 @@ FLOORS = {
         0.80,
         {"formal": 0.70, "colloquial": 0.80, "sms": 0.75, "regional": 0.75},
     ),
-    # A second independent writer (session 4); measured 85.4%.
+    # Two more independent writers (session 4). Set 3 was written before this session's
+    # core-intent examples and not looked at while writing them: the blind measure.
     "core_independent_2.yml": (
-        0.80,
-        {"formal": 0.70, "colloquial": 0.75, "sms": 0.70, "regional": 0.75},
+        0.85,
+        {"formal": 0.80, "colloquial": 0.80, "sms": 0.75, "regional": 0.75},
+    ),
+    "core_independent_3.yml": (
+        0.82,
+        {"formal": 0.75, "colloquial": 0.80, "sms": 0.80, "regional": 0.70},
     ),
 }
 
@@ -82,6 +87,7 @@ OUT_OF_SCOPE_FILES = (
     "out_of_scope_new_domains.yml",
     "out_of_scope_independent.yml",
     "out_of_scope_independent_2.yml",
+    "out_of_scope_independent_3.yml",
 )
 OUT_OF_SCOPE_FLOOR = 0.85  # measured 90-96% (docs/nlu.md); the target is 90%
 
