@@ -65,10 +65,19 @@
 
   var socket = io({ path: "/socket.io" });
 
+  // Messages typed before the server confirmed the session (slow network, first visit) wait
+  // here: the server ignores a message without a confirmed session, and socket.io would send
+  // its buffer before our session_request.
+  var confirmed = false, pending = [];
+
+  function emitMessage(message) {
+    socket.emit("user_uttered", { message: message, customData: { language: "id" }, session_id: sessionId });
+  }
+
   function send(message, shown) {
     if (!message) return;
     add({ from: "user", text: shown || message });
-    socket.emit("user_uttered", { message: message, customData: { language: "id" }, session_id: sessionId });
+    if (confirmed) emitMessage(message); else pending.push(message);
     setTyping(true);
   }
 
@@ -82,6 +91,8 @@
       if (sessionId) { transcript = []; save(); log.textContent = ""; }
       sessionId = id; safeSet(KEY_SID, id);
     }
+    confirmed = true;
+    pending.splice(0).forEach(emitMessage);
   });
   socket.on("bot_uttered", function (msg) {
     setTyping(false);
@@ -92,7 +103,7 @@
     if (att && att.type === "image" && att.payload && att.payload.src) entry.image = att.payload.src;
     if (entry.text || entry.image || entry.buttons) add(entry);
   });
-  socket.on("disconnect", function () { statusEl.textContent = "Koneksi terputus. Menyambung kembali..."; });
+  socket.on("disconnect", function () { confirmed = false; statusEl.textContent = "Koneksi terputus. Menyambung kembali..."; });
   socket.on("connect_error", function () { statusEl.textContent = "Belum tersambung ke server. Mencoba lagi..."; });
 
   form.addEventListener("submit", function (ev) {
@@ -103,7 +114,7 @@
     send(text);
   });
   resetBtn.addEventListener("click", function () {
-    transcript = []; save(); log.textContent = ""; sessionId = null; safeSet(KEY_SID, "");
+    transcript = []; save(); log.textContent = ""; sessionId = null; confirmed = false; safeSet(KEY_SID, "");
     socket.emit("session_request", { session_id: null });
     input.focus();
   });
