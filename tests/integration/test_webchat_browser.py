@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import shutil
 
 import httpx
@@ -126,3 +127,22 @@ async def test_forged_session_id_is_not_adopted(chat_stack):
     finally:
         await client.disconnect()
     assert confirmed and confirmed[0] != "+6281234567890" and len(confirmed[0]) == 32
+
+
+async def test_message_typed_before_the_socket_connects_is_answered(chat_stack, page):
+    """On a slow network the citizen can type before the session is set up; that first message
+    must still reach the bot (it was sent ahead of the session request and dropped)."""
+    held = {"first": True}
+
+    async def slow_handshake(route):
+        if held["first"]:
+            held["first"] = False
+            await asyncio.sleep(3)  # the first socket.io request: a slow network
+        await route.continue_()
+
+    await page.route(re.compile(r".*/socket\.io/.*"), slow_handshake)
+    await page.goto(f"{chat_stack.url}/chat")
+    await page.get_by_label("Tulis pesan Anda").fill("halo")
+    await page.keyboard.press("Enter")
+    await page.wait_for_selector("#log li.bot", timeout=REPLY_TIMEOUT)
+    assert "halo" in (await page.inner_text("#log li.bot .bubble")).lower()
