@@ -17,6 +17,8 @@ class Service:
     agency: str
     fields: tuple[str, ...]
     keywords: tuple[str, ...]
+    # The catalogue FAQ topic about the same service: its answer offers this application.
+    faq_topic: str | None = None
 
 
 SERVICES: dict[str, Service] = {
@@ -32,6 +34,7 @@ SERVICES: dict[str, Service] = {
             "applicant_phone",
         ),
         keywords=("domisili", "keterangan tinggal", "skd", "sktt"),
+        faq_topic="surat_domisili",
     ),
     "antrean_dukcapil": Service(
         id="antrean_dukcapil",
@@ -69,8 +72,16 @@ SERVICES: dict[str, Service] = {
             "applicant_phone",
         ),
         keywords=("kelahiran", "lahir", "akta", "akte", "bayi", "anak"),
+        faq_topic="akta_kelahiran",
     ),
 }
+
+
+def service_for_topic(topic: str) -> Service | None:
+    """The chat application for an FAQ topic ("surat_domisili" -> domisili), if there is one."""
+    return next((s for s in SERVICES.values() if s.faq_topic == topic), None)
+
+
 # Responses per service, spelled out so `make validate` can see they are used.
 STARTED_RESPONSES = {
     "domisili": "utter_application_started_domisili",

@@ -6,12 +6,15 @@ faq_followup -> action_faq_followup, faq_more -> action_faq_more.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.applications.services import service_for_topic
+from actions.complaints.common import channel_of
 from actions.faq.selection import (
     ASPECT_PREFIX,
     RESPONSE_PREFIX,
@@ -35,6 +38,23 @@ def _answer(dispatcher: CollectingDispatcher, topic: str) -> list[EventType]:
     """Send the topic's answer (Rasa picks the channel variant) and remember the topic."""
     dispatcher.utter_message(response=RESPONSE_PREFIX + topic)
     return [SlotSet(LAST_TOPIC_SLOT, topic), SlotSet(OPTIONS_SLOT, None)]
+
+
+def _offer_application(dispatcher: CollectingDispatcher, tracker: Tracker, topic: str) -> None:
+    """After the answer about a service the chat can take (surat domisili, akta kelahiran), one
+    button starts that application: the citizen who asked how to get it can apply at once, and
+    a question read as an application request loses nothing. Not on SMS, where every extra
+    line costs the citizen money; "ajukan surat domisili" starts it there."""
+    service = service_for_topic(topic)
+    if service is None or channel_of(tracker) == "sms" or (tracker.active_loop or {}).get("name"):
+        return  # no service, SMS, or the citizen is filling in a form already
+    payload = "/start_application" + json.dumps(
+        {"application_service": service.id}, separators=(",", ":")
+    )
+    dispatcher.utter_message(
+        response="utter_faq_offer_application",
+        buttons=[{"title": "Ajukan sekarang", "payload": payload}],
+    )
 
 
 def _answer_aspect(
@@ -81,7 +101,9 @@ class ActionFaqAnswer(Action):
             # topic (the NLU reads it as a question, layani/nlu/topic_evidence.py).
             text = (tracker.latest_message or {}).get("text") or ""
             return _answer_aspect(dispatcher, domain, topic, text)
-        return _answer(dispatcher, topic)
+        events = _answer(dispatcher, topic)
+        _offer_application(dispatcher, tracker, topic)
+        return events
 
 
 class ActionFaqChoose(Action):
@@ -110,7 +132,9 @@ class ActionFaqChoose(Action):
             chosen = best_topic(topic_ranking(tracker.latest_message), known, allowed=offered)
         if not chosen:
             return _ask_which(dispatcher)
-        return _answer(dispatcher, chosen) + [SlotSet(CHOSEN_SLOT, None)]
+        events = _answer(dispatcher, chosen)
+        _offer_application(dispatcher, tracker, chosen)
+        return events + [SlotSet(CHOSEN_SLOT, None)]
 
 
 class ActionFaqFollowup(Action):

@@ -12,7 +12,11 @@ Order of the rules for one token (see `Normaliser.normalise_token`):
 3. the curated colloquial lexicon (sy -> saya, gmn -> bagaimana, gak -> tidak ...);
 4. reduplication written with a 2 ("syarat2" -> "syarat syarat") and clitic tokens ("-nya");
 5. letters repeated for emphasis ("tolooong", "makasiiih") are collapsed, choosing the form
-   found in the lexicon, the whitelist or the Indonesian word list, then rules 2-3 run again.
+   found in the lexicon, the whitelist or the Indonesian word list, then rules 2-3 run again;
+6. a regional suffix on a known stem becomes its Indonesian suffix: Javanese "carane",
+   "bayare", "omahku" and Sundanese "imahna", "daftarkeun" are "caranya", "bayarnya",
+   "rumahku", "rumahnya", "daftarkan". Only for words that are not Indonesian themselves
+   ("bagaimana" and "sate" stay), so the rule cannot touch standard text.
 """
 
 from __future__ import annotations
@@ -41,6 +45,20 @@ _REPEAT_RE = re.compile(r"([a-z])\1{2,}")
 _DOUBLE_RE = re.compile(r"([a-z])\1")
 _REDUP_RE = re.compile(r"^([a-z]{2,})2$")
 _WORD_RE = re.compile(r"\S+")
+# Regional suffix -> Indonesian suffix, longest first. Javanese -e/-ne and krama -ipun and
+# Sundanese -na are the definite/possessive -nya; -ku/-mu are shared; Sundanese -keun is -kan.
+REGIONAL_SUFFIXES = (
+    ("ipun", "nya"),
+    ("keun", "kan"),
+    ("ne", "nya"),
+    ("na", "nya"),
+    ("ku", "ku"),
+    ("mu", "mu"),
+    ("e", "nya"),
+)
+# A stem needs four letters ("omah", "cara") unless a hyphen marks the boundary ("ktp-ne"):
+# "kece" must not become "kec" (kecamatan) + -nya.
+MIN_SUFFIX_STEM = 4
 
 
 class LexiconError(ValueError):
@@ -122,7 +140,8 @@ class Normaliser:
             collapsed = self._collapse_repeats(core)
             found = self._lookup(collapsed)
             return found if found is not None else collapsed
-        return core
+        suffixed = self._regional_suffix(core)
+        return suffixed if suffixed is not None else core
 
     def normalise(self, text: str) -> str:
         """Whitespace-split `text`, normalise every token, join with single spaces."""
@@ -136,6 +155,24 @@ class Normaliser:
 
     def _known(self, word: str) -> bool:
         return word in self.whitelist or word in self.lexicon or word in self.vocabulary
+
+    def _regional_suffix(self, word: str) -> str | None:
+        """'carane' -> 'caranya', 'omahku' -> 'rumahku', 'ktp-ne' -> 'ktpnya'; None when the
+        word is Indonesian already or no suffix leaves a known stem."""
+        if word in self.vocabulary:
+            return None
+        for suffix, standard in REGIONAL_SUFFIXES:
+            if not word.endswith(suffix):
+                continue
+            stem = word[: -len(suffix)]
+            hyphen = stem.endswith("-")
+            stem = stem.rstrip("-")
+            if len(stem) < (2 if hyphen else MIN_SUFFIX_STEM) or "-" in stem:
+                continue
+            base = self._lookup(stem) or (stem if stem in self.vocabulary else None)
+            if base is not None:
+                return base + standard
+        return None
 
     def _collapse_repeats(self, word: str) -> str:
         """'tolooong' -> 'tolong', 'maaaaf' -> 'maaf', 'siaaap' -> 'siap'.

@@ -343,3 +343,50 @@ def test_focused_answers_only_for_catalogue_topics_and_known_aspects() -> None:
     names = [n for n in DOMAIN["responses"] if n.startswith("utter_faq_aspect_")]
     valid = {f"utter_faq_aspect_{t}_{a}" for t in load_catalogue().faq for a in ASPECTS}
     assert set(names) <= valid, sorted(set(names) - valid)
+
+
+def _on_channel(tracker: Tracker, channel: str) -> Tracker:
+    tracker.latest_message["metadata"] = {"channel": channel}
+    return tracker
+
+
+async def test_answer_about_a_chat_service_offers_its_application() -> None:
+    tracker = _on_channel(
+        make_tracker("srt domisili bkin dmn", "faq", (("surat_domisili", 0.95),)), "telegram"
+    )
+    messages, _ = await run(ActionFaqAnswer(), tracker)
+    assert [m["response"] for m in messages] == [
+        "utter_faq/surat_domisili",
+        "utter_faq_offer_application",
+    ]
+    assert messages[1]["buttons"] == [
+        {
+            "title": "Ajukan sekarang",
+            "payload": '/start_application{"application_service":"domisili"}',
+        }
+    ]
+
+
+async def test_birth_certificate_answer_offers_the_birth_registration() -> None:
+    tracker = _on_channel(
+        make_tracker("akte lahir gmn", "faq", (("akta_kelahiran", 0.95),)), "whatsapp"
+    )
+    messages, _ = await run(ActionFaqAnswer(), tracker)
+    assert messages[-1]["buttons"][0]["payload"] == (
+        '/start_application{"application_service":"kelahiran"}'
+    )
+
+
+@pytest.mark.parametrize(
+    "topic, channel, active_loop",
+    [
+        ("skck", "telegram", None),  # no chat application for SKCK
+        ("surat_domisili", "sms", None),  # an extra SMS costs the citizen money
+        ("surat_domisili", "telegram", "application_form"),  # already applying
+    ],
+)
+async def test_no_application_offer(topic: str, channel: str, active_loop: str | None) -> None:
+    tracker = _on_channel(make_tracker("pertanyaan", "faq", ((topic, 0.95),)), channel)
+    tracker.active_loop = {"name": active_loop} if active_loop else {}
+    messages, _ = await run(ActionFaqAnswer(), tracker)
+    assert [m["response"] for m in messages] == [f"utter_faq/{topic}"]

@@ -358,3 +358,39 @@ def test_duplicate_lexicon_term_is_an_error(tmp_path: Path) -> None:
     dup.write_text("sy = saya\nSY = saya\n", encoding="utf-8")
     with pytest.raises(LexiconError, match="duplicate"):
         load_mapping(dup)
+
+
+@pytest.mark.parametrize(
+    "written,standard",
+    [
+        ("carane", "caranya"),  # Javanese -ne after a vowel
+        ("bayare", "bayarnya"),  # Javanese -e after a consonant
+        ("dendane", "dendanya"),
+        ("laire", "lahirnya"),  # the stem is regional too (lair = lahir)
+        ("omahku", "rumahku"),
+        ("imahna", "rumahnya"),  # Sundanese -na
+        ("daftarkeun", "daftarkan"),  # Sundanese -keun
+        ("ktp-ne", "ktpnya"),  # a hyphen marks a short stem
+    ],
+)
+def test_regional_suffixes_on_known_stems(
+    normaliser: Normaliser, written: str, standard: str
+) -> None:
+    assert normaliser.normalise_token(written) == standard
+
+
+def test_regional_suffix_rule_leaves_indonesian_and_unknown_words() -> None:
+    normaliser = default_normaliser()
+    # Indonesian words that end like a regional suffix, and unknown words whose "stem" is a
+    # short domain abbreviation ("kece" is not kec(amatan) + -e).
+    for word in ["bagaimana", "sate", "guna", "warna", "ibumu", "kece", "online", "hape"]:
+        assert normaliser.normalise_token(word) == word
+
+
+def test_regional_messages_reach_standard_indonesian() -> None:
+    assert normalise_text("Pajek bumi omahku durung dibayar, dendane piro?") == (
+        "pajak bumi rumahku belum dibayar dendanya berapa"
+    )
+    assert normalise_text("hoyong ngaganti pagawean di KTP") == "ingin ganti pekerjaan di ktp"
+    assert normalise_text("abdi hoyong misah KK ti kolot") == ("saya ingin pisah kk dari orang tua")
+    assert normalise_text("how to renew my lost card") == "bagaimana to perpanjang my hilang kartu"

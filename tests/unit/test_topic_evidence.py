@@ -154,3 +154,36 @@ def test_followup_that_names_a_service_becomes_a_question(
     guard: TopicEvidenceGuard, text: str, confidence: float, expected: str
 ) -> None:
     assert _parse(guard, text, "faq/skck", confidence, intent="faq_followup") == expected
+
+
+@pytest.mark.parametrize(
+    "text, topic, confidence, expected",
+    [
+        # DIET was unsure, the selector is sure and the service is named: answer it.
+        ("hoyong ngurus skck pun anak", "faq/skck", 0.97, "faq"),
+        # The selector is not sure enough: the citizen is asked to rephrase.
+        ("hoyong ngurus skck pun anak", "faq/skck", 0.45, "nlu_fallback"),
+        # Sure, but not one word of that topic: no answer out of thin air.
+        ("Bagaimana cara merawat tanaman anggrek?", "faq/pbg", 0.97, "nlu_fallback"),
+    ],
+)
+def test_fallback_with_a_sure_topic_choice_and_its_word_is_answered(
+    guard: TopicEvidenceGuard, text: str, topic: str, confidence: float, expected: str
+) -> None:
+    assert _parse(guard, text, topic, confidence, intent="nlu_fallback") == expected
+
+
+@pytest.mark.parametrize(
+    "text, confidence, expected",
+    [
+        ("ngurus skck butuh apa aja", 0.9, "faq"),  # a question about the service
+        ("skck bikinnya di polres ya?", 0.9, "faq"),  # the question mark is enough
+        ("srt kelakuan baik bkin dmn", 0.9, "faq"),  # "dmn" is "di mana" after normalising
+        ("mau bikin skck sekarang", 0.9, "start_application"),  # a request: start the form
+        ("ngurus skck butuh apa aja", 0.4, "start_application"),  # the selector is unsure
+    ],
+)
+def test_question_about_a_service_is_answered_not_started(
+    guard: TopicEvidenceGuard, text: str, confidence: float, expected: str
+) -> None:
+    assert _parse(guard, text, "faq/skck", confidence, intent="start_application") == expected
