@@ -120,3 +120,19 @@ def test_followup_and_lanjut_stay_on_the_answered_topic(rasa_stack) -> None:
 def test_followup_without_a_previous_answer_asks_which_service(rasa_stack) -> None:
     texts: list[str] = rasa_stack.texts(sender(), "berapa lama jadinya?")
     assert texts == [_faq_domain_text("utter_faq_which_topic")]
+
+
+def test_question_about_a_chat_service_is_answered_and_the_button_starts_it(rasa_stack) -> None:
+    """"syarat surat domisili apa?" names a service the chat can take: the citizen gets the
+    answer they asked for, then one button; pressing it starts that application."""
+    citizen = sender()
+    messages = rasa_stack.rest(citizen, "ngurus surat keterangan domisili syaratnya apa aja ya?")
+    texts = [m.get("text", "") for m in messages]
+    assert ANSWERS["surat_domisili"] in texts, texts
+    offer = messages[-1]
+    assert offer["text"] == _faq_domain_text("utter_faq_offer_application")
+    assert [b["payload"] for b in offer["buttons"]] == [
+        '/start_application{"application_service":"domisili"}'
+    ]
+    started = " ".join(rasa_stack.texts(citizen, offer["buttons"][0]["payload"]))
+    assert "nama lengkap Anda" in started, started
