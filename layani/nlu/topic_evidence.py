@@ -131,10 +131,18 @@ QUESTION_WORDS = frozenset(
 )
 
 
+# A closing "gak"/"nggak"/"ndak" (normalised to "tidak") is the colloquial yes/no question tag:
+# "bisa minta surat domisili gak", "bayar ga".
+QUESTION_TAG = "tidak"
+
+
 def is_question(text: str, words: list[str]) -> bool:
-    """True for a message that asks something: a question word or a closing question mark."""
-    return text.rstrip().endswith("?") or any(
-        form in QUESTION_WORDS for word in words for form in word_forms(word)
+    """True for a message that asks something: a question word, a closing question mark or a
+    closing question tag."""
+    return (
+        text.rstrip().endswith("?")
+        or (bool(words) and words[-1] == QUESTION_TAG)
+        or any(form in QUESTION_WORDS for word in words for form in word_forms(word))
     )
 
 

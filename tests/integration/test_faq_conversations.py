@@ -123,8 +123,8 @@ def test_followup_without_a_previous_answer_asks_which_service(rasa_stack) -> No
 
 
 def test_question_about_a_chat_service_is_answered_and_the_button_starts_it(rasa_stack) -> None:
-    """"syarat surat domisili apa?" names a service the chat can take: the citizen gets the
-    answer they asked for, then one button; pressing it starts that application."""
+    """A question such as "syarat surat domisili apa?" names a service the chat can take: the
+    citizen gets the answer they asked for, then one button; pressing it starts the form."""
     citizen = sender()
     messages = rasa_stack.rest(citizen, "ngurus surat keterangan domisili syaratnya apa aja ya?")
     texts = [m.get("text", "") for m in messages]

@@ -179,6 +179,7 @@ def test_fallback_with_a_sure_topic_choice_and_its_word_is_answered(
         ("ngurus skck butuh apa aja", 0.9, "faq"),  # a question about the service
         ("skck bikinnya di polres ya?", 0.9, "faq"),  # the question mark is enough
         ("srt kelakuan baik bkin dmn", 0.9, "faq"),  # "dmn" is "di mana" after normalising
+        ("bisa minta surat kelakuan baik gak", 0.9, "faq"),  # the yes/no question tag
         ("mau bikin skck sekarang", 0.9, "start_application"),  # a request: start the form
         ("ngurus skck butuh apa aja", 0.4, "start_application"),  # the selector is unsure
     ],
