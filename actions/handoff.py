@@ -25,6 +25,7 @@ from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
+from actions.channel import channel_of
 from layani.policies.handoff_config import HandoffConfig, load_config
 
 logger = logging.getLogger(__name__)
@@ -40,13 +41,6 @@ FALLBACK_ACTIONS = (
     "action_layani_fallback",
     "action_two_stage_fallback",
 )
-
-
-def conversation_channel(tracker: Tracker) -> str:
-    """The channel of the latest message (`metadata.channel`, else Rasa's input channel)."""
-    metadata = (tracker.latest_message or {}).get("metadata") or {}
-    channel = metadata.get("channel") or tracker.get_latest_input_channel() or "rest"
-    return str(channel)
 
 
 # Values other flows put in the `handoff_reason` slot that name a reason code, not a note.
@@ -137,7 +131,7 @@ class ActionHandoffStart(Action):
             place = await asyncio.to_thread(
                 _enqueue,
                 tracker.sender_id,
-                conversation_channel(tracker),
+                channel_of(tracker),
                 agency,
                 reason,
                 urgent,

@@ -204,6 +204,24 @@ def swept_label(p: Prediction, threshold: float, ambiguity: float, configured: f
     return p.raw_label or p.label
 
 
+# Rasa's FallbackClassifier defaults, which its auto-configured (default) pipeline uses.
+RASA_FALLBACK_DEFAULTS = (0.3, 0.1)
+
+
+def fallback_settings(config: Path | None) -> tuple[float, float]:
+    """(threshold, ambiguity_threshold) of the FallbackClassifier in `config`, so the sweep
+    starts from what the model was trained with instead of a copy of config.yml's numbers."""
+    threshold, ambiguity = RASA_FALLBACK_DEFAULTS
+    if config is None:
+        return threshold, ambiguity
+    pipeline = (yaml.safe_load(config.read_text(encoding="utf-8")) or {}).get("pipeline") or []
+    for step in pipeline:
+        if step.get("name") == "FallbackClassifier":
+            threshold = float(step.get("threshold", threshold))
+            ambiguity = float(step.get("ambiguity_threshold", ambiguity))
+    return threshold, ambiguity
+
+
 def threshold_sweep(
     examples: Sequence[Example],
     predictions: Sequence[Prediction],
@@ -599,7 +617,10 @@ def main(argv: list[str] | None = None) -> int:
             scores = score(name, examples, predictions)
             scores.train_seconds = seconds
             all_scores.append(scores)
-            sweeps[name] = threshold_sweep(examples, predictions)
+            configured, ambiguity = fallback_settings(config)
+            sweeps[name] = threshold_sweep(
+                examples, predictions, ambiguity=ambiguity, configured=configured
+            )
             if args.keep_models:
                 keep = Path(args.keep_models)
                 keep.mkdir(parents=True, exist_ok=True)
@@ -619,7 +640,11 @@ def main(argv: list[str] | None = None) -> int:
     print("\nMost confused pairs (layani):")
     for gold, pred, n in ours.confused_pairs[:10]:
         print(f"  {gold} -> {pred}: {n}")
-    print("\nFallbackClassifier threshold sweep (layani, guards included; exact from 0.40 up):")
+    configured, _ = fallback_settings(CONFIG_FILE)
+    print(
+        "\nFallbackClassifier threshold sweep (layani, guards included; "
+        f"exact from {configured:.2f} up):"
+    )
     print("  threshold  FAQ acc  core acc  OOS recall  in-scope->fallback  worst FAQ register")
     for row in sweeps.get("layani", []):
         print(

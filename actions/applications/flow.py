@@ -24,6 +24,7 @@ from actions.applications.services import (
     service_named_in,
 )
 from actions.applications.summary import template_values
+from actions.channel import channel_of
 from layani.identity import owner_key
 
 logger = logging.getLogger(__name__)
@@ -43,11 +44,6 @@ def _reset() -> list[dict[str, Any]]:
 def _has_draft(tracker: Tracker) -> bool:
     service = SERVICES.get(tracker.get_slot("application_service") or "")
     return service is not None and any(tracker.get_slot(s) for s in service.fields)
-
-
-def _channel(tracker: Tracker) -> str:
-    metadata = tracker.latest_message.get("metadata") or {}
-    return str(metadata.get("channel") or tracker.get_latest_input_channel() or "rest")
 
 
 class ActionApplicationStart(Action):
@@ -152,7 +148,7 @@ class ActionApplicationSubmit(Action):
         data.update({k: v for k, v in values.items() if k not in PERSONAL_SLOTS})
         if service.id == "antrean_dukcapil":
             data["dukcapil_service_name"] = DUKCAPIL_SERVICES[values["dukcapil_service"]]
-        channel = _channel(tracker)
+        channel = channel_of(tracker)
         draft_id = tracker.get_slot("application_draft_id") or uuid.uuid4().hex
         try:
             view = submit_application(

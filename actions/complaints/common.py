@@ -3,23 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from rasa_sdk import Tracker
 
+from actions.channel import channel_of
 from layani.identity import owner_key
 from layani.indonesian_dates import format_date as _format_date
-
-
-def latest_metadata(tracker: Tracker) -> dict[str, Any]:
-    return dict((tracker.latest_message or {}).get("metadata") or {})
-
-
-def channel_of(tracker: Tracker) -> str:
-    """The citizen's channel for this message (metadata from our connectors, else Rasa's)."""
-    return str(
-        latest_metadata(tracker).get("channel") or tracker.get_latest_input_channel() or "rest"
-    )
 
 
 def owner_of(tracker: Tracker) -> str:

@@ -14,7 +14,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.applications.services import service_for_topic
-from actions.complaints.common import channel_of
+from actions.channel import channel_of
 from actions.faq.selection import (
     ASPECT_PREFIX,
     RESPONSE_PREFIX,

@@ -11,6 +11,7 @@ from layani.evaluation import (
     REGISTERS,
     Example,
     Prediction,
+    fallback_settings,
     load_heldout,
     load_heldout_file,
     predicted_label,
@@ -143,3 +144,17 @@ def test_threshold_sweep_keeps_the_guards_verdicts() -> None:
     assert swept_label(low, 0.4, 0.05, configured=0.4) == "nlu_fallback"
     assert swept_label(rewritten, 0.6, 0.05, configured=0.4) == "check_status"
     assert swept_label(rewritten, 0.8, 0.05, configured=0.4) == "nlu_fallback"
+
+
+def test_sweep_starts_from_the_trained_fallback_threshold(tmp_path: Path) -> None:
+    config = tmp_path / "config.yml"
+    config.write_text(
+        "pipeline:\n  - name: DIETClassifier\n"
+        "  - name: FallbackClassifier\n    threshold: 0.55\n    ambiguity_threshold: 0.02\n",
+        encoding="utf-8",
+    )
+    assert fallback_settings(config) == (0.55, 0.02)
+    # Rasa's auto-configured pipeline (no pipeline key) uses the classifier's defaults.
+    (tmp_path / "default.yml").write_text("language: id\n", encoding="utf-8")
+    assert fallback_settings(tmp_path / "default.yml") == (0.3, 0.1)
+    assert fallback_settings(None) == (0.3, 0.1)
