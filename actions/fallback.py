@@ -8,6 +8,9 @@ the handoff concern is installed (its `action_handoff_start` is in the domain).
 The streak lives in the `fallback_streak` slot (bot/domain/core.yml). This action increments it;
 the slot's `from_intent` mapping resets it to 0 whenever a message is understood, so "in a row"
 needs no extra bookkeeping here.
+
+A message that is not understood but reports danger ("banjir sudah masuk rumah, kami terjebak")
+gets the emergency numbers instead of a request to rephrase (actions/emergency.py).
 """
 
 from __future__ import annotations
@@ -18,10 +21,13 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.emergency import emergency_response, reports_emergency
+
 STREAK_SLOT = "fallback_streak"
 HANDOFF_ACTION = "action_handoff_start"
 HANDOFF_REASON_SLOT = "handoff_reason"
 HANDOFF_REASON = "nlu_fallback"
+LAST_TOPIC_SLOT = "faq_last_topic"
 
 
 def next_streak(tracker: Tracker) -> int:
@@ -45,6 +51,11 @@ class ActionLayaniFallback(Action):
         tracker: Tracker,
         domain: dict[str, Any],
     ) -> list[EventType]:
+        emergency = emergency_response(domain)
+        if emergency and reports_emergency((tracker.latest_message or {}).get("text") or ""):
+            # Numbers first, no questions: "LANJUT" then gives the full emergency answer.
+            dispatcher.utter_message(response=emergency)
+            return [SlotSet(STREAK_SLOT, 0.0), SlotSet(LAST_TOPIC_SLOT, "darurat")]
         streak = next_streak(tracker)
         events: list[EventType] = [SlotSet(STREAK_SLOT, float(streak))]
         if streak == 1:

@@ -38,6 +38,7 @@ from actions.complaints.location import (
     warm_up,
 )
 from actions.complaints.text import tokens
+from actions.emergency import emergency_response, reports_emergency
 
 logger = logging.getLogger(__name__)
 
@@ -289,6 +290,12 @@ class ValidateComplaintForm(Action):
             slots["complaint_photo"] = photo
         if (pin or photo) and text.startswith("/"):
             text = ""  # "/share_location"-style placeholders carry no words
+
+        emergency = emergency_response(domain)
+        describing = activating or requested in (None, "complaint_description")
+        if describing and emergency and reports_emergency(text):
+            # "ada yg pingsan di pasar": the numbers before any question of the form.
+            dispatcher.utter_message(response=emergency)
 
         if activating:
             slots.update(self._prefill(text, tracker))

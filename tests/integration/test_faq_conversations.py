@@ -136,3 +136,16 @@ def test_question_about_a_chat_service_is_answered_and_the_button_starts_it(rasa
     ]
     started = " ".join(rasa_stack.texts(citizen, offer["buttons"][0]["payload"]))
     assert "nama lengkap Anda" in started, started
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "banjir sudah masuk rumah, kami terjebak",  # not understood: no "please rephrase"
+        "tlg ad yg pingsan di psr",  # read as a complaint: the numbers come first
+        "kakek saya sesak napas, tolong",  # an FAQ question about emergencies
+    ],
+)
+def test_a_person_in_danger_gets_the_emergency_numbers(rasa_stack, text: str) -> None:
+    texts = rasa_stack.texts(sender(), text)
+    assert texts and texts[0] == ANSWERS["darurat"], f"{text!r} -> {texts}"

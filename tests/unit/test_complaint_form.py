@@ -447,3 +447,22 @@ def test_list_my_reports(database):
 )
 def test_category_answers_typed_on_sms(answer, expected):
     assert complaint_form.category_from_answer(answer, "sampah") == expected
+
+
+def _open_form(text: str, requested: str | None = None) -> list[str]:
+    # Rasa validates the opening message with requested_slot already set to the first slot.
+    tracker = make_tracker("warga-9", text, {"requested_slot": requested}, active=False)
+    dispatcher = CollectingDispatcher()
+    domain = {"responses": {"utter_faq/darurat": [{"text": "DARURAT? 112"}]}}
+    asyncio.run(complaint_form.ValidateComplaintForm().run(dispatcher, tracker, domain))
+    return [m.get("response") for m in dispatcher.messages]
+
+
+def test_a_complaint_that_reports_an_emergency_gets_the_numbers_first(database):
+    assert _open_form("tlg ad yg pingsan di psr") == ["utter_faq/darurat"]
+    assert _open_form("tlg ad yg pingsan di psr", "complaint_description")[0] == (
+        "utter_faq/darurat"
+    )
+    assert "utter_faq/darurat" not in _open_form(
+        "ada pohon tumbang menutup jalan di depan rumah", "complaint_description"
+    )

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.fallback import ActionLayaniFallback
-from layani.paths import DOMAIN_DIR
+from layani.paths import DOMAIN_DIR, ROOT
 
 
 def _tracker(streak: float | None) -> Tracker:
@@ -101,3 +102,49 @@ async def test_streak_reset_through_rasa_slot_extraction() -> None:
     assert not [
         e for e in await extracted("nlu_fallback") if getattr(e, "key", "") == "fallback_streak"
     ]
+
+
+async def _run_text(text: str, streak: float = 0.0) -> tuple[list[str], list[dict]]:
+    tracker = _tracker(streak)
+    tracker.latest_message["text"] = text
+    dispatcher = CollectingDispatcher()
+    domain = {"responses": {"utter_faq/darurat": [{"text": "DARURAT? 112"}]}}
+    events = await ActionLayaniFallback().run(dispatcher, tracker, domain)
+    return [m["response"] for m in dispatcher.messages], events
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "banjir sudah masuk rumah, kami terjebak",
+        "tlg ad yg pingsan di psr",  # SMS spelling
+        "omah tanggaku kobongan",  # Javanese: the neighbour's house is on fire
+        "ada tabrakan di depan sekolah",
+    ],
+)
+async def test_an_emergency_that_is_not_understood_gets_the_emergency_numbers(text: str) -> None:
+    responses, events = await _run_text(text, streak=1.0)
+    assert responses == ["utter_faq/darurat"]
+    assert events == [SlotSet("fallback_streak", 0.0), SlotSet("faq_last_topic", "darurat")]
+
+
+@pytest.mark.parametrize("text", ["asdf qwer", "sadar gak sih", "bakar ikan enaknya pakai apa"])
+async def test_ordinary_unclear_messages_are_asked_to_rephrase(text: str) -> None:
+    responses, _ = await _run_text(text)
+    assert responses == ["utter_ask_rephrase"]
+
+
+def test_emergency_response_exists_in_the_umum_pack() -> None:
+    responses = yaml.safe_load(
+        (ROOT / "nlu_data/agencies/umum/responses.yml").read_text(encoding="utf-8")
+    )["responses"]
+    assert "112" in responses["utter_faq/darurat"][0]["text"]
+
+
+async def test_without_the_umum_pack_the_short_emergency_answer_is_used() -> None:
+    tracker = _tracker(0.0)
+    tracker.latest_message["text"] = "ada kecelakaan"
+    dispatcher = CollectingDispatcher()
+    domain = {"responses": {"utter_handoff_emergency": [{"text": "112"}]}}
+    await ActionLayaniFallback().run(dispatcher, tracker, domain)
+    assert [m["response"] for m in dispatcher.messages] == ["utter_handoff_emergency"]
