@@ -84,6 +84,10 @@ def route_agency(tracker: Tracker, settings: HandoffConfig) -> str:
         if event.get("event") != "user":
             continue
         parse = event.get("parse_data") or {}
+        if (parse.get("intent") or {}).get("name") != "faq":
+            # The selector ranks topics for every message; only an FAQ question's topic says
+            # what the conversation was about ("saya mau bicara dengan petugas" is about none).
+            continue
         selector = (parse.get("response_selector") or {}).get("faq") or {}
         key = (selector.get("response") or {}).get("intent_response_key") or ""
         topic = key.split("/", 1)[1] if key.startswith("faq/") else None

@@ -168,9 +168,22 @@ async def test_fallback_and_form_reasons_and_routing(database, office_open):
         "petugas", "request_human", sender="h", slots={"complaint_category": "jalan_rusak"}
     )
     await run(handoff_actions.ActionHandoffStart(), complaint)
+    skck_question = {
+        "event": "user",
+        "text": "syarat skck apa",
+        "parse_data": {
+            "intent": {"name": "faq", "confidence": 0.9},
+            "response_selector": {"faq": {"response": {"intent_response_key": "faq/skck"}}},
+        },
+    }
     await run(
         handoff_actions.ActionHandoffStart(),
-        make_tracker("petugas", "request_human", sender="i", faq="skck"),
+        make_tracker("petugas", "request_human", sender="i", events=[skck_question]),
+    )
+    # The selector ranks topics for every message: the officer request's own guess is no topic.
+    await run(
+        handoff_actions.ActionHandoffStart(),
+        make_tracker("petugas", "request_human", sender="j", faq="skck"),
     )
     with session_scope(database) as session:
         rows = {r.sender_id: r for r in queue.list_open(session)}
@@ -179,7 +192,8 @@ async def test_fallback_and_form_reasons_and_routing(database, office_open):
     assert rows["p"].reason == "request_human"
     assert rows["p"].note == "Permohonan Akta Kelahiran: kesulitan mengisi NIK (3x ditolak)"
     assert rows["h"].agency_id == "dinas_pupr"
-    assert rows["i"].agency_id == "polri"
+    assert rows["i"].agency_id == "polri"  # the conversation was about SKCK
+    assert rows["j"].agency_id == "umum"
 
 
 async def test_back_to_bot_leaves_the_queue(database, office_open):
