@@ -22,12 +22,12 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.emergency import emergency_response, reports_emergency
+from actions.faq.actions import LAST_TOPIC_SLOT
 
 STREAK_SLOT = "fallback_streak"
 HANDOFF_ACTION = "action_handoff_start"
 HANDOFF_REASON_SLOT = "handoff_reason"
 HANDOFF_REASON = "nlu_fallback"
-LAST_TOPIC_SLOT = "faq_last_topic"
 
 
 def next_streak(tracker: Tracker) -> int:

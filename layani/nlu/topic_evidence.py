@@ -254,8 +254,16 @@ class TopicEvidenceGuard(JsonStoredComponent):
         if self._evidence is None:
             return messages  # untrained: never guess
         faq = self._config["retrieval_intent"]
+        handled = {
+            faq,
+            DEFAULT_NLU_FALLBACK_INTENT_NAME,
+            self._config["followup_intent"],
+            *self._config["question_intents"],
+        }
         for message in messages:
             name = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
+            if name not in handled:
+                continue  # greet, cancel, ...: no topic question to settle
             topic, confidence = selected_topic(message, faq)
             if topic is None:
                 continue
