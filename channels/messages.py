@@ -26,3 +26,8 @@ EDITED_IGNORED = (
     "diperbaiki."
 )
 MENU_CHOICE_UNKNOWN = "Nomor pilihan tidak ada. Balas MENU untuk melihat pilihan."
+TOO_LONG = (
+    "Mohon maaf, pesan Anda terlalu panjang untuk saya proses (paling banyak {limit} huruf). "
+    "Silakan kirim dalam beberapa pesan yang lebih pendek."
+)
+BUSY = "Mohon maaf, layanan sedang sibuk. Silakan coba lagi sebentar."
