@@ -30,7 +30,7 @@ class ChannelSettings:
     twilio_whatsapp_number: str
     twilio_whatsapp_template_sid: str
     rasa_url: str
-    api_token: str
+    turn_token: str  # LAYANI_TURN_TOKEN: the gateway's hand-off to POST /webhooks/<ch>/turn
     webhook_port: int
     turn_timeout: float
     handoff_patience: float
@@ -56,7 +56,7 @@ def load() -> ChannelSettings:
         twilio_whatsapp_template_sid=env("TWILIO_WHATSAPP_TEMPLATE_SID", ""),
         # The webhook gateway (channels/gateway) hands turns to the Rasa server at RASA_URL.
         rasa_url=env("RASA_URL", f"http://127.0.0.1:{env('RASA_PORT', '5005')}").rstrip("/"),
-        api_token=env("LAYANI_API_TOKEN", ""),
+        turn_token=env("LAYANI_TURN_TOKEN", ""),
         webhook_port=int(env("WEBHOOK_PORT", "5007")),
         turn_timeout=float(env("LAYANI_TURN_TIMEOUT", "300")),
         handoff_patience=float(env("LAYANI_HANDOFF_PATIENCE", "900")),

@@ -54,6 +54,7 @@ class ConsoleConfig:
     database_url: str
     rasa_url: str
     api_token: str
+    outbound_token: str = ""
     secure_cookies: bool = False
 
     @classmethod
@@ -63,6 +64,7 @@ class ConsoleConfig:
             database_url=conf.database_url,
             rasa_url=conf.rasa_url,
             api_token=conf.api_token,
+            outbound_token=conf.outbound_token,
             secure_cookies=conf.console_secure_cookies,
         )
 
@@ -240,7 +242,7 @@ def create_app(conf: ConsoleConfig | None = None) -> web.Application:
     conf = conf or ConsoleConfig.from_environment()
     app = web.Application(middlewares=[security_headers, authentication, csrf])
     app[CONFIG_KEY] = conf
-    app[RASA_KEY] = RasaClient(conf.rasa_url, conf.api_token)
+    app[RASA_KEY] = RasaClient(conf.rasa_url, conf.api_token, conf.outbound_token)
     app[JINJA_KEY] = _jinja()
     app.router.add_get("/health", health)
     app.router.add_get("/favicon.ico", favicon)

@@ -1,10 +1,10 @@
 """Thin client for the two Rasa-server APIs the console uses.
 
-- Rasa's HTTP API (`--enable-api`, token in the query): read a conversation's tracker, append
+- Rasa's HTTP API (`--enable-api`, Bearer LAYANI_API_TOKEN): read a conversation's tracker, append
   events (the handoff slot) to it.
-- Layani's outbound API (`POST /layani/outbound`, Bearer token): send an officer's message through
-  the citizen's own channel; the server records it in the tracker as a bot message with
-  `metadata.staff`, so the transcript shows who wrote it.
+- Layani's outbound API (`POST /layani/outbound`, Bearer LAYANI_OUTBOUND_TOKEN): send an
+  officer's message through the citizen's own channel; the server records it in the tracker as
+  a bot message with `metadata.staff`, so the transcript shows who wrote it.
 
 One `aiohttp.ClientSession` per console process; errors become `RasaUnavailable` so views can
 show "try again" instead of a 500.
@@ -29,9 +29,13 @@ class RasaUnavailable(Exception):
 
 
 class RasaClient:
-    def __init__(self, base_url: str, token: str, timeout: float = 15.0) -> None:
+    def __init__(
+        self, base_url: str, api_token: str, outbound_token: str, timeout: float = 15.0
+    ) -> None:
         self.base_url = base_url.rstrip("/")
-        self.token = token
+        # Two secrets: Rasa's admin API (read trackers, append events) and the outbound API.
+        self._api_headers = {"Authorization": f"Bearer {api_token}"}
+        self._outbound_headers = {"Authorization": f"Bearer {outbound_token}"}
         self._timeout = aiohttp.ClientTimeout(total=timeout)
         self._session: aiohttp.ClientSession | None = None
 
@@ -65,14 +69,16 @@ class RasaClient:
         return await self._request(
             "GET",
             self._conversation_url(sender_id, "tracker"),
-            params={"token": self.token, "include_events": "ALL"},
+            params={"include_events": "ALL"},
+            headers=self._api_headers,
         )
 
     async def append_events(self, sender_id: str, events: list[dict[str, Any]]) -> None:
         await self._request(
             "POST",
             self._conversation_url(sender_id, "tracker/events"),
-            params={"token": self.token, "include_events": "NONE"},
+            params={"include_events": "NONE"},
+            headers=self._api_headers,
             json=events,
         )
 
@@ -93,6 +99,6 @@ class RasaClient:
             "POST",
             f"{self.base_url}/layani/outbound",
             json=payload,
-            headers={"Authorization": f"Bearer {self.token}"},
+            headers=self._outbound_headers,
         )
         return bool((answer or {}).get("delivered", True))

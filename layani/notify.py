@@ -80,7 +80,7 @@ def send_to_citizen(
     try:
         with httpx.Client(timeout=timeout, transport=transport) as client:
             response = client.post(
-                url, json=payload, headers={"Authorization": f"Bearer {conf.api_token}"}
+                url, json=payload, headers={"Authorization": f"Bearer {conf.outbound_token}"}
             )
     except httpx.HTTPError as exc:
         logger.warning("Outbound to %s failed: %s", mask_text(sender_id), type(exc).__name__)

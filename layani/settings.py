@@ -16,12 +16,27 @@ def _get(name: str, default: str = "") -> str:
     return os.environ.get(name, default)
 
 
+def _flag(name: str, default: str = "0") -> bool:
+    return _get(name, default).strip().lower() in ("1", "true", "yes", "on")
+
+
+def _list(name: str) -> tuple[str, ...]:
+    """Comma- or space-separated values, e.g. LAYANI_ALLOWED_ORIGINS."""
+    return tuple(v for v in _get(name).replace(",", " ").split() if v)
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str
     redis_url: str
     rasa_url: str
-    api_token: str
+    api_token: str  # Rasa's admin HTTP API (LAYANI_API_TOKEN)
+    outbound_token: str  # POST /layani/outbound: console and notifier (LAYANI_OUTBOUND_TOKEN)
+    turn_token: str  # POST /webhooks/<channel>/turn: the webhook gateway (LAYANI_TURN_TOKEN)
+    rest_token: str  # the REST channel, when enabled (LAYANI_REST_TOKEN)
+    rest_enabled: bool  # LAYANI_REST_ENABLED; the embedded profile turns it on, production off
+    allowed_origins: tuple[str, ...]  # LAYANI_ALLOWED_ORIGINS: sites that may embed the web chat
+    trusted_proxies: tuple[str, ...]  # LAYANI_TRUSTED_PROXIES: whose X-Forwarded-For is believed
     action_port: int
     rasa_port: int
     console_port: int
@@ -49,6 +64,12 @@ def load() -> Settings:
         redis_url=_get("REDIS_URL", ""),
         rasa_url=_get("RASA_URL", f"http://127.0.0.1:{rasa_port}"),
         api_token=_get("LAYANI_API_TOKEN"),
+        outbound_token=_get("LAYANI_OUTBOUND_TOKEN"),
+        turn_token=_get("LAYANI_TURN_TOKEN"),
+        rest_token=_get("LAYANI_REST_TOKEN"),
+        rest_enabled=_flag("LAYANI_REST_ENABLED"),
+        allowed_origins=_list("LAYANI_ALLOWED_ORIGINS"),
+        trusted_proxies=_list("LAYANI_TRUSTED_PROXIES"),
         action_port=int(_get("ACTION_PORT", "5055")),
         rasa_port=rasa_port,
         console_port=int(_get("CONSOLE_PORT", "5006")),
@@ -66,5 +87,5 @@ def load() -> Settings:
         sla_default_days=int(_get("LAYANI_SLA_DAYS", "5")),
         sla_file=_get("LAYANI_SLA_FILE"),
         handoff_config=_get("LAYANI_HANDOFF_CONFIG"),
-        console_secure_cookies=_get("CONSOLE_SECURE_COOKIES", "0").lower() in ("1", "true", "yes"),
+        console_secure_cookies=_flag("CONSOLE_SECURE_COOKIES"),
     )

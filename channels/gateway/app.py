@@ -47,7 +47,7 @@ class Gateway:
         dead_letters = DeadLetterLog(s.dead_letter_file)
         self.handoff = Handoff(
             s.rasa_url,
-            s.api_token,
+            s.turn_token,
             dead_letters,
             s.turn_concurrency,
             s.turn_timeout,
@@ -105,8 +105,8 @@ def enabled_channels(env: dict[str, str], settings: ChannelSettings) -> dict[str
 def build_app(settings: ChannelSettings | None = None, env: dict[str, str] | None = None) -> Sanic:
     settings = settings or load()
     env = dict(os.environ if env is None else env)
-    if not settings.api_token:
-        logger.warning("LAYANI_API_TOKEN is not set: the Rasa server will refuse every hand-off")
+    if not settings.turn_token:
+        raise SystemExit("LAYANI_TURN_TOKEN is not set: the gateway cannot hand turns to Rasa")
     app = Sanic("layani_webhooks", configure_logging=False)
     app.config.KEEP_ALIVE_TIMEOUT = 75  # providers reuse connections
     # Bodies are read before they can be authenticated: keep what a stranger can make us hold

@@ -100,7 +100,7 @@ def world(tmp_path, monkeypatch, migrated_db) -> World:
 
 @pytest.fixture()
 async def client(world):
-    conf = ConsoleConfig(world.url, f"http://127.0.0.1:{closed_port()}", "token")
+    conf = ConsoleConfig(world.url, f"http://127.0.0.1:{closed_port()}", "token", "token")
     async with TestClient(TestServer(create_app(conf))) as test_client:
         yield test_client
 
