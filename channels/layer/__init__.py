@@ -27,7 +27,7 @@ from channels.settings import ChannelSettings, load
 
 logger = logging.getLogger(__name__)
 
-ACCEPTED, DUPLICATE, LIMITED = "accepted", "duplicate", "limited"
+ACCEPTED, DUPLICATE, LIMITED, BUSY = "accepted", "duplicate", "limited", "busy"
 OnNewMessage = Callable[[Any], Awaitable[Any]]
 
 __all__ = [
@@ -38,7 +38,13 @@ __all__ = [
     "ACCEPTED",
     "DUPLICATE",
     "LIMITED",
+    "BUSY",
+    "Busy",
 ]
+
+
+class Busy(Exception):
+    """The turn queue is full: the caller answers `messages.BUSY` instead of queueing more."""
 
 
 class ChannelLayer:
