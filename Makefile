@@ -13,12 +13,12 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONHASHSEED := 0
 
-.PHONY: help install install-dev venv train run run-production test test-unit validate conversations eval bench check browsers clean
+.PHONY: help install install-dev venv train run run-production test test-unit validate conversations eval bench fuzz check browsers clean
 
 help:
 	@echo "make run    - install, train if stale, start Layani on embedded defaults"
 	@echo "make test   - install, validate data, run every test"
-	@echo "make train | eval | bench | check | run-production | clean"
+	@echo "make train | eval | bench | fuzz | check | run-production | clean"
 
 $(PY):
 	@py=$$(scripts/find-python.sh) || exit 1; \
@@ -73,6 +73,10 @@ eval: install-dev
 
 bench: install-dev
 	$(PY) -m layani.bench
+
+# Generated and hostile messages against every public entry point (docs/security.md).
+fuzz: install-dev
+	$(PY) -m layani.fuzz
 
 check: install-dev
 	$(BIN)/ruff check layani actions channels storage console tests
