@@ -17,6 +17,10 @@ Order of the rules for one token (see `Normaliser.normalise_token`):
    "bayare", "omahku" and Sundanese "imahna", "daftarkeun" are "caranya", "bayarnya",
    "rumahku", "rumahnya", "daftarkan". Only for words that are not Indonesian themselves
    ("bagaimana" and "sate" stay), so the rule cannot touch standard text.
+
+Bounded work: every message from the open internet passes through here (the NLU pipeline, and
+the action server's emergency check), so one token costs time linear in its length; no rule
+tries a number of spellings that grows with the token (see `Normaliser._collapse_repeats`).
 """
 
 from __future__ import annotations
@@ -40,9 +44,10 @@ TICKET_ID_RE = re.compile(r"^(?:adu|pmh)-[0-9a-z]{4}-[0-9a-z]{4}$", re.IGNORECAS
 _PROTECTED_RE = re.compile(
     r"^(?:[0-9][0-9.,:/+-]*|[^@\s]+@[^@\s]+\.\w+|https?://\S+|www\.\S+)$", re.IGNORECASE
 )
-_EDGE_PUNCT_RE = re.compile(r"^[^\w@#]+|[^\w]+$")
 _REPEAT_RE = re.compile(r"([a-z])\1{2,}")
-_DOUBLE_RE = re.compile(r"([a-z])\1")
+# Emphasis runs per word tried in combination: "tolooong" and "siaaapppp" have one or two, four
+# would already be odd. A word with more is no real word and gets single letters at once.
+MAX_EMPHASIS_RUNS = 4
 _REDUP_RE = re.compile(r"^([a-z]{2,})2$")
 _WORD_RE = re.compile(r"\S+")
 # Regional suffix -> Indonesian suffix, longest first. Javanese -e/-ne and krama -ipun and
@@ -59,6 +64,25 @@ REGIONAL_SUFFIXES = (
 # A stem needs four letters ("omah", "cara") unless a hyphen marks the boundary ("ktp-ne"):
 # "kece" must not become "kec" (kecamatan) + -nya.
 MIN_SUFFIX_STEM = 4
+
+
+def _is_word_char(char: str) -> bool:
+    """What `\\w` matches in a `str` pattern: letters and digits of any script, underscore."""
+    return char.isalnum() or char == "_"
+
+
+def strip_edge_punctuation(word: str) -> str:
+    """`word` without leading punctuation (@ and # stay) and without trailing punctuation.
+
+    A plain scan, not the regex `^[^\\w@#]+|[^\\w]+$` it replaces: that one retried every inner
+    run of punctuation ("a!!!...!!!b") and took time quadratic in the run's length.
+    """
+    start, end = 0, len(word)
+    while start < end and not _is_word_char(word[start]) and word[start] not in "@#":
+        start += 1
+    while end > start and not _is_word_char(word[end - 1]):
+        end -= 1
+    return word[start:end]
 
 
 class LexiconError(ValueError):
@@ -122,7 +146,7 @@ class Normaliser:
     def normalise_token(self, token: str) -> str:
         """Standard lower-case form of one token; may be several words (gpp -> tidak apa apa)."""
         word = token.strip().lower()
-        core = _EDGE_PUNCT_RE.sub("", word)
+        core = strip_edge_punctuation(word)
         if not core:
             return word
         if TICKET_ID_RE.match(core) or _PROTECTED_RE.match(core):
@@ -179,8 +203,12 @@ class Normaliser:
 
         Runs of 3+ letters are shortened to two and to one letter; every combination is tried
         and the first known word wins (fewest letters first). Unknown words get single letters.
+        The combinations double with every run, so a word with more than MAX_EMPHASIS_RUNS runs
+        ("aaabbbccc..." cost seconds) is not tried: no known word has that many doubled letters.
         """
         runs = [m.span() for m in _REPEAT_RE.finditer(word)]
+        if len(runs) > MAX_EMPHASIS_RUNS:
+            return _REPEAT_RE.sub(r"\1", word)
         candidates: list[str] = []
         for mask in range(1 << len(runs)):
             parts, last = [], 0

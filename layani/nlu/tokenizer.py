@@ -7,6 +7,11 @@ Why not spaCy alone: it cuts ticket ids ("ADU-7K3M-Q9PX"), phone numbers and dat
 and an annotated `ticket_id` entity must be exactly one token. So each whitespace chunk whose core
 is a protected shape is kept whole; other chunks go through spaCy. Tokens without a letter or
 digit (punctuation, emoji) are dropped, as WhitespaceTokenizer does.
+
+Bounded work: spaCy strips prefixes and suffixes one at a time, which is quadratic in the length
+of a chunk made of punctuation ("((((...", ")))...", emoji: 3,000 characters took 4 s). No word
+is longer than MAX_SPACY_CHARS, so a longer piece is not a word: it is cut into its runs of word
+characters without spaCy. Edges are found by a scan, not a backtracking regex.
 """
 
 from __future__ import annotations
@@ -23,7 +28,6 @@ from rasa.shared.nlu.training_data.message import Message
 from layani.nlu.normalise import TICKET_ID_RE
 
 _CHUNK_RE = re.compile(r"\S+")
-_EDGES_RE = re.compile(r"^([^\w@]*)(.*?)([^\w/]*)$", re.DOTALL)
 _PROTECTED_RE = re.compile(
     r"^(?:"
     r"[0-9][0-9.,:/+-]*[0-9]"  # numbers, phone numbers, dates, times: 0812-3456-7890, 12/01/2025
@@ -35,6 +39,10 @@ _PROTECTED_RE = re.compile(
 # SMS writers drop the space after punctuation: "caranya?kok", "ktp,kk". Split between letters.
 _GLUED_PUNCT_RE = re.compile(r"(?<=[^\W\d_])[?!,;]+(?=[^\W\d_])")
 _HAS_ALNUM_RE = re.compile(r"\w")
+_WORD_CHARS_RE = re.compile(r"\w+")
+# The longest piece handed to spaCy. Indonesian words with affixes and clitics stay under 30
+# characters ("ketidakbertanggungjawabannya"); URLs and e-mail addresses are protected shapes.
+MAX_SPACY_CHARS = 64
 
 
 @lru_cache(maxsize=1)
@@ -51,15 +59,36 @@ def split_words(text: str) -> list[str]:
 
 def _iter_words(text: str) -> Iterator[str]:
     for chunk in _CHUNK_RE.findall(text):
-        edges = _EDGES_RE.match(chunk)
-        core = edges.group(2) if edges else chunk
+        core = chunk_core(chunk)
         if core and (TICKET_ID_RE.match(core) or _PROTECTED_RE.match(core)):
             yield core
             continue
         for piece in _GLUED_PUNCT_RE.split(chunk):
+            if len(piece) > MAX_SPACY_CHARS:
+                yield from _WORD_CHARS_RE.findall(piece)
+                continue
             for token in _spacy_tokenizer()(piece):
                 if _HAS_ALNUM_RE.search(token.text):
                     yield token.text
+
+
+def _is_word_char(char: str) -> bool:
+    """What `\\w` matches in a `str` pattern: letters and digits of any script, underscore."""
+    return char.isalnum() or char == "_"
+
+
+def chunk_core(chunk: str) -> str:
+    """`chunk` without leading punctuation (@ stays) and trailing punctuation (/ stays).
+
+    Same result as the regex `^([^\\w@]*)(.*?)([^\\w/]*)$` it replaces, which retried every
+    inner run of punctuation and took time quadratic in the run's length.
+    """
+    start, end = 0, len(chunk)
+    while start < end and not _is_word_char(chunk[start]) and chunk[start] != "@":
+        start += 1
+    while end > start and not _is_word_char(chunk[end - 1]) and chunk[end - 1] != "/":
+        end -= 1
+    return chunk[start:end]
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)

@@ -13,6 +13,11 @@ Interpretations (shown back to the citizen as a full date before anything is sto
 - "12 Januari" without a year: the next 12 January for appointments, the last one for births;
 - "jam 9 pagi" 09:00, "jam 1 siang" 13:00, "jam 3 sore" 15:00, "jam 7 malam" 19:00; a bare
   "jam 2" is read as office hours (14:00), since offices are closed at 2 a.m.
+
+Bounded work: the answer is citizen text from the open internet. dateparser takes time cubic in
+a digit run (400 digits 0.3 s, 4,000 digits 190 s, then a ValueError), so it only sees phrases of
+at most MAX_DATEPARSER_CHARS characters without a digit run longer than a date's, and its errors
+count as "not a date". The patterns have no adjacent optional parts that could backtrack.
 """
 
 from __future__ import annotations
@@ -112,9 +117,15 @@ class When:
     vague: bool = False
 
 
+# What dateparser may see: a phrase a date fits in, without a digit run longer than "20200305".
+MAX_DATEPARSER_CHARS = 100
+_LONG_DIGIT_RUN = re.compile(r"\d{9}")
+
+
 def _normalise(text: str) -> str:
     text = (text or "").lower().replace("’", "'").replace("`", "'")
-    text = re.sub(r"\bjum\s*'?\s*at\b", "jumat", text)
+    # Not `\s*'?\s*`: two adjacent `\s*` retry every split of a long run of spaces.
+    text = re.sub(r"\bjum\s*(?:'\s*)?at\b", "jumat", text)
     text = re.sub(r"\btgl\.?\b", "tanggal", text)
     return re.sub(r"\s+", " ", text).strip()
 
@@ -267,20 +278,26 @@ def _weekday_date(norm: str, today: dt.date) -> dt.date | None:
 
 
 def _dateparser_fallback(text: str, today: dt.date, prefer: str) -> dt.date | None:
+    """dateparser's reading of a short phrase; None for long text (see the module doc)."""
+    if len(text) > MAX_DATEPARSER_CHARS or _LONG_DIGIT_RUN.search(text):
+        return None
     import dateparser
 
     base = dt.datetime.combine(today, dt.time(12, 0))
-    parsed = dateparser.parse(
-        text,
-        languages=["id", "en"],
-        settings={
-            "RELATIVE_BASE": base,
-            "DATE_ORDER": "DMY",
-            "PREFER_DATES_FROM": prefer,
-            "PREFER_DAY_OF_MONTH": "first",
-            "REQUIRE_PARTS": ["day"],
-        },
-    )
+    try:
+        parsed = dateparser.parse(
+            text,
+            languages=["id", "en"],
+            settings={
+                "RELATIVE_BASE": base,
+                "DATE_ORDER": "DMY",
+                "PREFER_DATES_FROM": prefer,
+                "PREFER_DAY_OF_MONTH": "first",
+                "REQUIRE_PARTS": ["day"],
+            },
+        )
+    except (ValueError, OverflowError, ArithmeticError):  # a library bug is "not a date"
+        return None
     return parsed.date() if parsed else None
 
 
