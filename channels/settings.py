@@ -35,6 +35,10 @@ class ChannelSettings:
     turn_timeout: float
     handoff_patience: float
     gateway_id: str
+    # Bounds of the Rasa server's turn queue (web chat, REST, gateway hand-offs); 0 = unbounded.
+    max_queued_turns: int  # LAYANI_MAX_QUEUED_TURNS: turns queued or running, all senders
+    max_queued_per_sender: int  # LAYANI_MAX_QUEUED_PER_SENDER: the same, one conversation
+    webchat_session_limit: str  # LAYANI_WEBCHAT_SESSION_LIMIT: new web chat sessions per address
 
 
 def load() -> ChannelSettings:
@@ -61,4 +65,7 @@ def load() -> ChannelSettings:
         turn_timeout=float(env("LAYANI_TURN_TIMEOUT", "300")),
         handoff_patience=float(env("LAYANI_HANDOFF_PATIENCE", "900")),
         gateway_id=env("LAYANI_GATEWAY_ID", "default"),
+        max_queued_turns=int(env("LAYANI_MAX_QUEUED_TURNS", "300")),
+        max_queued_per_sender=int(env("LAYANI_MAX_QUEUED_PER_SENDER", "5")),
+        webchat_session_limit=env("LAYANI_WEBCHAT_SESSION_LIMIT", "30/60"),
     )

@@ -21,7 +21,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from channels.layer import get_layer
+from channels.layer import Busy, get_layer
 from channels.outbound_api import check_token
 
 logger = logging.getLogger(__name__)
@@ -55,6 +55,8 @@ def add_turn_route(bp: Blueprint, make_job: Callable[[dict[str, Any]], Job | Non
             return response.json({"status": "ignored"})
         try:
             await get_layer().run(envelope["sender_id"], job)
+        except Busy:  # the turn queue is full: nothing ran, the gateway retries a 503
+            return response.json({"error": "busy"}, status=503)
         except Exception as exc:
             logger.exception("Turn handed over by the gateway failed")
             return response.json({"error": type(exc).__name__}, status=500)

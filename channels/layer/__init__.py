@@ -1,8 +1,13 @@
 """The channel layer inside the Rasa server process.
 
-    web chat (socket.io) -> ChannelLayer.accept(message) -> rate limit -> queue per sender
+    web chat (socket.io) -> ChannelLayer.accept(message) -> rate limit -> bounded queue per sender
     gateway hand-off (POST /webhooks/<channel>/turn) -> ChannelLayer.run(sender, job)
     turn thread: agent.handle_message(message) -> OutputChannel -> ChannelLayer.deliver(...)
+
+The queue is bounded (LAYANI_MAX_QUEUED_TURNS in all, LAYANI_MAX_QUEUED_PER_SENDER per
+conversation): past either bound `accept` answers BUSY and tells the citizen "sedang sibuk, coba
+lagi sebentar" at once, and `run` raises `Busy` for its caller to answer. A flood therefore
+costs a refusal, not memory and minutes of waiting for every citizen queued behind it.
 
 Telegram and Twilio webhooks are authenticated, deduplicated, rate-limited and acknowledged by
 the gateway process (channels/gateway), not here; this layer runs their turns in order on the
@@ -47,20 +52,28 @@ class Busy(Exception):
     """The turn queue is full: the caller answers `messages.BUSY` instead of queueing more."""
 
 
+BUSY_NOTICE_INTERVAL = 10.0  # seconds between two busy notices to one sender
+
+
 class ChannelLayer:
     def __init__(self, settings: ChannelSettings | None = None) -> None:
         self.settings = settings or load()
         s = self.settings
         self.dedup = build_dedup_store(s.redis_url, s.dedup_ttl)
         self.limiter = build_rate_limiter(s.redis_url, s.rate_limit)
+        # New web chat sessions per client address (channels/socketio.py).
+        self.session_limiter = build_rate_limiter(
+            s.redis_url, s.webchat_session_limit, prefix="layani:sessions"
+        )
         self.kv = build_kv(s.redis_url)
-        self.turns = TurnThread(s.turn_concurrency)
+        self.turns = TurnThread(s.turn_concurrency, s.max_queued_turns, s.max_queued_per_sender)
         self.deliverer = Deliverer(
             DeadLetterLog(s.dead_letter_file), s.send_attempts, s.send_timeout, s.send_backoff
         )
         self._side_tasks: set[asyncio.Task] = set()
         self._closed = False
-        self.counters: dict[str, int] = {ACCEPTED: 0, DUPLICATE: 0, LIMITED: 0}
+        self.counters: dict[str, int] = {ACCEPTED: 0, DUPLICATE: 0, LIMITED: 0, BUSY: 0}
+        self._busy_notified: dict[str, float] = {}
 
     async def accept(
         self,
@@ -68,7 +81,20 @@ class ChannelLayer:
         on_new_message: OnNewMessage,
         dedup_key: str | None = None,
     ) -> str:
-        """Queue a citizen's message for its turn; returns ACCEPTED, DUPLICATE or LIMITED."""
+        """Queue a citizen's message for its turn; ACCEPTED, DUPLICATE, LIMITED or BUSY."""
+        return await self._intake(message, lambda: on_new_message(message), dedup_key)
+
+    async def reply_instead(self, message: Any, text: str) -> str:
+        """Answer `message` with `text` instead of a turn (e.g. a too-long message).
+
+        It still counts against the sender's rate limit and queue bound, and the reply waits
+        behind the sender's earlier turns so the citizen reads the answers in order.
+        """
+        return await self._intake(message, _notice(message, text))
+
+    async def _intake(
+        self, message: Any, job: Callable[[], Awaitable[Any]], dedup_key: str | None = None
+    ) -> str:
         if dedup_key and not await self.dedup.claim(dedup_key):
             self.counters[DUPLICATE] += 1
             logger.info("Duplicate delivery %s ignored", dedup_key)
@@ -79,9 +105,31 @@ class ChannelLayer:
             if decision.notify:
                 self.submit(message.sender_id, _notice(message, messages.RATE_LIMITED))
             return LIMITED
+        if not self.turns.try_submit(message.sender_id, job):
+            self.counters[BUSY] += 1
+            self._tell_busy(message)
+            return BUSY
         self.counters[ACCEPTED] += 1
-        self.submit(message.sender_id, lambda: on_new_message(message))
         return ACCEPTED
+
+    async def allow_new_session(self, address: str) -> bool:
+        """Whether `address` may open another web chat session in this window."""
+        return (await self.session_limiter.check(address)).allowed
+
+    def _tell_busy(self, message: Any) -> None:
+        """Send messages.BUSY now (not queued: the queue is what is full), once per interval."""
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        sender = message.sender_id
+        if now - self._busy_notified.get(sender, -BUSY_NOTICE_INTERVAL) < BUSY_NOTICE_INTERVAL:
+            return
+        if len(self._busy_notified) > 10_000:
+            self._busy_notified = {
+                k: t for k, t in self._busy_notified.items() if now - t < BUSY_NOTICE_INTERVAL
+            }
+        self._busy_notified[sender] = now
+        logger.warning("Turn queue full (%d queued); busy notice sent", self.turns.queued())
+        self.background(_notice_logged(message, messages.BUSY))
 
     async def first_time(self, key: str) -> bool:
         """Claim a one-off key (e.g. "group chat refused once"); False if already claimed."""
@@ -98,7 +146,10 @@ class ChannelLayer:
         self.turns.submit(sender_id, job)
 
     async def run(self, sender_id: str, job: Callable[[], Awaitable[Any]]) -> Any:
-        """Run `job` in the sender's queue on the turn thread and wait for it to finish."""
+        """Run `job` in the sender's queue on the turn thread and wait for it to finish.
+
+        Raises `Busy` at once, without queueing, when the queue is at a bound.
+        """
         done: concurrent.futures.Future = concurrent.futures.Future()
 
         async def wrapped() -> None:
@@ -108,7 +159,9 @@ class ChannelLayer:
                 done.set_exception(exc)
                 raise
 
-        self.turns.submit(sender_id, wrapped)
+        if not self.turns.try_submit(sender_id, wrapped):
+            self.counters[BUSY] += 1
+            raise Busy(f"turn queue full ({self.turns.queued()} queued)")
         return await asyncio.wrap_future(done)
 
     async def drain(self, timeout: float = 30.0) -> None:
@@ -131,6 +184,7 @@ class ChannelLayer:
         await self.turns.drain(timeout=10)
         await self.dedup.close()
         await self.limiter.close()
+        await self.session_limiter.close()
         await self.kv.close()
 
 
@@ -139,6 +193,14 @@ def _notice(message: Any, text: str) -> Callable[[], Awaitable[None]]:
         await message.output_channel.send_text_message(message.sender_id, text)
 
     return send
+
+
+async def _notice_logged(message: Any, text: str) -> None:
+    """A notice sent outside the turn queue: a failure is logged, never raised into the loop."""
+    try:
+        await asyncio.wait_for(_notice(message, text)(), timeout=10)
+    except Exception as exc:
+        logger.warning("Notice to a %s sender not sent: %r", type(message).__name__, exc)
 
 
 def drain_on_stop(blueprint: Any) -> None:

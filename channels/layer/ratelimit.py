@@ -4,13 +4,20 @@ Why: one phone or script flooding the webhook must not starve everyone else's tu
 SMS, every reply costs the agency money). A fixed window per sender is enough here: the limit is
 generous for a person typing (default 20 messages a minute) and stops loops and floods. The
 citizen gets one polite notice per window, not one per dropped message.
+
+The same limiter, keyed by client address, caps how many new web chat sessions one address may
+open per window (channels/socketio.py): without it a script dodges the per-sender limit by
+opening a new session for every few messages. `client_address` says which address that is.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from channels.layer.turns import PerLoop
 
@@ -59,11 +66,14 @@ class MemoryRateLimiter:
 class RedisRateLimiter:
     """Same window shared by all workers (INCR + EXPIRE on one key per sender and window)."""
 
-    def __init__(self, url: str, limit: int = 20, window: float = 60.0) -> None:
+    def __init__(
+        self, url: str, limit: int = 20, window: float = 60.0, prefix: str = "layani:rate"
+    ) -> None:
         import redis.asyncio as aioredis
 
         self.limit = limit
         self.window = window
+        self.prefix = prefix
         # redis.asyncio connections belong to the loop that opened them: one client per loop
         # (webhook loop and turn loop both use these stores).
         self._clients = PerLoop(
@@ -75,7 +85,7 @@ class RedisRateLimiter:
         if self.limit <= 0:
             return Decision(True)
         bucket = int(time.time() // self.window)
-        key = f"layani:rate:{sender_id}:{bucket}"
+        key = f"{self.prefix}:{sender_id}:{bucket}"
         try:
             pipe = self._clients.get().pipeline()
             pipe.incr(key)
@@ -96,8 +106,49 @@ class RedisRateLimiter:
                 pass
 
 
-def build_rate_limiter(redis_url: str, spec: str):
+def build_rate_limiter(redis_url: str, spec: str, prefix: str = "layani:rate"):
+    """`prefix` separates limits that share Redis (per sender, per address)."""
     limit, window = parse_limit(spec)
     if redis_url:
-        return RedisRateLimiter(redis_url, limit, window)
+        return RedisRateLimiter(redis_url, limit, window, prefix)
     return MemoryRateLimiter(limit, window)
+
+
+@lru_cache(maxsize=32)
+def _networks(trusted: tuple[str, ...]) -> tuple:
+    nets = []
+    for entry in trusted:
+        try:
+            nets.append(ipaddress.ip_network(entry, strict=False))
+        except ValueError:
+            logger.warning("LAYANI_TRUSTED_PROXIES: %r is not an address or network", entry)
+    return tuple(nets)
+
+
+def _ip(text: str):
+    try:
+        return ipaddress.ip_address(text.strip())
+    except ValueError:
+        return None
+
+
+def client_address(peer: str, forwarded_for: str | None, trusted: Iterable[str]) -> str:
+    """The address a request came from, for per-address limits.
+
+    `peer` is the TCP peer. X-Forwarded-For is believed only when the peer is one of the
+    trusted proxies (LAYANI_TRUSTED_PROXIES: addresses or networks), and then only up to the
+    first hop, from the right, that is not itself a trusted proxy: everything left of that was
+    written by the client and is not evidence. Anyone else's X-Forwarded-For is ignored, so a
+    client cannot pick a fresh address per request.
+    """
+    nets = _networks(tuple(trusted))
+    peer_ip = _ip(peer)
+    if not forwarded_for or peer_ip is None or not any(peer_ip in n for n in nets):
+        return peer
+    for hop in reversed([h for h in forwarded_for.split(",") if h.strip()]):
+        hop_ip = _ip(hop)
+        if hop_ip is None:
+            return peer  # garbage from our own proxy chain: count it as the proxy
+        if not any(hop_ip in n for n in nets):
+            return str(hop_ip)
+    return peer

@@ -11,6 +11,11 @@ Everything a turn touches is safe here: the tracker and lock stores are synchron
 loop-agnostic, the action server is called with a fresh aiohttp session per request, and the
 connectors keep one HTTP client per event loop. Socket.io emits are handed back to the server's
 loop (see channels/socketio.py).
+
+Bounded: turns queued or running are counted (all senders, and per sender) at submit time, on
+the caller's thread, so a flood is refused before it costs memory on the turn loop; the caller
+answers "busy" instead (see ChannelLayer.accept / run). Without the bound the queue grew with
+every message a script sent and every citizen behind it waited longer.
 """
 
 from __future__ import annotations
@@ -27,12 +32,19 @@ logger = logging.getLogger(__name__)
 
 
 class TurnThread:
-    def __init__(self, max_concurrent_turns: int = 4) -> None:
+    def __init__(
+        self, max_concurrent_turns: int = 4, max_queued: int = 0, max_queued_per_sender: int = 0
+    ) -> None:
         self._limit = max_concurrent_turns
+        self._max_queued = max_queued  # 0: unbounded
+        self._max_per_sender = max_queued_per_sender  # 0: unbounded
         self._loop: asyncio.AbstractEventLoop | None = None
         self._queues: ConversationQueues | None = None
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
+        self._count_lock = threading.Lock()
+        self._queued = 0
+        self._queued_by_sender: dict[str, int] = {}
 
     @property
     def loop(self) -> asyncio.AbstractEventLoop:
@@ -60,8 +72,54 @@ class TurnThread:
             self._thread.start()
             ready.wait()
 
+    def queued(self, sender_id: str | None = None) -> int:
+        """Turns queued or running: all of them, or one sender's."""
+        with self._count_lock:
+            if sender_id is None:
+                return self._queued
+            return self._queued_by_sender.get(sender_id, 0)
+
+    def try_submit(self, sender_id: str, job: Callable[[], Awaitable[Any]]) -> bool:
+        """Queue `job` unless a bound is reached; False means full (nothing was queued)."""
+        with self._count_lock:
+            mine = self._queued_by_sender.get(sender_id, 0)
+            if (self._max_queued and self._queued >= self._max_queued) or (
+                self._max_per_sender and mine >= self._max_per_sender
+            ):
+                return False
+            self._count(sender_id, +1)
+        self._dispatch(sender_id, self._counted(sender_id, job))
+        return True
+
     def submit(self, sender_id: str, job: Callable[[], Awaitable[Any]]) -> None:
-        """Queue `job` in the sender's queue on the turn loop (callable from any thread)."""
+        """Queue `job` whatever the bounds (the layer's own notices, at most one per window)."""
+        with self._count_lock:
+            self._count(sender_id, +1)
+        self._dispatch(sender_id, self._counted(sender_id, job))
+
+    def _count(self, sender_id: str, delta: int) -> None:
+        # Caller holds _count_lock.
+        self._queued += delta
+        mine = self._queued_by_sender.get(sender_id, 0) + delta
+        if mine > 0:
+            self._queued_by_sender[sender_id] = mine
+        else:
+            self._queued_by_sender.pop(sender_id, None)
+
+    def _counted(
+        self, sender_id: str, job: Callable[[], Awaitable[Any]]
+    ) -> Callable[[], Awaitable[Any]]:
+        async def run() -> Any:
+            try:
+                return await job()
+            finally:
+                with self._count_lock:
+                    self._count(sender_id, -1)
+
+        return run
+
+    def _dispatch(self, sender_id: str, job: Callable[[], Awaitable[Any]]) -> None:
+        """Hand `job` to the sender's queue on the turn loop (callable from any thread)."""
         self._ensure_started()
         assert self._loop is not None and self._queues is not None
         try:
