@@ -256,7 +256,8 @@ _DIRECTIONS = {
 _AMBIGUOUS_NOUNS = {"jalan", "jembatan", "sungai", "kali", "taman", "tps", "sekolah", "pasar"}
 _MAX_PLACE_WORDS = 8
 _TOKEN = re.compile(r"\S+")
-_RT_RW = re.compile(r"\b(rt|rw)\s*\.?\s*\d{1,3}", re.IGNORECASE)
+# `\s*(?:\.\s*)?`, not `\s*\.?\s*`: adjacent `\s*` retry every split of a run of spaces.
+_RT_RW = re.compile(r"\b(rt|rw)\s*(?:\.\s*)?\d{1,3}", re.IGNORECASE)
 _VAGUE = {
     "di sini",
     "disini",
