@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import hmac
+import ipaddress
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from urllib.parse import quote
 import jinja2
 from aiohttp import web
 
+from console.login_guard import HashPool, LoginThrottle
 from console.rasa import RasaClient
 from layani import settings as layani_settings
 from storage import console as accounts
@@ -47,6 +49,8 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 CONFIG_KEY = web.AppKey("config", object)
 RASA_KEY = web.AppKey("rasa", RasaClient)
 JINJA_KEY = web.AppKey("jinja", jinja2.Environment)
+THROTTLE_KEY = web.AppKey("login_throttle", LoginThrottle)
+HASH_POOL_KEY = web.AppKey("hash_pool", HashPool)
 
 
 @dataclass(frozen=True)
@@ -55,7 +59,13 @@ class ConsoleConfig:
     rasa_url: str
     api_token: str
     outbound_token: str = ""
-    secure_cookies: bool = False
+    secure_cookies: bool = False  # CONSOLE_SECURE_COOKIES
+    public_base_url: str = ""  # PUBLIC_BASE_URL; https there also means Secure cookies
+    redis_url: str = ""  # REDIS_URL: login throttle shared by every console process
+    trusted_proxies: tuple[str, ...] = ()  # LAYANI_TRUSTED_PROXIES: whose X-Forwarded-For counts
+    login_rate: str = "20/60"  # login attempts per client address per window (seconds)
+    hash_workers: int = 2  # argon2 threads, apart from the pool pages use
+    hash_queue: int = 32  # argon2 checks allowed to wait; more get 429
 
     @classmethod
     def from_environment(cls) -> ConsoleConfig:
@@ -66,7 +76,15 @@ class ConsoleConfig:
             api_token=conf.api_token,
             outbound_token=conf.outbound_token,
             secure_cookies=conf.console_secure_cookies,
+            public_base_url=conf.public_base_url,
+            redis_url=conf.redis_url,
+            trusted_proxies=conf.trusted_proxies,
         )
+
+    @property
+    def cookies_secure(self) -> bool:
+        """Secure cookies when asked to, or when the public URL is https (never sent in clear)."""
+        return self.secure_cookies or self.public_base_url.lower().startswith("https://")
 
 
 def config(request: web.Request) -> ConsoleConfig:
@@ -92,8 +110,44 @@ async def blocking(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     return await asyncio.to_thread(partial(fn, *args, **kwargs))
 
 
+def _in_networks(address: str, networks: tuple[str, ...]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address.strip())
+    except ValueError:
+        return False
+    for network in networks:
+        try:
+            if ip in ipaddress.ip_network(network, strict=False):
+                return True
+        except ValueError:
+            continue
+    return False
+
+
 def client_ip(request: web.Request) -> str:
-    return request.remote or ""
+    """The client's address: the peer, or behind a trusted proxy the last untrusted hop.
+
+    X-Forwarded-For is believed only when the peer is listed in LAYANI_TRUSTED_PROXIES, and
+    read from the right (the entries a client writes itself are on the left), so nobody can
+    pick their own address to dodge the login throttle or fill the audit log with fakes.
+    """
+    peer = request.remote or ""
+    proxies = config(request).trusted_proxies
+    if not proxies or not _in_networks(peer, proxies):
+        return peer
+    hops = [h.strip() for h in request.headers.get("X-Forwarded-For", "").split(",") if h.strip()]
+    for hop in reversed(hops):
+        if not _in_networks(hop, proxies):
+            return hop[:64] if _valid_ip(hop) else peer
+    return peer
+
+
+def _valid_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
 
 
 # --- templates ------------------------------------------------------------------------------
@@ -244,6 +298,8 @@ def create_app(conf: ConsoleConfig | None = None) -> web.Application:
     app[CONFIG_KEY] = conf
     app[RASA_KEY] = RasaClient(conf.rasa_url, conf.api_token, conf.outbound_token)
     app[JINJA_KEY] = _jinja()
+    app[THROTTLE_KEY] = LoginThrottle(conf.login_rate, conf.redis_url)
+    app[HASH_POOL_KEY] = HashPool(conf.hash_workers, conf.hash_queue)
     app.router.add_get("/health", health)
     app.router.add_get("/favicon.ico", favicon)
     app.router.add_static("/static/", str(HERE / "static"), append_version=False)
@@ -252,6 +308,8 @@ def create_app(conf: ConsoleConfig | None = None) -> web.Application:
 
     async def close_rasa(app: web.Application) -> None:
         await app[RASA_KEY].close()
+        await app[THROTTLE_KEY].close()
+        app[HASH_POOL_KEY].close()
 
     app.on_cleanup.append(close_rasa)
     return app

@@ -1,26 +1,41 @@
 """Login and logout.
 
-Login runs argon2 verification, counts failures and locks the account after five in a row
-(`storage.console.authenticate`); every outcome goes to the audit log so an auditor can see a
-guessing attempt. The session cookie is HttpOnly, SameSite=Strict and (behind HTTPS) Secure.
+Login is throttled per client address, runs argon2 in its own small pool (`console.login_guard`),
+counts failures atomically and locks the account after five in a row (`storage.console`); every
+outcome goes to the audit log so an auditor can see a guessing attempt, while the person at the
+form gets one answer for all failures. Cookies are HttpOnly, SameSite=Strict and Secure when
+CONSOLE_SECURE_COOKIES=1 or PUBLIC_BASE_URL is https.
 """
 
 from __future__ import annotations
 
+import logging
 import secrets
 from urllib.parse import urlsplit
 
 from aiohttp import web
 
 from console.app import (
+    HASH_POOL_KEY,
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
+    THROTTLE_KEY,
     client_ip,
     config,
     db,
     render,
 )
+from console.login_guard import PoolBusy
 from storage import console as accounts
+
+logger = logging.getLogger(__name__)
+
+# One answer for every failed login (wrong password, unknown name, locked account, too many
+# attempts): which of them it was would tell a guesser which names exist.
+LOGIN_FAILED = (
+    "Gagal masuk. Nama pengguna atau kata sandi salah, atau akun sedang dikunci sementara. "
+    "Tunggu beberapa menit, lalu coba lagi. Jika tetap gagal, hubungi admin."
+)
 
 
 def _safe_next(target: str) -> str:
@@ -51,7 +66,7 @@ def _login_page(request: web.Request, error: str = "", status: int = 200) -> web
         token,
         httponly=True,
         samesite="Strict",
-        secure=config(request).secure_cookies,
+        secure=config(request).cookies_secure,
         path="/login",
     )
     return response
@@ -64,37 +79,47 @@ async def login_form(request: web.Request) -> web.StreamResponse:
 
 
 async def login(request: web.Request) -> web.StreamResponse:
+    """Throttle by address, then argon2 in its own pool, then one atomic outcome update.
+
+    Unknown user, wrong password and locked account get the same page, status and (argon2)
+    work; only the audit log tells them apart. Too many attempts from one address, or a full
+    hash queue, get 429 with the same words, before any hash is computed.
+    """
     form = await request.post()
     username = str(form.get("username", "")).strip().lower()[:64]
     password = str(form.get("password", ""))[:1024]
     ip = client_ip(request)
+    if not await request.app[THROTTLE_KEY].allow(ip or "-"):
+        logger.warning("Login throttled for one client address")
+        return _login_page(request, LOGIN_FAILED, status=429)
 
-    def attempt(session):  # type: ignore[no-untyped-def]
-        result = accounts.authenticate(session, username, password)
+    candidate = await db(request, accounts.login_candidate, username)
+    try:
+        ok = await request.app[HASH_POOL_KEY].run(accounts.verify_password, candidate, password)
+    except PoolBusy:
+        logger.warning("Login refused: password checks queue full")
+        return _login_page(request, LOGIN_FAILED, status=429)
+
+    def finish(session):  # type: ignore[no-untyped-def]
+        result = accounts.record_login(session, candidate, ok, password)
         if result.staff is None:
             action = "login_locked" if result.locked_until else "login_failed"
             accounts.audit(session, None, action, "user", username or "-", ip=ip)
-            return result, None
+            return None
         accounts.audit(session, result.staff, "login", "user", username, ip=ip)
         accounts.purge_expired_sessions(session)  # housekeeping, one cheap DELETE per login
-        return result, accounts.create_session(session, result.staff, ip=ip)
+        return accounts.create_session(session, result.staff, ip=ip)
 
-    result, token = await db(request, attempt)
+    token = await db(request, finish)
     if token is None:
-        if result.locked_until:
-            message = (
-                "Akun dikunci sementara karena terlalu banyak percobaan gagal. "
-                "Coba lagi 15 menit lagi."
-            )
-            return _login_page(request, message, status=429)
-        return _login_page(request, "Nama pengguna atau kata sandi salah.", status=401)
+        return _login_page(request, LOGIN_FAILED, status=401)
     response = web.HTTPSeeOther(_safe_next(str(form.get("next", "/"))))
     response.set_cookie(
         SESSION_COOKIE,
         token,
         httponly=True,
         samesite="Strict",
-        secure=config(request).secure_cookies,
+        secure=config(request).cookies_secure,
         path="/",
     )
     response.del_cookie(LOGIN_CSRF_COOKIE, path="/login")

@@ -39,8 +39,6 @@ MIN_PASSWORD_LENGTH = 10
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
 _AGENCY_ID = re.compile(r"^[a-z0-9][a-z0-9_]{1,63}$")
 _hasher = PasswordHasher()
-# Verified against when the username is unknown, so both cases take the same time.
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 
 
 class ConsoleError(Exception):
@@ -266,14 +264,130 @@ def unlock_user(user: StaffUser) -> None:
 
 
 # --- login ----------------------------------------------------------------------------------
+#
+# A login is three steps so that the web console can run the slow one (argon2, ~0.1 s of CPU
+# and 64 MiB) in its own small thread pool without holding a database transaction open:
+#
+#   login_candidate()  read the hash to check (a dummy hash for unknown, disabled or locked
+#                      accounts, so every answer costs the same argon2 work)
+#   verify_password()  argon2 only; no database
+#   record_login()     one atomic UPDATE for the outcome (see there)
+#
+# `authenticate()` runs the three in a row for the CLI and tests.
 
 
 @dataclass(frozen=True)
 class LoginResult:
-    """`staff` is set on success; `locked_until` when the account is (now) locked."""
+    """`staff` is set on success; `locked_until` when the account is (now) locked.
+
+    Callers must give the person at the login form the same answer for every failure (unknown
+    user, wrong password, locked account); `locked_until` is for the audit log only.
+    """
 
     staff: Staff | None = None
     locked_until: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class LoginCandidate:
+    """What `verify_password` checks against; `user_id` None means "fail after the work"."""
+
+    user_id: int | None
+    password_hash: str
+    locked_until: dt.datetime | None = None
+
+
+_dummy_hashes: dict[tuple[int, int, int], str] = {}
+
+
+def _dummy_hash() -> str:
+    """A hash with the current hasher's parameters, so a dummy check costs a real one's time."""
+    params = (_hasher.time_cost, _hasher.memory_cost, _hasher.parallelism)
+    found = _dummy_hashes.get(params)
+    if found is None:
+        found = _dummy_hashes[params] = _hasher.hash(secrets.token_urlsafe(16))
+    return found
+
+
+def login_candidate(
+    session: Session, username: str, now: dt.datetime | None = None
+) -> LoginCandidate:
+    """The hash a login attempt for `username` is checked against (a short read, no lock)."""
+    now = now or utcnow()
+    user = find_user(session, username) if username else None
+    if user is None or not user.active:
+        return LoginCandidate(None, _dummy_hash())
+    if user.locked_until and user.locked_until > now:
+        # Checked against the dummy: same time, and the right password cannot open a lock.
+        return LoginCandidate(user.id, _dummy_hash(), user.locked_until)
+    return LoginCandidate(user.id, user.password_hash)
+
+
+def verify_password(candidate: LoginCandidate, password: str) -> bool:
+    """argon2 verification only (CPU-bound, no database): True when the login may proceed."""
+    try:
+        _hasher.verify(candidate.password_hash, password or "-")
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+    return candidate.user_id is not None and candidate.locked_until is None
+
+
+def record_login(
+    session: Session,
+    candidate: LoginCandidate,
+    password_ok: bool,
+    password: str = "",
+    now: dt.datetime | None = None,
+) -> LoginResult:
+    """Count the outcome of one attempt atomically and decide the lock from the counted value.
+
+    A failure is one `UPDATE ... SET failed_logins = failed_logins + 1` (restarting at 1 when an
+    earlier lock has expired), then a read of the row this transaction now holds locked
+    (PostgreSQL row lock, SQLite write lock): twelve parallel wrong passwords count twelve, and
+    the one that reaches five sets the lock. Attempts during a lock are counted but do not
+    extend it. A success only applies when the account is not locked at that moment, checked
+    in the same UPDATE, so a lock set by a parallel failure wins.
+    """
+    now = now or utcnow()
+    if candidate.user_id is None:
+        return LoginResult()
+    users = StaffUser.__table__
+    if password_ok:
+        done = session.execute(
+            sa.update(users)
+            .where(
+                users.c.id == candidate.user_id,
+                users.c.active.is_(True),
+                sa.or_(users.c.locked_until.is_(None), users.c.locked_until <= now),
+            )
+            .values(failed_logins=0, locked_until=None, last_login_at=now)
+        )
+        if done.rowcount == 1:
+            user = session.get(StaffUser, candidate.user_id)
+            session.refresh(user)
+            if _hasher.check_needs_rehash(user.password_hash) and password:
+                user.password_hash = _hasher.hash(password)
+            return LoginResult(staff=_staff(user))
+    expired = sa.and_(users.c.locked_until.is_not(None), users.c.locked_until <= now)
+    session.execute(
+        sa.update(users)
+        .where(users.c.id == candidate.user_id)
+        .values(
+            failed_logins=sa.case((expired, 1), else_=users.c.failed_logins + 1),
+            locked_until=sa.case((expired, None), else_=users.c.locked_until),
+        )
+    )
+    failed, locked_until = session.execute(
+        sa.select(users.c.failed_logins, users.c.locked_until).where(
+            users.c.id == candidate.user_id
+        )
+    ).one()
+    if locked_until is None and failed >= MAX_FAILED_LOGINS:
+        locked_until = now + LOCKOUT
+        lock = sa.update(users).where(users.c.id == candidate.user_id)
+        session.execute(lock.values(locked_until=locked_until))
+    session.expire_all()  # ORM copies loaded before the UPDATE are stale now
+    return LoginResult(locked_until=locked_until if locked_until and locked_until > now else None)
 
 
 def authenticate(
@@ -282,34 +396,13 @@ def authenticate(
     """Check a password, counting failures: the fifth in a row locks the account for 15 minutes.
 
     While locked, even the right password is refused (otherwise the lock would only slow a
-    guesser down, not stop one). Unknown and disabled users get the same answer as a wrong
-    password, after the same argon2 work, so the login form does not reveal which names exist.
+    guesser down, not stop one). Unknown, disabled and locked accounts cost the same argon2
+    work as a wrong password, so timing does not reveal which names exist.
     """
     now = now or utcnow()
-    user = find_user(session, username) if username else None
-    if user is None or not user.active:
-        try:
-            _hasher.verify(_DUMMY_HASH, password or "-")
-        except VerificationError:
-            pass
-        return LoginResult()
-    if user.locked_until and user.locked_until > now:
-        return LoginResult(locked_until=user.locked_until)
-    try:
-        _hasher.verify(user.password_hash, password or "")
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        user.failed_logins = (user.failed_logins or 0) + 1
-        if user.failed_logins >= MAX_FAILED_LOGINS:
-            user.locked_until = now + LOCKOUT
-            user.failed_logins = 0
-            return LoginResult(locked_until=user.locked_until)
-        return LoginResult()
-    if _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = _hasher.hash(password)
-    user.failed_logins = 0
-    user.locked_until = None
-    user.last_login_at = now
-    return LoginResult(staff=_staff(user))
+    candidate = login_candidate(session, username, now)
+    ok = verify_password(candidate, password)
+    return record_login(session, candidate, ok, password, now)
 
 
 # --- sessions -------------------------------------------------------------------------------
