@@ -19,15 +19,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from cryptography.fernet import InvalidToken, MultiFernet
 
-from layani import settings
+from layani import pii_key, settings
 from layani.paths import VAR_DIR
 from layani.pii import mask_id_number, mask_phone
 from storage.db import database_url, session_scope
@@ -38,7 +36,7 @@ logger = logging.getLogger(__name__)
 RETENTION_DAYS_AFTER_CLOSE = 90
 MAX_RETENTION_DAYS = 365
 FIELDS = ("applicant_nik", "father_nik", "mother_nik", "kk_number", "applicant_phone")
-KEY_FILE_NAME = "pii.key"
+KEY_FILE_NAME = pii_key.KEY_FILE_NAME
 
 
 class PersonalDataError(Exception):
@@ -64,35 +62,13 @@ class TicketPersonalData(Base):
     created_at = sa.Column(sa.DateTime, nullable=False, default=utcnow, index=True)
 
 
-def _key_file() -> Path:
-    return VAR_DIR / KEY_FILE_NAME
-
-
-def _generated_key() -> str:
-    """Read var/pii.key, creating it (mode 600) atomically if no process did yet."""
-    path = _key_file()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_text(encoding="ascii").strip()
-    with os.fdopen(fd, "w", encoding="ascii") as handle:
-        handle.write(Fernet.generate_key().decode("ascii"))
-    logger.warning("LAYANI_PII_KEY is not set: generated %s (embedded profile only)", path)
-    return path.read_text(encoding="ascii").strip()
-
-
 def cipher(url: str | None = None) -> MultiFernet:
     """The Fernet cipher for the configured key(s); see the module docstring."""
-    raw = settings.load().pii_encryption_key.strip()
-    if not raw:
-        if not database_url(url).startswith("sqlite"):
-            raise MissingKey("LAYANI_PII_KEY must be set when the database is not SQLite")
-        raw = _generated_key()
+    sqlite = database_url(url).startswith("sqlite")
     try:
-        return MultiFernet([Fernet(k.strip().encode("ascii")) for k in raw.split(",") if k.strip()])
-    except (ValueError, TypeError) as exc:
-        raise MissingKey("LAYANI_PII_KEY is not a valid Fernet key") from exc
+        return pii_key.cipher(settings.load().pii_encryption_key, VAR_DIR if sqlite else None)
+    except pii_key.MissingKey as exc:
+        raise MissingKey(str(exc)) from exc
 
 
 def mask(field: str, value: str) -> str:
