@@ -136,7 +136,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default=os.environ.get("RASA_HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("RASA_PORT", "5005")))
     parser.add_argument("--auth-token", default=os.environ.get("LAYANI_API_TOKEN", ""))
-    parser.add_argument("--cors", default=os.environ.get("RASA_CORS", None))
+    # LAYANI_ALLOWED_ORIGINS (sites embedding the web chat) is the CORS list; RASA_CORS, deprecated.
+    origins = os.environ.get("LAYANI_ALLOWED_ORIGINS", "").replace(",", " ").split()
+    parser.add_argument("--cors", nargs="*", default=origins or os.environ.get("RASA_CORS", None))
     parser.add_argument("--response-timeout", type=int, default=3600)
     parser.add_argument("--log-level", default=os.environ.get("LOG_LEVEL", "INFO"))
     args = parser.parse_args(argv)
