@@ -35,6 +35,14 @@ class ChannelSettings:
     turn_timeout: float
     handoff_patience: float
     gateway_id: str
+    # Webhook gateway bounds (docs/channels.md, "Bounds"): what one request or a burst may cost.
+    twilio_max_body: int  # bytes of one Twilio form post (real ones are a few KB)
+    twilio_max_fields: int  # fields of one Twilio form post (real ones have about 20-40)
+    telegram_max_body: int  # bytes of one Telegram update
+    gateway_max_queued: int  # messages waiting for the assistant, all citizens together
+    gateway_max_per_citizen: int  # messages waiting for the assistant, one citizen
+    journal_ttl: float  # seconds a gateway journal entry (Redis) is kept at most
+    dead_letter_days: float  # days a dead letter is kept
     # Bounds of the Rasa server's turn queue (web chat, REST, gateway hand-offs); 0 = unbounded.
     max_queued_turns: int  # LAYANI_MAX_QUEUED_TURNS: turns queued or running, all senders
     max_queued_per_sender: int  # LAYANI_MAX_QUEUED_PER_SENDER: the same, one conversation
@@ -65,6 +73,13 @@ def load() -> ChannelSettings:
         turn_timeout=float(env("LAYANI_TURN_TIMEOUT", "300")),
         handoff_patience=float(env("LAYANI_HANDOFF_PATIENCE", "900")),
         gateway_id=env("LAYANI_GATEWAY_ID", "default"),
+        twilio_max_body=int(env("LAYANI_TWILIO_MAX_BODY", str(64 * 1024))),
+        twilio_max_fields=int(env("LAYANI_TWILIO_MAX_FIELDS", "200")),
+        telegram_max_body=int(env("LAYANI_TELEGRAM_MAX_BODY", str(256 * 1024))),
+        gateway_max_queued=int(env("LAYANI_GATEWAY_MAX_QUEUED", "2000")),
+        gateway_max_per_citizen=int(env("LAYANI_GATEWAY_MAX_PER_CITIZEN", "20")),
+        journal_ttl=float(env("LAYANI_JOURNAL_TTL", str(24 * 3600))),
+        dead_letter_days=float(env("LAYANI_DEAD_LETTER_DAYS", "30")),
         max_queued_turns=int(env("LAYANI_MAX_QUEUED_TURNS", "300")),
         max_queued_per_sender=int(env("LAYANI_MAX_QUEUED_PER_SENDER", "5")),
         webchat_session_limit=env("LAYANI_WEBCHAT_SESSION_LIMIT", "30/60"),
