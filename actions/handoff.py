@@ -27,6 +27,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from actions.channel import channel_of
 from layani.policies.handoff_config import HandoffConfig, load_config
+from storage.handoff import VERIFIED_CHANNELS
 
 logger = logging.getLogger(__name__)
 
@@ -97,6 +98,26 @@ def route_agency(tracker: Tracker, settings: HandoffConfig) -> str:
     return settings.default_agency
 
 
+# Rasa input channels whose connectors authenticate the provider and set `metadata.channel`
+# themselves; for any other (REST, web chat) the metadata is whatever the client sent.
+_VERIFIED_INPUT_CHANNELS = ("telegram", "twilio")
+
+
+def queue_channel(tracker: Tracker) -> str:
+    """The channel the queue row records: the citizen's, unless it is a claim we cannot check.
+
+    The queue treats phone and Telegram conversations as harder to fake than REST or web chat
+    sessions (storage/handoff.py). A REST client can write `"metadata": {"channel": "telegram"}`
+    in its request, so the claim only counts when Rasa's own input channel is one whose
+    connector sets it.
+    """
+    claimed = channel_of(tracker)[:20]
+    input_channel = tracker.get_latest_input_channel() or "rest"
+    if input_channel in _VERIFIED_INPUT_CHANNELS or claimed not in VERIFIED_CHANNELS:
+        return claimed
+    return input_channel[:20]
+
+
 def _enqueue(sender_id: str, channel: str, agency: str, reason: str, urgent: bool, note):  # type: ignore[no-untyped-def]
     from storage import handoff
     from storage.db import session_scope
@@ -135,7 +156,7 @@ class ActionHandoffStart(Action):
             place = await asyncio.to_thread(
                 _enqueue,
                 tracker.sender_id,
-                channel_of(tracker),
+                queue_channel(tracker),
                 agency,
                 reason,
                 urgent,

@@ -5,6 +5,9 @@ bot misunderstood. Bot messages written by an officer (recorded by the outbound 
 `metadata.staff`) are shown as staff messages. Text is masked (NIK, KK, phone) by default: the
 transcript is often on a shared screen, and the full values are one deliberate reveal away in the
 ticket view.
+
+Officers see only their handoff's part of the conversation (`within`, bounds from
+`storage.handoff.visible_window`); admins and auditors see all of it.
 """
 
 from __future__ import annotations
@@ -82,6 +85,36 @@ def rows(events: Iterable[dict[str, Any]]) -> list[Row]:
         elif kind == "session_started":
             out.append(Row("system", "Sesi baru", _time(event)))
     return out
+
+
+def _epoch(value: dt.datetime) -> float:
+    return value.replace(tzinfo=dt.timezone.utc).timestamp()
+
+
+def within(
+    events: Iterable[dict[str, Any]],
+    after: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+) -> list[dict[str, Any]]:
+    """The events stamped after `after` and up to `until` (naive UTC; None = no bound).
+
+    How an officer's view of a conversation is limited to their handoff. An event without a
+    time stamp is left out whenever a bound is set: a view that is cut must not leak.
+    """
+    events = list(events)
+    if after is None and until is None:
+        return events
+    low = _epoch(after) if after is not None else float("-inf")
+    high = _epoch(until) if until is not None else float("inf")
+    kept = []
+    for event in events:
+        try:
+            stamp = float(event.get("timestamp"))  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            continue
+        if low < stamp <= high:
+            kept.append(event)
+    return kept
 
 
 def channel_of(events: Iterable[dict[str, Any]]) -> str | None:

@@ -18,7 +18,7 @@ from aiohttp import web
 from console import access
 from console.app import RASA_KEY, blocking, client_ip, db, error_page, render
 from console.rasa import RasaUnavailable
-from console.transcript import rows
+from console.transcript import rows, within
 from layani.pii import mask_text
 from storage import console as accounts
 from storage import handoff as queue
@@ -73,14 +73,28 @@ async def _load(request: web.Request) -> queue.Handoff:
 
 
 async def _transcript(request: web.Request, row: queue.Handoff) -> dict[str, Any]:
+    """The conversation as this member of staff may see it.
+
+    An officer sees it only within their handoff's window (up to its close, and after the
+    previous handoff's close): a closed handoff must not stay a live window on what the citizen
+    later tells the bot or another agency. Admins and auditors see the whole conversation.
+    """
     try:
         tracker = await request.app[RASA_KEY].tracker(row.sender_id)
     except RasaUnavailable as exc:
         logger.warning("Tracker of handoff %s unavailable: %s", row.id, exc)
         return {"messages": [], "rasa_error": True, "handed_off": None}
-    handed_off = bool((tracker.get("slots") or {}).get("handoff_active"))
+    events = tracker.get("events") or []
+    if not isinstance(events, list):
+        events = []
+    if access.staff(request).role == "officer":
+        after, until = await db(request, queue.visible_window, row)
+        events = within(events, after, until)
+    handed_off = row.status in queue.OPEN_STATUSES and bool(
+        (tracker.get("slots") or {}).get("handoff_active")
+    )
     return {
-        "messages": rows(tracker.get("events") or []),
+        "messages": rows(events),
         "rasa_error": False,
         "handed_off": handed_off,
     }

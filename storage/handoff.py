@@ -6,7 +6,19 @@ which the console reads, so nothing is copied and nothing can drift. Rows move
 the assistant). At most one open row per conversation: asking twice keeps the first place in
 the queue instead of creating a duplicate.
 
-Queue order: urgent rows (sensitive topics) first, then oldest first, per agency.
+Queue order, per agency, built so that a flood of fake requests cannot bury real citizens:
+
+- Oldest first; an urgent row (sensitive topic) counts as if it had arrived URGENT_HEAD_START
+  (15 minutes) earlier. Urgency moves a conversation ahead of recent arrivals, never ahead of
+  someone who has already waited longer. The real emergency help is not the queue: the citizen
+  gets the emergency numbers (112, 110, 119) at once, before the row is even written.
+- Anonymous channels (REST, web chat: a new session id costs nothing) may hold at most
+  ANONYMOUS_URGENT_CAP urgent open rows per agency; further sensitive requests from them queue
+  as ordinary rows (reason still "sensitive", so the officer sees why).
+- At most ANONYMOUS_AHEAD anonymous waiting rows are ever ahead of a citizen whose identity
+  costs something (a phone number on SMS/WhatsApp, a Telegram account); anonymous rows beyond
+  that wait after them, oldest first among themselves. Normal days never reach the cap.
+A conversation holds at most one open row, so one citizen cannot take several places.
 """
 
 from __future__ import annotations
@@ -20,6 +32,12 @@ from sqlalchemy.orm import Session
 from storage.models import Base, utcnow
 
 OPEN_STATUSES = ("waiting", "active")
+# Channels whose sender ids cost something to make (a phone number, a Telegram account). The
+# action stores the channel the connector saw, not one a REST client claims in its metadata.
+VERIFIED_CHANNELS = ("sms", "whatsapp", "telegram")
+URGENT_HEAD_START = dt.timedelta(minutes=15)
+ANONYMOUS_URGENT_CAP = 3
+ANONYMOUS_AHEAD = 10
 CLOSED_STATUSES = ("resolved", "returned")
 REASONS = ("request_human", "fallback", "form", "sensitive", "other")
 
@@ -59,6 +77,25 @@ def open_for_sender(session: Session, sender_id: str) -> Handoff | None:
     ).scalar_one_or_none()
 
 
+def is_anonymous(channel: str | None) -> bool:
+    return channel not in VERIFIED_CHANNELS
+
+
+def _urgent_allowed(session: Session, channel: str, agency_id: str) -> bool:
+    """Verified channels always; anonymous ones while the agency has few anonymous urgent rows."""
+    if not is_anonymous(channel):
+        return True
+    count = session.execute(
+        sa.select(sa.func.count(Handoff.id)).where(
+            Handoff.agency_id == agency_id,
+            Handoff.status.in_(OPEN_STATUSES),
+            Handoff.urgent.is_(True),
+            Handoff.channel.not_in(VERIFIED_CHANNELS),
+        )
+    ).scalar_one()
+    return int(count) < ANONYMOUS_URGENT_CAP
+
+
 def enqueue(
     session: Session,
     sender_id: str,
@@ -71,18 +108,23 @@ def enqueue(
     """Put a conversation in its agency's queue (or find it there) and say its place."""
     if reason not in REASONS:
         reason = "other"
+    channel = (channel or "rest")[:20]
     existing = open_for_sender(session, sender_id)
     if existing is not None:
-        if urgent and not existing.urgent:
+        if (
+            urgent
+            and not existing.urgent
+            and _urgent_allowed(session, existing.channel, existing.agency_id)
+        ):
             existing.urgent = True
             session.flush()
         return QueuePlace(existing.id, queue_position(session, existing), created=False)
     row = Handoff(
         sender_id=sender_id,
-        channel=channel or "rest",
+        channel=channel,
         agency_id=agency_id,
         reason=reason,
-        urgent=urgent,
+        urgent=bool(urgent) and _urgent_allowed(session, channel, agency_id),
         note=(note or "").strip()[:500] or None,
     )
     session.add(row)
@@ -90,27 +132,34 @@ def enqueue(
     return QueuePlace(row.id, queue_position(session, row), created=True)
 
 
+def _key(row: Handoff) -> tuple[dt.datetime, int]:
+    start = row.created_at - URGENT_HEAD_START if row.urgent else row.created_at
+    return start, row.id
+
+
+def queue_order(rows: list[Handoff]) -> list[Handoff]:
+    """Open rows in the order officers should answer them (see the module docstring)."""
+    ahead: list[Handoff] = []
+    overflow: list[Handoff] = []
+    anonymous_waiting: dict[str, int] = {}
+    for row in sorted(rows, key=_key):
+        if row.status == "waiting" and is_anonymous(row.channel):
+            seen = anonymous_waiting[row.agency_id] = anonymous_waiting.get(row.agency_id, 0) + 1
+            if seen > ANONYMOUS_AHEAD:
+                overflow.append(row)
+                continue
+        ahead.append(row)
+    return ahead + overflow
+
+
 def queue_position(session: Session, row: Handoff) -> int:
-    """1 + the open rows of the same agency that will be answered before this one."""
-    if row.status not in OPEN_STATUSES:
-        return 0
-    earlier = sa.or_(
-        Handoff.created_at < row.created_at,
-        sa.and_(Handoff.created_at == row.created_at, Handoff.id < row.id),
-    )
-    same_level_earlier = sa.and_(Handoff.urgent.is_(bool(row.urgent)), earlier)
-    ahead = (
-        same_level_earlier if row.urgent else sa.or_(Handoff.urgent.is_(True), same_level_earlier)
-    )
-    count = session.execute(
-        sa.select(sa.func.count(Handoff.id)).where(
-            Handoff.agency_id == row.agency_id,
-            Handoff.status == "waiting",
-            Handoff.id != row.id,
-            ahead,
-        )
-    ).scalar_one()
-    return int(count) + 1
+    """1 + the waiting rows of the same agency that will be answered before this one.
+
+    An answered (active) row is 1: it is being handled; a closed row is 0.
+    """
+    if row.status != "waiting":
+        return 1 if row.status in OPEN_STATUSES else 0
+    return positions(list_open(session, row.agency_id)).get(row.id, 0)
 
 
 def get(session: Session, handoff_id: int) -> Handoff | None:
@@ -122,15 +171,14 @@ def list_open(session: Session, agency_id: str | None = None) -> list[Handoff]:
     query = sa.select(Handoff).where(Handoff.status.in_(OPEN_STATUSES))
     if agency_id is not None:
         query = query.where(Handoff.agency_id == agency_id)
-    query = query.order_by(Handoff.urgent.desc(), Handoff.created_at, Handoff.id)
-    return list(session.execute(query).scalars())
+    return queue_order(list(session.execute(query).scalars()))
 
 
 def positions(rows: list[Handoff]) -> dict[int, int]:
     """Queue places of `rows` as returned by `list_open` (already in queue order), per agency.
 
-    Same answer as `queue_position` for each row, without one COUNT query per row: the queue
-    page is polled every few seconds by every officer.
+    One pass over the ordered rows, not one query per row: the queue page is polled every few
+    seconds by every officer.
     """
     counters: dict[str, int] = {}
     places: dict[int, int] = {}
@@ -174,6 +222,24 @@ def close_for_sender(session: Session, sender_id: str, status: str, by: str) -> 
     if row is not None:
         close(session, row, status, by)
     return row
+
+
+def visible_window(session: Session, row: Handoff) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """The part of the conversation an officer given `row` may read: (after, until), UTC.
+
+    Until the row's close time (nothing while it is open: the officer follows it live), and
+    after the close of the same conversation's previous handoff, if any: what the citizen tells
+    the bot or another agency before or after is not this officer's business.
+    """
+    previous = session.execute(
+        sa.select(sa.func.max(Handoff.closed_at)).where(
+            Handoff.sender_id == row.sender_id,
+            Handoff.id < row.id,
+            Handoff.closed_at.is_not(None),
+        )
+    ).scalar_one_or_none()
+    until = row.closed_at if row.status in CLOSED_STATUSES else None
+    return previous, until
 
 
 def waiting_time(row: Handoff, now: dt.datetime | None = None) -> dt.timedelta:
