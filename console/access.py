@@ -29,6 +29,14 @@ class NotFound(web.HTTPNotFound):
         self.message = message
 
 
+class BadRequest(web.HTTPBadRequest):
+    """A form or query the console cannot read (malformed body, NUL bytes, absurd numbers)."""
+
+    def __init__(self, message: str = "Permintaan tidak dapat dibaca. Muat ulang halaman.") -> None:
+        super().__init__()
+        self.message = message
+
+
 def staff(request: web.Request) -> Staff:
     return request["staff"]
 

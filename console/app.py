@@ -26,7 +26,11 @@ from urllib.parse import quote
 
 import jinja2
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
+from aiohttp.web_request import FileField
+from multidict import MultiDictProxy
 
+from console.access import BadRequest
 from console.login_guard import HashPool, LoginThrottle
 from console.rasa import RasaClient
 from layani import settings as layani_settings
@@ -124,6 +128,23 @@ def _in_networks(address: str, networks: tuple[str, ...]) -> bool:
     return False
 
 
+async def read_form(request: web.Request) -> MultiDictProxy[str | bytes | FileField]:
+    """The posted form, or a 400 page when it cannot be parsed (never a 500).
+
+    Broken multipart bodies, undecodable bytes, unknown charsets and NUL characters (which
+    PostgreSQL refuses in text) are the client's fault, so they get a 4xx.
+    """
+    try:
+        form = await request.post()
+    except web.HTTPException:
+        raise  # e.g. 413 for a body over client_max_size
+    except (ValueError, LookupError, AssertionError, HttpProcessingError):
+        raise BadRequest() from None
+    if any(isinstance(v, str) and "\x00" in v for v in form.values()):
+        raise BadRequest()
+    return form
+
+
 def client_ip(request: web.Request) -> str:
     """The client's address: the peer, or behind a trusted proxy the last untrusted hop.
 
@@ -213,6 +234,8 @@ def error_page(request: web.Request, status: int, message: str) -> web.Response:
 @web.middleware
 async def security_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
+        if "\x00" in request.path or any("\x00" in v for v in request.query.values()):
+            raise BadRequest()
         response = await handler(request)
     except web.HTTPException as exc:
         response = exc
@@ -264,7 +287,7 @@ async def csrf(request: web.Request, handler: Handler) -> web.StreamResponse:
             "application/x-www-form-urlencoded",
             "multipart/form-data",
         ):
-            sent = (await request.post()).get("csrf_token")  # type: ignore[assignment]
+            sent = (await read_form(request)).get("csrf_token")  # type: ignore[assignment]
         if request.path == "/login" and "staff" not in request:
             expected = request.cookies.get(LOGIN_CSRF_COOKIE)
         else:

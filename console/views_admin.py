@@ -10,7 +10,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from console import access
-from console.app import client_ip, db, render
+from console.app import client_ip, db, read_form, render
 from storage import console as accounts
 
 
@@ -35,7 +35,7 @@ async def users_page(request: web.Request, error: str = "", status: int = 200) -
 
 async def create_user(request: web.Request) -> web.StreamResponse:
     admin = access.require_role(request, "admin")
-    form = await request.post()
+    form = await read_form(request)
 
     def work(session):  # type: ignore[no-untyped-def]
         user = accounts.create_user(
@@ -64,11 +64,13 @@ async def create_user(request: web.Request) -> web.StreamResponse:
 
 async def update_user(request: web.Request) -> web.StreamResponse:
     admin = access.require_role(request, "admin")
-    form = await request.post()
+    form = await read_form(request)
     try:
         user_id = int(request.match_info["user_id"])
     except ValueError:
         raise access.NotFound() from None
+    if not 0 < user_id < 2**31:
+        raise access.NotFound()
     action = str(form.get("action", ""))
 
     def work(session):  # type: ignore[no-untyped-def]
@@ -118,7 +120,7 @@ async def agencies_page(request: web.Request, error: str = "", status: int = 200
 
 async def create_agency(request: web.Request) -> web.StreamResponse:
     admin = access.require_role(request, "admin")
-    form = await request.post()
+    form = await read_form(request)
 
     def work(session):  # type: ignore[no-untyped-def]
         agency = accounts.create_agency(session, str(form.get("id", "")), str(form.get("name", "")))

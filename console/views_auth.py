@@ -23,6 +23,7 @@ from console.app import (
     client_ip,
     config,
     db,
+    read_form,
     render,
 )
 from console.login_guard import PoolBusy
@@ -40,10 +41,13 @@ LOGIN_FAILED = (
 
 def _safe_next(target: str) -> str:
     """Only local paths: `?next=https://evil.example` must not turn login into a redirector."""
-    parts = urlsplit(target or "")
+    target = target or ""
+    if "\\" in target or any(ord(c) < 0x20 or ord(c) == 0x7F for c in target):
+        return "/"  # browsers read "/\evil.example" as "//evil.example"; CR/LF split headers
+    parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return "/"
-    return target
+    return target[:2000]
 
 
 def _login_page(request: web.Request, error: str = "", status: int = 200) -> web.Response:
@@ -85,7 +89,7 @@ async def login(request: web.Request) -> web.StreamResponse:
     work; only the audit log tells them apart. Too many attempts from one address, or a full
     hash queue, get 429 with the same words, before any hash is computed.
     """
-    form = await request.post()
+    form = await read_form(request)
     username = str(form.get("username", "")).strip().lower()[:64]
     password = str(form.get("password", ""))[:1024]
     ip = client_ip(request)

@@ -16,7 +16,7 @@ from typing import Any
 from aiohttp import web
 
 from console import access
-from console.app import RASA_KEY, blocking, client_ip, db, error_page, render
+from console.app import RASA_KEY, blocking, client_ip, db, error_page, read_form, render
 from console.rasa import RasaUnavailable
 from console.transcript import rows, within
 from layani.pii import mask_text
@@ -65,6 +65,8 @@ async def _load(request: web.Request) -> queue.Handoff:
         handoff_id = int(request.match_info["handoff_id"])
     except ValueError:
         raise access.NotFound("Percakapan tidak ditemukan.") from None
+    if not 0 < handoff_id < 2**31:  # larger numbers overflow the database's integer
+        raise access.NotFound("Percakapan tidak ditemukan.")
     row = await db(request, queue.get, handoff_id)
     if row is None:
         raise access.NotFound("Percakapan tidak ditemukan.")
@@ -123,7 +125,7 @@ async def transcript_fragment(request: web.Request) -> web.Response:
 async def reply(request: web.Request) -> web.StreamResponse:
     row = await _load(request)
     user = access.require_act(request, row.agency_id)
-    form = await request.post()
+    form = await read_form(request)
     text = str(form.get("text", "")).strip()
     if not text:
         return error_page(request, 400, "Pesan kosong tidak dikirim.")

@@ -12,7 +12,7 @@ import logging
 from aiohttp import web
 
 from console import access, personal
-from console.app import blocking, client_ip, config, db, error_page, render
+from console.app import blocking, client_ip, config, db, error_page, read_form, render
 from layani.pii import mask_text
 from storage import console as accounts
 from storage import tickets
@@ -21,6 +21,7 @@ from storage.models import KINDS, STATUSES
 logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 50
+MAX_PAGE = 10_000  # an offset beyond this overflows SQLite's integer (a 500, not a page)
 KIND_LABELS = {"complaint": "Pengaduan", "application": "Permohonan"}
 
 
@@ -34,7 +35,7 @@ def _query(request: web.Request, name: str, allowed: tuple | None = None) -> str
 async def ticket_list(request: web.Request) -> web.Response:
     scope = access.agency_scope(request)
     try:
-        page = max(1, int(request.query.get("page", "1")))
+        page = min(MAX_PAGE, max(1, int(request.query.get("page", "1"))))
     except ValueError:
         page = 1
     flt = tickets.TicketFilter(
@@ -133,7 +134,7 @@ async def detail(request: web.Request) -> web.Response:
 async def change_status(request: web.Request) -> web.StreamResponse:
     view = await _load(request)
     user = access.require_act(request, view.agency)
-    form = await request.post()
+    form = await read_form(request)
     new_status = str(form.get("status", ""))
     note = str(form.get("note", "")).strip()[:1000] or None
     try:
@@ -168,7 +169,7 @@ async def reveal(request: web.Request) -> web.Response:
     user = access.require_act(request, view.agency)
     if not personal.can_reveal(user, view.agency):
         raise access.Forbidden("Peran Anda tidak boleh melihat data pribadi secara utuh.")
-    form = await request.post()
+    form = await read_form(request)
     field = str(form.get("field", ""))
     if field not in personal.LABELS:
         return error_page(request, 400, "Data yang diminta tidak dikenal.")
