@@ -72,7 +72,7 @@ def cipher(url: str | None = None) -> MultiFernet:
 
 
 def mask(field: str, value: str) -> str:
-    """How a field is shown to someone not allowed to read it: 3273********0001, 0812*****890."""
+    """How a field is shown to someone not allowed to read it: ************0001, 0********890."""
     return mask_phone(value) if field.endswith("phone") else mask_id_number(value)
 
 

@@ -1,6 +1,6 @@
 """Template values for the confirmation summary and the receipt, with identifiers masked.
 
-The bot never echoes a full NIK, KK number or phone number back ("NIK 3273********0001"): a chat
+The bot never echoes a full NIK, KK number or phone number back ("NIK ************0001"): a chat
 may be read on a shared or lost phone, and transcripts reach staff screens and logs.
 """
 

@@ -13,6 +13,7 @@ import re
 import phonenumbers
 from phonenumbers import PhoneNumberType
 
+from layani.validators.numbers import PHONE_CANDIDATE
 from layani.validators.result import Result
 
 _ALLOWED = re.compile(r"^[\d\s+().\-]+$")
@@ -23,7 +24,7 @@ def validate_phone(text: str) -> Result:
     """Validate an Indonesian mobile number; ``value`` is its E.164 form."""
     raw = (text or "").strip()
     # Keep only the number if the citizen wrote "nomor saya 0812...".
-    match = re.search(r"[+\d][\d\s().\-]{5,}\d", raw)
+    match = PHONE_CANDIDATE.search(raw)
     candidate = match.group(0) if match else raw
     if not candidate or not _ALLOWED.match(candidate):
         return Result.invalid("utter_invalid_phone_format")

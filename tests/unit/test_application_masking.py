@@ -22,7 +22,7 @@ def test_identity_numbers_as_citizens_type_them_are_masked():
         "81234567890",
     ):
         assert secret not in masked
-    assert "3273********0001" in masked
+    assert "************0001" in masked
 
 
 def test_a_mistyped_nik_is_masked_too_but_log_numbers_are_not():
@@ -42,4 +42,4 @@ def test_log_records_are_masked(caplog):
         )
     assert "3273010101900001" not in caplog.text
     assert "81234567890" not in caplog.text
-    assert "3273********0001" in caplog.text
+    assert "************0001" in caplog.text
