@@ -5,9 +5,12 @@ Routes (a channel is served when its variables are set, as on the Rasa server):
     POST /webhooks/twilio/webhook     TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, PUBLIC_BASE_URL
     GET  /health                      which channels are on, queue depth, hand-off counters
 
-The order inside a handler matters: authenticate before anything is parsed (403), claim the
-dedup key before anything is queued (five copies race for one claim), rate-limit turns only
-(notices such as "edited messages are not re-run" are not turns).
+The order inside a handler matters: bound the body (413) and authenticate before anything is
+parsed (403), claim the dedup key before anything is queued (five copies race for one claim),
+rate-limit turns only (notices such as "edited messages are not re-run" are not turns), answer
+an over-long message with `channels.limits.too_long_reply` instead of a turn, and past the
+queue bounds drop the message with one `messages.BUSY` notice (handoff.py), still answering
+the provider 200 so it does not redeliver.
 """
 
 from __future__ import annotations
@@ -16,17 +19,18 @@ import asyncio
 import json
 import logging
 import os
+from collections.abc import Callable
 from typing import Any
 
 from sanic import Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from channels import messages
+from channels import limits, messages
 from channels.gateway.handoff import Handoff
 from channels.gateway.journal import RedisJournal
 from channels.gateway.telegram import TelegramWebhook
-from channels.gateway.twilio import EMPTY_TWIML, TwilioWebhook, form_params
+from channels.gateway.twilio import EMPTY_TWIML, Rejected, TwilioWebhook
 from channels.layer.dedup import build_dedup_store
 from channels.layer.outbound import DeadLetterLog, Deliverer, status_error
 from channels.layer.ratelimit import build_rate_limiter
@@ -35,6 +39,7 @@ from channels.settings import ChannelSettings, load
 logger = logging.getLogger(__name__)
 
 ACCEPTED, DUPLICATE, LIMITED = "accepted", "duplicate", "limited"
+BUSY, TOO_LONG, REJECTED = "busy", "too_long", "rejected"
 
 
 class Gateway:
@@ -52,26 +57,43 @@ class Gateway:
             s.turn_concurrency,
             s.turn_timeout,
             s.handoff_patience,
-            RedisJournal(s.redis_url, s.gateway_id) if s.redis_url else None,
+            RedisJournal(s.redis_url, s.gateway_id, s.journal_ttl) if s.redis_url else None,
+            s.gateway_max_queued,
+            s.gateway_max_per_citizen,
         )
         self.deliverer = Deliverer(dead_letters, s.send_attempts, s.send_timeout, s.send_backoff)
         self._side_tasks: set[asyncio.Task] = set()
-        self.counters = {ACCEPTED: 0, DUPLICATE: 0, LIMITED: 0}
+        self.counters = {ACCEPTED: 0, DUPLICATE: 0, LIMITED: 0, TOO_LONG: 0, REJECTED: 0}
 
     async def claim(self, key: str) -> bool:
         return await self.dedup.claim(key)
 
-    async def accept(self, envelope: dict[str, Any], notice: dict[str, Any]) -> str:
-        """Queue a turn unless the sender is over the limit (then one `notice` per window)."""
+    async def accept(
+        self,
+        envelope: dict[str, Any],
+        notice: Callable[[str], dict[str, Any]],
+        limit_channel: str,
+        text: str,
+    ) -> str:
+        """Queue a turn unless the sender is over the rate limit (one notice per window), the
+        text is over `limit_channel`'s length limit (the kind too-long reply instead), or the
+        queues are full (dropped, one busy notice). `notice(text)` builds a reply envelope."""
         decision = await self.limiter.check(envelope["sender_id"])
         if not decision.allowed:
             self.counters[LIMITED] += 1
             if decision.notify:
-                await self.handoff.submit(notice)
+                await self.handoff.offer(notice(messages.RATE_LIMITED))
             return LIMITED
-        self.counters[ACCEPTED] += 1
-        await self.handoff.submit(envelope)
-        return ACCEPTED
+        busy = notice(messages.BUSY)
+        if limits.too_long(limit_channel, text):
+            self.counters[TOO_LONG] += 1
+            reply = notice(limits.too_long_reply(limit_channel))
+            outcome = await self.handoff.offer(reply, busy_notice=busy)
+            return TOO_LONG if outcome == ACCEPTED else outcome
+        outcome = await self.handoff.offer(envelope, busy_notice=busy)
+        if outcome == ACCEPTED:
+            self.counters[ACCEPTED] += 1
+        return outcome
 
     def background(self, coro: Any) -> None:
         task = asyncio.get_running_loop().create_task(coro)
@@ -85,6 +107,18 @@ class Gateway:
         await self.limiter.close()
 
 
+def check_key() -> None:
+    """Say at start-up, not at the first message, when nothing can be sealed at rest (an invalid
+    LAYANI_PII_KEY, an unwritable var/): the journal then stays in memory only and dead letters
+    keep their masked lines only. Never clear text."""
+    from channels.layer import at_rest
+
+    try:
+        at_rest.cipher()
+    except at_rest.MissingKey as exc:
+        logger.error("Webhook gateway: %s; journal in memory only, dead letters masked only", exc)
+
+
 def enabled_channels(env: dict[str, str], settings: ChannelSettings) -> dict[str, Any]:
     channels: dict[str, Any] = {}
     if env.get("TELEGRAM_BOT_TOKEN") and env.get("TELEGRAM_SECRET_TOKEN"):
@@ -94,7 +128,12 @@ def enabled_channels(env: dict[str, str], settings: ChannelSettings) -> dict[str
     else:
         logger.info("Telegram webhook off: set TELEGRAM_BOT_TOKEN and TELEGRAM_SECRET_TOKEN")
     if env.get("TWILIO_ACCOUNT_SID") and env.get("TWILIO_AUTH_TOKEN") and settings.public_base_url:
-        channels["twilio"] = TwilioWebhook(env["TWILIO_AUTH_TOKEN"], settings.public_base_url)
+        channels["twilio"] = TwilioWebhook(
+            env["TWILIO_AUTH_TOKEN"],
+            settings.public_base_url,
+            settings.twilio_max_body,
+            settings.twilio_max_fields,
+        )
     else:
         logger.info(
             "Twilio webhook off: set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and PUBLIC_BASE_URL"
@@ -110,8 +149,10 @@ def build_app(settings: ChannelSettings | None = None, env: dict[str, str] | Non
     app = Sanic("layani_webhooks", configure_logging=False)
     app.config.KEEP_ALIVE_TIMEOUT = 75  # providers reuse connections
     # Bodies are read before they can be authenticated: keep what a stranger can make us hold
-    # small (Telegram updates and Twilio forms are a few KB).
-    app.config.REQUEST_MAX_SIZE = 1_000_000
+    # small (Telegram updates and Twilio forms are a few KB). Sanic answers 413 to a larger
+    # Content-Length before reading the body; each route then applies its own, smaller cap.
+    app.config.REQUEST_MAX_SIZE = max(settings.telegram_max_body, settings.twilio_max_body)
+    check_key()
     channels = enabled_channels(env, settings)
     state: dict[str, Gateway] = {}
 
@@ -148,16 +189,21 @@ def build_app(settings: ChannelSettings | None = None, env: dict[str, str] | Non
 
         @app.post("/webhooks/telegram/webhook")
         async def telegram_webhook(request: Request) -> HTTPResponse:
-            if not telegram.authentic(request.headers):
+            g = gateway()
+            if not telegram.authentic(request.headers):  # hmac.compare_digest; body unread
+                g.counters[REJECTED] += 1
                 logger.warning("Telegram webhook: missing or wrong secret token (403)")
                 return response.json({"error": "forbidden"}, status=403)
+            body = request.body or b""
+            if len(body) > settings.telegram_max_body:
+                g.counters[REJECTED] += 1
+                return response.json({"error": "update too large"}, status=413)
             try:
-                data = json.loads(request.body or b"")
+                data = json.loads(body)
             except ValueError:
                 return response.json({"error": "body is not JSON"}, status=400)
             if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
                 return response.json({"error": "not a Telegram update"}, status=400)
-            g = gateway()
             if not await g.claim(f"telegram:update:{data['update_id']}"):
                 g.counters[DUPLICATE] += 1
                 return response.json({"status": DUPLICATE})
@@ -172,18 +218,26 @@ def build_app(settings: ChannelSettings | None = None, env: dict[str, str] | Non
 
         @app.post("/webhooks/twilio/webhook")
         async def twilio_webhook(request: Request) -> HTTPResponse:
-            params = form_params(request.body or b"")
-            if not twilio.authentic(request, params):
-                logger.warning("Twilio webhook: missing or invalid signature (403)")
-                return response.json({"error": "forbidden"}, status=403)
+            g = gateway()
+            try:
+                params = twilio.read(request, request.body or b"")
+            except Rejected as rejected:
+                g.counters[REJECTED] += 1
+                logger.warning("Twilio webhook: %s (%d)", rejected.reason, rejected.status)
+                error = "forbidden" if rejected.status == 403 else rejected.reason
+                return response.json({"error": error}, status=rejected.status)
             outcome, key, envelope = twilio.envelope(params)
             if outcome == "bad_request":
                 return response.json({"error": "MessageSid and From are required"}, status=400)
-            g = gateway()
             if key and not await g.claim(key):
                 g.counters[DUPLICATE] += 1
             elif envelope is not None:
-                await g.accept(envelope, twilio.notice(envelope, messages.RATE_LIMITED))
+                await g.accept(
+                    envelope,
+                    lambda text: twilio.notice(envelope, text),
+                    envelope["mode"],
+                    envelope["body"],
+                )
             return response.text(EMPTY_TWIML, content_type="text/xml")
 
     return app
@@ -201,10 +255,12 @@ async def telegram_update(g: Gateway, telegram: TelegramWebhook, data: dict[str,
     if envelope is None:
         return status
     if status == "turn":
-        return await g.accept(envelope, telegram.notice(envelope, messages.RATE_LIMITED))
+        return await g.accept(
+            envelope, lambda text: telegram.notice(envelope, text), "telegram", envelope["text"]
+        )
     once = decision.get("once")
     if once is None or await g.claim(once):
-        await g.handoff.submit(envelope)
+        await g.handoff.offer(envelope)  # a notice (group, edit...): dropped when full
     return status
 
 

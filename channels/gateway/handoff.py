@@ -11,10 +11,20 @@ Durability: with REDIS_URL each message is journalled before the webhook answers
 when its hand-off has finished, so a gateway that crashes re-queues what it had acknowledged
 (channels/gateway/journal.py); without Redis the queue is in memory only.
 
+Bounds: at most LAYANI_GATEWAY_MAX_QUEUED messages wait in all (default 2000) and at most
+LAYANI_GATEWAY_MAX_PER_CITIZEN (20) for one citizen. `offer` past either bound drops the message
+(counted as `busy`; the webhook still answers 200, so the provider does not retry-storm) and
+queues `messages.BUSY` for that citizen once, behind their earlier messages so their order
+holds; they are told again only after their queue has emptied. Busy notices have their own
+small allowance (a tenth of the total bound) so a flood of new senders cannot grow the queue
+through them either. Messages re-queued from the journal at start-up were acknowledged
+before, so they are taken whatever the bounds (and count towards them).
+
 Retries: a hand-off that never reached Rasa (connection refused while it restarts or loads the
-model, or 503 "not ready") is retried with backoff for up to LAYANI_HANDOFF_PATIENCE seconds.
-One that may have reached it (timeout, connection lost mid-turn, 5xx) is not repeated, so a
-citizen never gets a turn twice; it goes to the dead-letter log with the error.
+model, 503 "not ready", 429 "its own turn queue is full") is retried with backoff for up to
+LAYANI_HANDOFF_PATIENCE seconds. One that may have reached it (timeout, connection lost
+mid-turn, 5xx) is not repeated, so a citizen never gets a turn twice; it goes to the dead-letter
+log with the error.
 """
 
 from __future__ import annotations
@@ -43,6 +53,8 @@ class Handoff:
         turn_timeout: float = 300.0,
         patience: float = 900.0,
         journal: Any = None,
+        max_queued: int = 2000,
+        max_per_citizen: int = 20,
     ) -> None:
         self.rasa_url = rasa_url.rstrip("/")
         self.headers = {"Authorization": f"Bearer {token}"}
@@ -52,20 +64,68 @@ class Handoff:
         self.queues = ConversationQueues(concurrency)
         self.journal = journal  # channels/gateway/journal.py with REDIS_URL, else None
         self._session: Any = None
-        self.counters = {"forwarded": 0, "failed": 0, "recovered": 0}
+        self.max_queued = max(1, max_queued)
+        self.max_per_citizen = max(1, max_per_citizen)
+        self.max_notices = max(10, self.max_queued // 10)
+        self._waiting: dict[str, int] = {}  # sender -> messages queued or in flight
+        self._total = 0
+        self._notices = 0  # busy notices queued or in flight
+        self._told_busy: set[str] = set()
+        self.counters = {"forwarded": 0, "failed": 0, "recovered": 0, "busy": 0}
 
-    async def submit(self, envelope: dict[str, Any]) -> None:
+    def has_room(self, sender_id: str) -> bool:
+        return (
+            self._total < self.max_queued and self._waiting.get(sender_id, 0) < self.max_per_citizen
+        )
+
+    async def offer(
+        self, envelope: dict[str, Any], busy_notice: dict[str, Any] | None = None
+    ) -> str:
+        """Queue `envelope` if the bounds allow ("accepted"); else drop it ("busy") and queue
+        `busy_notice` for the citizen, once until their queue has emptied."""
+        sender = envelope["sender_id"]
+        if self.has_room(sender):
+            await self.submit(envelope)
+            return "accepted"
+        self.counters["busy"] += 1
+        if (
+            busy_notice is not None
+            and sender not in self._told_busy
+            and self._notices < self.max_notices
+        ):
+            self._told_busy.add(sender)
+            await self.submit(busy_notice, notice=True)
+        return "busy"
+
+    async def submit(self, envelope: dict[str, Any], notice: bool = False) -> None:
         """Journal `envelope` (when there is a journal), then queue it behind the citizen's
-        earlier messages. Awaited before the webhook answers, so an acknowledged message is
-        on record."""
+        earlier messages, whatever the bounds (`offer` checks them). Awaited before the
+        webhook answers, so an acknowledged message is on record."""
+        self._reserve(envelope["sender_id"], notice)  # before the await: bounds hold under races
         entry = await self.journal.add(envelope) if self.journal is not None else None
-        self._queue(envelope, entry)
+        self._queue(envelope, entry, notice)
 
-    def _queue(self, envelope: dict[str, Any], entry: str | None) -> None:
+    def _reserve(self, sender: str, notice: bool) -> None:
+        self._waiting[sender] = self._waiting.get(sender, 0) + 1
+        self._total += 1
+        self._notices += notice
+
+    def _release(self, sender: str, notice: bool) -> None:
+        left = self._waiting.get(sender, 1) - 1
+        if left > 0:
+            self._waiting[sender] = left
+        else:
+            self._waiting.pop(sender, None)
+            self._told_busy.discard(sender)
+        self._total -= 1
+        self._notices -= notice
+
+    def _queue(self, envelope: dict[str, Any], entry: str | None, notice: bool = False) -> None:
         async def job() -> None:
             try:
                 await self.forward(envelope)
             finally:
+                self._release(envelope["sender_id"], notice)
                 if self.journal is not None:
                     await self.journal.done(entry)
 
@@ -77,6 +137,7 @@ class Handoff:
             return 0
         pending = await self.journal.pending()
         for entry, envelope in pending:
+            self._reserve(envelope["sender_id"], False)
             self._queue(envelope, entry)
         if pending:
             logger.warning("Re-queued %d message(s) acknowledged before a restart", len(pending))
@@ -109,8 +170,10 @@ class Handoff:
                     if response.status == 200:
                         self.counters["forwarded"] += 1
                         return
-                    error = f"HTTP {response.status}: {body[:300]}"
-                    retry = response.status == 503  # the assistant is still loading its model
+                    error = f"HTTP {response.status}: {mask_text(body[:300])}"
+                    # 503: the assistant is still loading its model; 429: its turn queue is
+                    # full. Either way the turn did not run, so it is safe to try again.
+                    retry = response.status in (429, 503)
             except aiohttp.ClientConnectorError as exc:  # never reached Rasa: safe to repeat
                 error, retry = f"{type(exc).__name__}: {exc}", True
             except (asyncio.TimeoutError, aiohttp.ClientError) as exc:  # may have run: don't
@@ -130,7 +193,7 @@ class Handoff:
         self.dead_letters.write(
             {
                 "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                "direction": "inbound",
+                "direction": "inbound",  # the log seals it: see DeadLetterLog
                 "channel": envelope.get("channel"),
                 "recipient": envelope.get("sender_id"),
                 "payload": envelope,

@@ -10,6 +10,14 @@ lives in memory only, and a stop gives it 10 s to drain.
 
 Each gateway replica needs its own LAYANI_GATEWAY_ID (default "default"): a replica re-queues
 only its own journal at start-up.
+
+At rest: an entry is `{"seq", "sealed"}`, the envelope (what the citizen wrote, their phone
+number) encrypted with the personal-data key (channels/layer/at_rest.py), so a Redis dump or
+`MONITOR` shows nothing a citizen wrote. Entries expire: those older than LAYANI_JOURNAL_TTL
+(24 h; past it a message is stale and the provider's own redelivery window is over) are dropped
+at start-up and on every write, and the key itself expires that long after the last write, so a
+replica that is gone leaves nothing behind. Without a usable key the gateway keeps the queue in
+memory only (logged), rather than write clear text.
 """
 
 from __future__ import annotations
@@ -19,24 +27,39 @@ import logging
 import time
 from typing import Any
 
+from channels.layer import at_rest
+
 logger = logging.getLogger(__name__)
 
 
 class RedisJournal:
-    def __init__(self, url: str, gateway_id: str = "default") -> None:
+    def __init__(self, url: str, gateway_id: str = "default", ttl: float = 24 * 3600) -> None:
         import redis.asyncio as aioredis
 
         self.key = f"layani:gateway:{gateway_id}:pending"
+        self.ttl = max(1, int(ttl))
         self._client = aioredis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
         self._seq = 0
         self._warned: float | None = None
 
     async def add(self, envelope: dict[str, Any]) -> str | None:
-        """Record `envelope`; returns its journal entry (None if Redis is unavailable)."""
+        """Record `envelope` (sealed); returns its journal entry (None if Redis or the key is
+        unavailable: the message is then queued in memory only)."""
         self._seq = max(self._seq + 1, time.time_ns())  # increases across restarts too
-        entry = json.dumps({"seq": self._seq, "envelope": envelope}, ensure_ascii=False)
         try:
-            await self._client.zadd(self.key, {entry: self._seq})
+            sealed = at_rest.seal(envelope)
+        except at_rest.MissingKey as exc:
+            self._warn(exc)
+            return None
+        entry = json.dumps({"seq": self._seq, "sealed": sealed})
+        expired = self._seq - self.ttl * 1_000_000_000
+        try:
+            # One round trip: the webhook waits for it before answering the provider.
+            async with self._client.pipeline(transaction=False) as pipe:
+                pipe.zadd(self.key, {entry: self._seq})
+                pipe.zremrangebyscore(self.key, "-inf", f"({expired}")
+                pipe.expire(self.key, self.ttl)
+                await pipe.execute()
         except Exception as exc:  # keep answering providers; the queue is then memory-only
             self._warn(exc)
             return None
@@ -51,25 +74,31 @@ class RedisJournal:
             self._warn(exc)
 
     async def pending(self) -> list[tuple[str, dict[str, Any]]]:
-        """Entries left by an earlier run of this gateway, oldest first."""
+        """Entries left by an earlier run of this gateway, oldest first (expired ones dropped;
+        ones that no configured key opens are dropped and counted in the log)."""
+        expired = time.time_ns() - self.ttl * 1_000_000_000
         try:
+            await self._client.zremrangebyscore(self.key, "-inf", f"({expired}")
             entries = await self._client.zrange(self.key, 0, -1)
         except Exception as exc:
             self._warn(exc)
             return []
-        result = []
+        result, unreadable = [], 0
         for raw in entries:
             entry = raw.decode("utf-8") if isinstance(raw, bytes) else raw
             try:
-                result.append((entry, json.loads(entry)["envelope"]))
-            except (ValueError, KeyError):
+                result.append((entry, at_rest.unseal(json.loads(entry)["sealed"])))
+            except (ValueError, KeyError, TypeError, at_rest.Unreadable, at_rest.MissingKey):
+                unreadable += 1
                 await self.done(entry)
+        if unreadable:
+            logger.error("Gateway journal: dropped %d entries no configured key opens", unreadable)
         return result
 
     def _warn(self, exc: BaseException) -> None:
         now = time.monotonic()
         if self._warned is None or now - self._warned > 60:
-            logger.warning("Gateway journal: Redis unavailable (%s); queue kept in memory", exc)
+            logger.warning("Gateway journal unavailable (%s); queue kept in memory", exc)
             self._warned = now
 
     async def close(self) -> None:

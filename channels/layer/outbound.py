@@ -3,22 +3,27 @@
 Why: a reply the citizen never receives is a silent failure. Transient errors (timeouts,
 connection resets, HTTP 429 and 5xx) are retried with exponential backoff; permanent errors
 (4xx: bad number, blocked bot) are not. What still fails is appended to a dead-letter file
-(JSON lines, owner-only permissions, since it holds message text) and logged with personal data
-masked, so an operator can see and redeliver it.
+(JSON lines, owner-only permissions; the message itself sealed with the personal-data key, only
+masked text in clear) and logged with personal data masked, so an operator can see and
+redeliver it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import calendar
+import contextlib
 import contextvars
+import fcntl
 import json
 import logging
 import os
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from channels.layer import at_rest
 from layani.pii import mask_text
 
 logger = logging.getLogger(__name__)
@@ -70,15 +75,144 @@ def status_error(status: int, body: str) -> SendError:
 
 
 class DeadLetterLog:
-    def __init__(self, path: Path) -> None:
-        self.path = path
+    """Append-only JSON lines of messages that could not be delivered, sealed at rest.
+
+    Each line keeps in clear only what an operator needs to see what failed and why: time,
+    direction, channel, kind, message id, the recipient and the text with NIK/KK/phone numbers
+    masked, and the error (masked). The full record (unmasked recipient and payload, for a
+    redelivery) is in `sealed`, encrypted with the personal-data key (channels/layer/at_rest.py);
+    `read()` opens it. Without a usable key (production without LAYANI_PII_KEY) only the masked
+    line is written: losing a redelivery beats keeping a NIK in clear.
+
+    Retention: lines older than `retention_days` (LAYANI_DEAD_LETTER_DAYS, default 30) are
+    dropped when the log is next written to, at most once an hour per process. Writers (the
+    gateway and the Rasa server may share the file) take an exclusive lock on `<file>.lock`.
+    """
+
+    PURGE_EVERY_SECONDS = 3600.0
+
+    def __init__(self, path: Path, retention_days: float | None = None) -> None:
+        self.path = Path(path)
+        if retention_days is None:
+            from channels.settings import load
+
+            retention_days = load().dead_letter_days
+        self.retention_seconds = float(retention_days) * 86400
+        self._purged_at: float | None = None
 
     def write(self, record: dict[str, Any]) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        line = json.dumps(record, ensure_ascii=False, default=str)
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-        with os.fdopen(fd, "a", encoding="utf-8") as handle:
-            handle.write(line + "\n")
+        line = json.dumps(self._at_rest(record), ensure_ascii=False, default=str)
+        with self._locked():
+            if (
+                self._purged_at is None
+                or time.monotonic() - self._purged_at > self.PURGE_EVERY_SECONDS
+            ):
+                self._purge()
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            with os.fdopen(fd, "a", encoding="utf-8") as handle:
+                handle.write(line + "\n")
+
+    def read(self) -> list[dict[str, Any]]:
+        """Every record, opened: the original record where it was sealed (with `"sealed":
+        true`), else the masked line as written. Lines that do not open are returned masked
+        with `"unreadable": true`."""
+        records = []
+        for stored in self._lines():
+            token = stored.get("sealed")
+            if isinstance(token, str):
+                try:
+                    records.append({**at_rest.unseal(token), "sealed": True})
+                    continue
+                except at_rest.Unreadable:
+                    stored = {**stored, "unreadable": True}
+            records.append(stored)
+        return records
+
+    def purge(self) -> int:
+        """Drop records older than the retention; returns how many were dropped."""
+        with self._locked():
+            return self._purge()
+
+    @staticmethod
+    def _at_rest(record: dict[str, Any]) -> dict[str, Any]:
+        payload = record.get("payload") if isinstance(record.get("payload"), dict) else {}
+        text = payload.get("text") or payload.get("body") or payload.get("Body") or ""
+        clear: dict[str, Any] = {
+            "time": record.get("time") or _now(),
+            "epoch": int(time.time()),
+            "direction": record.get("direction", "outbound"),
+            "channel": record.get("channel"),
+            "kind": payload.get("kind") or payload.get("method"),
+            "message_id": payload.get("message_id"),
+            "recipient": at_rest.masked(record.get("recipient")),
+            "text": at_rest.masked(text),
+            "error": at_rest.masked(record.get("error")),
+        }
+        try:
+            clear["sealed"] = at_rest.seal(record)
+        except at_rest.MissingKey as exc:
+            logger.error("Dead letter kept masked only, not redeliverable: %s", exc)
+        return {k: v for k, v in clear.items() if v is not None}
+
+    def _lines(self) -> list[dict[str, Any]]:
+        try:
+            raw = self.path.read_text(encoding="utf-8").splitlines()
+        except FileNotFoundError:
+            return []
+        records = []
+        for line in raw:
+            try:
+                record = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(record, dict):
+                records.append(record)
+        return records
+
+    def _purge(self) -> int:
+        self._purged_at = time.monotonic()
+        try:
+            lines = self.path.read_text(encoding="utf-8").splitlines()
+        except FileNotFoundError:
+            return 0
+        oldest = time.time() - self.retention_seconds
+        kept = [line for line in lines if _epoch(line) >= oldest]
+        if len(kept) == len(lines):
+            return 0
+        tmp = self.path.with_name(self.path.name + ".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write("".join(line + "\n" for line in kept))
+        os.replace(tmp, self.path)
+        logger.info("Dead-letter log: dropped %d record(s) past retention", len(lines) - len(kept))
+        return len(lines) - len(kept)
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path.with_name(self.path.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)  # closing releases the lock
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+def _epoch(line: str) -> float:
+    """When a stored line was written (records before sealing have only `time`); a line that
+    cannot be read is treated as old, so retention removes it."""
+    try:
+        record = json.loads(line)
+        if isinstance(record.get("epoch"), (int, float)):
+            return float(record["epoch"])
+        return calendar.timegm(time.strptime(record["time"], "%Y-%m-%dT%H:%M:%SZ"))
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return 0.0
 
 
 class Deliverer:
@@ -141,7 +275,10 @@ class Deliverer:
             }
         )
         logger.error(
-            "Dead-lettered a message to %s via %s: %s", mask_text(recipient), channel, last
+            "Dead-lettered a message to %s via %s: %s",
+            mask_text(recipient),
+            channel,
+            mask_text(str(last)),
         )
         if RAISE_ON_FAILURE.get():
             raise SendError(f"Delivery via {channel} failed: {last}", retryable=False) from last

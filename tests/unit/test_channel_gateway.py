@@ -11,19 +11,23 @@ assistant is still loading is still answered, and button presses are acknowledge
 from __future__ import annotations
 
 import asyncio
-import json
+import os
 import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import SimpleNamespace
+from unittest import mock
 from urllib.parse import urlencode
 
 import httpx
 import pytest
 from aiohttp import web
+from cryptography.fernet import Fernet
 from twilio.request_validator import RequestValidator
+
+from channels.layer.outbound import DeadLetterLog
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from support.fakes_providers import FakeTelegram, _Server  # noqa: E402
@@ -32,7 +36,8 @@ from support.stack import ROOT, free_port  # noqa: E402
 TG_TOKEN, TG_SECRET = "7012345678:AAHgatewayTest", "gateway-secret_1"
 TW_SID, TW_TOKEN = "AC" + "c" * 32, "gateway-twilio-token"
 PUBLIC = "https://layani.example.go.id"
-API_TOKEN = "gateway-api-token"
+TURN_TOKEN = "gateway-turn-token"
+PII_KEY = Fernet.generate_key().decode()
 
 
 class FakeRasa(_Server):
@@ -51,7 +56,7 @@ class FakeRasa(_Server):
         return app
 
     async def turn(self, request: web.Request) -> web.Response:
-        if request.headers.get("Authorization") != f"Bearer {API_TOKEN}":
+        if request.headers.get("Authorization") != f"Bearer {TURN_TOKEN}":
             return web.json_response({"error": "invalid token"}, status=403)
         if self.not_ready > 0:
             self.not_ready -= 1
@@ -78,7 +83,8 @@ def start_gateway(workdir: Path, rasa: FakeRasa, telegram: FakeTelegram, **extra
         "PATH": "/usr/bin:/bin",
         "PYTHONPATH": str(ROOT),
         "RASA_URL": rasa.url,
-        "LAYANI_API_TOKEN": API_TOKEN,
+        "LAYANI_TURN_TOKEN": TURN_TOKEN,
+        "LAYANI_PII_KEY": PII_KEY,
         "TELEGRAM_BOT_TOKEN": TG_TOKEN,
         "TELEGRAM_SECRET_TOKEN": TG_SECRET,
         "TELEGRAM_API_BASE_URL": telegram.url,
@@ -291,11 +297,10 @@ def test_a_message_the_assistant_failed_on_is_kept_in_the_dead_letter_file(gatew
     gateway.rasa.broken = 1
     assert post_twilio(gateway, sms("+6281300000511", "SM511", "tolong")).status_code == 200
     wait_for(lambda: gateway.dead_letters.exists() and "SM511" in gateway.dead_letters.read_text())
-    record = [
-        json.loads(line)
-        for line in gateway.dead_letters.read_text().splitlines()
-        if "SM511" in line
-    ][0]
+    with_key = {"LAYANI_PII_KEY": PII_KEY}
+    with mock.patch.dict(os.environ, with_key):
+        log = DeadLetterLog(gateway.dead_letters)
+        record = [r for r in log.read() if r.get("payload", {}).get("message_id") == "SM511"][0]
     assert record["direction"] == "inbound" and record["recipient"] == "+6281300000511"
     assert record["payload"]["body"] == "tolong" and "500" in record["error"]
     # Not repeated: the turn may have run before it failed.
