@@ -225,3 +225,74 @@ async def test_deliverer_dead_letters_permanent_and_timeouts(tmp_path):
             await deliverer.send("sms", "+6281234567890", refused, {"Body": "c"})
     finally:
         RAISE_ON_FAILURE.reset(token)
+
+
+def test_client_address_believes_forwarded_for_only_from_trusted_proxies():
+    from channels.layer.ratelimit import client_address
+
+    trusted = ("10.0.0.0/8", "127.0.0.1")
+    # Not a proxy: whatever it claims is ignored.
+    assert client_address("203.0.113.9", "198.51.100.1", trusted) == "203.0.113.9"
+    assert client_address("203.0.113.9", "198.51.100.1", ()) == "203.0.113.9"
+    # Through our proxies: the rightmost hop that is not ours; client-written hops ignored.
+    assert client_address("127.0.0.1", "6.6.6.6, 203.0.113.9", trusted) == "203.0.113.9"
+    assert client_address("127.0.0.1", "203.0.113.9, 10.1.2.3", trusted) == "203.0.113.9"
+    assert client_address("10.9.9.9", " 2001:db8::1 ", trusted) == "2001:db8::1"
+    # Garbage or only proxies: counted as the proxy itself.
+    assert client_address("127.0.0.1", "not-an-ip", trusted) == "127.0.0.1"
+    assert client_address("127.0.0.1", "10.1.1.1", trusted) == "127.0.0.1"
+    assert client_address("127.0.0.1", None, trusted) == "127.0.0.1"
+
+
+def test_webchat_origin_check():
+    from channels.socketio import origin_check
+
+    check = origin_check(("https://Agency.example/",), "https://layani.example.go.id")
+    own = {"HTTP_HOST": "chat.local:5005"}
+    assert check("http://chat.local:5005", own)  # the /chat page of this server
+    assert check("https://chat.local:5005", own)  # behind a TLS-terminating proxy
+    assert check("https://agency.example", own)
+    assert check("https://layani.example.go.id", {"HTTP_HOST": "127.0.0.1:5005"})
+    assert check("https://public.example", {**own, "HTTP_X_FORWARDED_HOST": "public.example"})
+    assert not check("https://evil.example", own)
+    assert not check("https://chat.local:5005.evil.example", own)
+    assert not check("null", own)
+    assert not check(None, own)
+    assert origin_check(("*",))("https://anyone.example", own)
+
+
+def test_webchat_metadata_is_bounded():
+    from channels.socketio import MAX_METADATA_BYTES, client_metadata
+
+    assert client_metadata({"language": "id", "staff": "x"}) == {
+        "language": "id",
+        "channel": "socketio",
+    }
+    assert client_metadata({"blob": "x" * MAX_METADATA_BYTES}) == {"channel": "socketio"}
+    deep: object = 1
+    for _ in range(10):
+        deep = [deep]
+    assert client_metadata({"deep": deep}) == {"channel": "socketio"}
+    assert client_metadata('{"language": "id"}') == {"language": "id", "channel": "socketio"}
+    assert client_metadata("[" * 100_000) == {"channel": "socketio"}
+    assert client_metadata(["not", "a", "dict"]) == {"channel": "socketio"}
+
+
+async def test_session_limit_per_address(tmp_path):
+    layer = make_layer(tmp_path, webchat_session_limit="2/60")
+    assert [await layer.allow_new_session("203.0.113.1") for _ in range(3)] == [True, True, False]
+    assert await layer.allow_new_session("203.0.113.2")
+    await layer.close()
+
+
+async def test_turn_counts_return_to_zero_after_failures(tmp_path):
+    layer = make_layer(tmp_path, max_queued_per_sender=1)
+
+    async def boom(msg):
+        raise RuntimeError("turn failed")
+
+    assert await layer.accept(message("a"), boom) == ACCEPTED
+    await layer.drain()
+    assert layer.turns.queued() == 0 and layer.turns.queued("a") == 0
+    assert await layer.accept(message("a"), boom) == ACCEPTED  # the failed turn freed its room
+    await layer.drain()
