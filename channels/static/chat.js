@@ -103,8 +103,19 @@
     if (att && att.type === "image" && att.payload && att.payload.src) entry.image = att.payload.src;
     if (entry.text || entry.image || entry.buttons) add(entry);
   });
-  socket.on("disconnect", function () { confirmed = false; statusEl.textContent = "Koneksi terputus. Menyambung kembali..."; });
-  socket.on("connect_error", function () { statusEl.textContent = "Belum tersambung ke server. Mencoba lagi..."; });
+  // The server refuses a connection or closes a session when too many new sessions come from
+  // one address (it then does not reconnect by itself): wait, then try again.
+  var BUSY_TEXT = "Layanan sedang sibuk. Kami mencoba menyambung lagi sebentar lagi...";
+  function retryLater() { setTimeout(function () { if (!socket.connected) socket.connect(); }, 30000); }
+  socket.on("disconnect", function (reason) {
+    confirmed = false;
+    if (reason === "io server disconnect") { statusEl.textContent = BUSY_TEXT; retryLater(); }
+    else statusEl.textContent = "Koneksi terputus. Menyambung kembali...";
+  });
+  socket.on("connect_error", function () {
+    if (socket.active) { statusEl.textContent = "Belum tersambung ke server. Mencoba lagi..."; }
+    else { statusEl.textContent = BUSY_TEXT; retryLater(); }
+  });
 
   form.addEventListener("submit", function (ev) {
     ev.preventDefault();
