@@ -8,6 +8,11 @@ sender keeps order, and a worker exits when its queue is empty so idle citizens 
 A global limit on concurrently running turns keeps the event loop responsive: Rasa's NLU
 inference runs on the loop, and with hundreds of runnable turns each loop iteration would take
 seconds, delaying every webhook acknowledgement behind them.
+
+A turn still running after `release_slot_after` seconds gives its slot back: it can only be
+waiting (on the action server, a provider, the database), since a turn using the CPU would have
+held the loop itself the whole time. Without this, four turns stuck on a hung action server held
+every slot and no other citizen was answered until they timed out.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from collections.abc import Awaitable, Callable
 logger = logging.getLogger(__name__)
 
 Job = Callable[[], Awaitable[None]]
+RELEASE_SLOT_AFTER = 5.0  # seconds; a normal turn takes 30-300 ms of CPU
 
 
 class ConversationQueues:
@@ -26,7 +32,9 @@ class ConversationQueues:
         self,
         max_concurrent_turns: int = 4,
         on_error: Callable[[str, BaseException], Awaitable[None]] | None = None,
+        release_slot_after: float = RELEASE_SLOT_AFTER,
     ) -> None:
+        self._release_after = release_slot_after
         self._queues: dict[str, asyncio.Queue[Job]] = {}
         self._workers: dict[str, asyncio.Task] = {}
         self._all: set[asyncio.Task] = set()
@@ -58,15 +66,26 @@ class ConversationQueues:
                     job = queue.get_nowait()
                 except asyncio.QueueEmpty:
                     return
-                async with self._semaphore:
-                    try:
-                        await job()
-                    except asyncio.CancelledError:
-                        raise
-                    except Exception as exc:  # one failed turn must not stop the next ones
-                        logger.exception("Turn for %s failed", sender_id)
-                        if self._on_error:
-                            await self._on_error(sender_id, exc)
+                await self._semaphore.acquire()
+                holding = True
+                task = asyncio.ensure_future(job())
+                try:
+                    done, _ = await asyncio.wait({task}, timeout=self._release_after)
+                    if not done:
+                        self._semaphore.release()  # waiting, not computing: let others run
+                        holding = False
+                        logger.warning("A turn still runs after %.0f s", self._release_after)
+                    await task
+                except asyncio.CancelledError:
+                    task.cancel()
+                    raise
+                except Exception as exc:  # one failed turn must not stop the next ones
+                    logger.exception("Turn for %s failed", sender_id)
+                    if self._on_error:
+                        await self._on_error(sender_id, exc)
+                finally:
+                    if holding:
+                        self._semaphore.release()
         finally:
             # No await between the empty check above and this cleanup, so a job submitted
             # meanwhile always finds either this worker alive or no worker at all.

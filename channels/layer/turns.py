@@ -26,16 +26,21 @@ import threading
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from channels.layer.ordering import ConversationQueues
+from channels.layer.ordering import RELEASE_SLOT_AFTER, ConversationQueues
 
 logger = logging.getLogger(__name__)
 
 
 class TurnThread:
     def __init__(
-        self, max_concurrent_turns: int = 4, max_queued: int = 0, max_queued_per_sender: int = 0
+        self,
+        max_concurrent_turns: int = 4,
+        max_queued: int = 0,
+        max_queued_per_sender: int = 0,
+        release_slot_after: float = RELEASE_SLOT_AFTER,
     ) -> None:
         self._limit = max_concurrent_turns
+        self._release_after = release_slot_after
         self._max_queued = max_queued  # 0: unbounded
         self._max_per_sender = max_queued_per_sender  # 0: unbounded
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -63,7 +68,9 @@ class TurnThread:
             def run() -> None:
                 loop = asyncio.new_event_loop()
                 asyncio.set_event_loop(loop)
-                self._queues = ConversationQueues(self._limit)
+                self._queues = ConversationQueues(
+                    self._limit, release_slot_after=self._release_after
+                )
                 self._loop = loop
                 ready.set()
                 loop.run_forever()

@@ -154,3 +154,24 @@ async def test_too_long_reply_counts_against_the_bounds(tmp_path):
     await layer.drain()
     assert later.output_channel.sent == ["terlalu panjang"]
     await layer.close()
+
+
+async def test_a_hung_turn_does_not_hold_up_other_citizens(tmp_path):
+    """Even with every turn slot taken by a turn stuck on I/O (a hung action server), another
+    citizen's turn runs: a turn still running after a few seconds gives its slot back."""
+    from channels.layer.turns import TurnThread
+
+    layer = make_layer(tmp_path)
+    layer.turns = TurnThread(max_concurrent_turns=1, release_slot_after=0.2)
+    gate = Gate()
+    assert await layer.accept(message("stuck", "stuck"), gate.slow_turn) == ACCEPTED
+    assert await layer.accept(message("warga", "halo"), gate.quick_turn) == ACCEPTED
+    for _ in range(100):
+        if gate.ran:
+            break
+        await asyncio.sleep(0.02)
+    assert gate.ran == ["halo"]  # served while "stuck" still waits
+    gate.release.set()
+    await layer.drain()
+    assert gate.ran == ["halo", "stuck"]
+    await layer.close()
