@@ -81,8 +81,9 @@ class DeadLetterLog:
     direction, channel, kind, message id, the recipient and the text with NIK/KK/phone numbers
     masked, and the error (masked). The full record (unmasked recipient and payload, for a
     redelivery) is in `sealed`, encrypted with the personal-data key (channels/layer/at_rest.py);
-    `read()` opens it. Without a usable key (production without LAYANI_PII_KEY) only the masked
-    line is written: losing a redelivery beats keeping a NIK in clear.
+    `read()` opens it, and `python -m channels.gateway.dead_letters` lists and redelivers. When
+    nothing can be sealed (an invalid LAYANI_PII_KEY, or var/ not writable for the generated
+    key) only the masked line is written: losing a redelivery beats keeping a NIK in clear.
 
     Retention: lines older than `retention_days` (LAYANI_DEAD_LETTER_DAYS, default 30) are
     dropped when the log is next written to, at most once an hour per process. Writers (the
@@ -117,17 +118,26 @@ class DeadLetterLog:
         """Every record, opened: the original record where it was sealed (with `"sealed":
         true`), else the masked line as written. Lines that do not open are returned masked
         with `"unreadable": true`."""
-        records = []
+        return [opened or stored for stored, opened in self.entries()]
+
+    def entries(self) -> list[tuple[dict[str, Any], dict[str, Any] | None]]:
+        """(line as stored, opened original record or None) for every line, oldest first."""
+        result = []
         for stored in self._lines():
             token = stored.get("sealed")
+            opened = None
             if isinstance(token, str):
                 try:
-                    records.append({**at_rest.unseal(token), "sealed": True})
-                    continue
-                except at_rest.Unreadable:
+                    opened = {**at_rest.unseal(token), "sealed": True}
+                except (at_rest.Unreadable, at_rest.MissingKey):
                     stored = {**stored, "unreadable": True}
-            records.append(stored)
-        return records
+            result.append((stored, opened))
+        return result
+
+    def remove(self, sealed: set[str]) -> int:
+        """Drop the lines whose `sealed` token is in `sealed` (redelivered); returns how many."""
+        with self._locked():
+            return self._rewrite(lambda line: _field(line, "sealed") not in sealed)
 
     def purge(self) -> int:
         """Drop records older than the retention; returns how many were dropped."""
@@ -172,12 +182,19 @@ class DeadLetterLog:
 
     def _purge(self) -> int:
         self._purged_at = time.monotonic()
+        oldest = time.time() - self.retention_seconds
+        dropped = self._rewrite(lambda line: _epoch(line) >= oldest)
+        if dropped:
+            logger.info("Dead-letter log: dropped %d record(s) past retention", dropped)
+        return dropped
+
+    def _rewrite(self, keep: Callable[[str], bool]) -> int:
+        """Keep only the lines `keep` accepts (atomic replace, mode 600); caller holds the lock."""
         try:
             lines = self.path.read_text(encoding="utf-8").splitlines()
         except FileNotFoundError:
             return 0
-        oldest = time.time() - self.retention_seconds
-        kept = [line for line in lines if _epoch(line) >= oldest]
+        kept = [line for line in lines if keep(line)]
         if len(kept) == len(lines):
             return 0
         tmp = self.path.with_name(self.path.name + ".tmp")
@@ -185,7 +202,6 @@ class DeadLetterLog:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write("".join(line + "\n" for line in kept))
         os.replace(tmp, self.path)
-        logger.info("Dead-letter log: dropped %d record(s) past retention", len(lines) - len(kept))
         return len(lines) - len(kept)
 
     @contextlib.contextmanager
@@ -201,6 +217,14 @@ class DeadLetterLog:
 
 def _now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+def _field(line: str, name: str) -> Any:
+    try:
+        record = json.loads(line)
+    except ValueError:
+        return None
+    return record.get(name) if isinstance(record, dict) else None
 
 
 def _epoch(line: str) -> float:
