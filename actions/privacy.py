@@ -1,0 +1,90 @@
+""" "hapus data saya": delete a citizen's data on their own request, after an explicit yes.
+
+Flow (bot/rules/privacy.yml): intent `delete_my_data` -> `utter_privacy_confirm` says what is
+deleted and what the public-service archive keeps, and asks; "ya" -> `action_erase_my_data`;
+"tidak" -> `utter_privacy_kept`.
+
+How the conversation itself is deleted: the action server cannot delete Rasa's tracker, and
+calling Rasa's HTTP API from inside a turn would wait on the conversation's own lock (Rasa holds
+it for the whole turn; 3.6 has no API to delete a tracker anyway). So the action returns
+`Restarted` (the in-memory tracker forgets every slot: drafts, answers, the active form) and the
+tracker store (`layani.tracker_store`) sees `action_erase_my_data` followed by `Restarted` among
+the turn's new events and deletes every stored event of the conversation instead of saving
+them. The next message starts a new, empty conversation. The database part (handoff rows,
+expired identity numbers, the audit entry) is `storage.erasure`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import FollowupAction, Restarted
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+from sqlalchemy.exc import SQLAlchemyError
+
+from actions.channel import channel_of, owner_of
+from layani.pii import mask_text
+from storage import erasure
+
+logger = logging.getLogger(__name__)
+
+ERASE_ACTION = "action_erase_my_data"
+CONFIRM_RESPONSE = "utter_privacy_confirm"
+
+
+def confirmed_after_question(tracker: Tracker) -> bool:
+    """True when the latest message answers the bot's deletion question (its last action).
+
+    Rules send only that answer here; this check keeps a "ya" that a policy routes here in
+    another context from erasing anything.
+    """
+    events = tracker.events or []
+    last_user = next(
+        (i for i in range(len(events) - 1, -1, -1) if events[i].get("event") == "user"), None
+    )
+    if last_user is None:
+        return False
+    for event in reversed(events[:last_user]):
+        if event.get("event") == "action" and event.get("name") != "action_listen":
+            return event.get("name") == CONFIRM_RESPONSE
+    return False
+
+
+class ActionEraseMyData(Action):
+    """Delete the citizen's conversation, drafts, queue rows and expired identity numbers."""
+
+    def name(self) -> str:
+        return ERASE_ACTION
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        if not confirmed_after_question(tracker):
+            dispatcher.utter_message(response=CONFIRM_RESPONSE)
+            return []
+        try:
+            report = await asyncio.to_thread(
+                erasure.erase_citizen_data,
+                sender_id=tracker.sender_id,
+                owner_key=owner_of(tracker),
+                label=mask_text(tracker.sender_id),
+                channel=channel_of(tracker),
+            )
+        except SQLAlchemyError:
+            logger.exception("Citizen data erasure failed; nothing was deleted")
+            dispatcher.utter_message(response="utter_privacy_failed")
+            return []
+        logger.info(
+            "Citizen data erased: %d handoff rows, %d personal-data rows, %d tickets kept",
+            report.handoffs_deleted,
+            report.personal_data_rows_deleted,
+            report.tickets_kept,
+        )
+        dispatcher.utter_message(response="utter_privacy_erased")
+        # Restarted tells the tracker store to delete the stored conversation (module docstring);
+        # listening next keeps the policies from predicting on the emptied tracker.
+        return [Restarted(), FollowupAction("action_listen")]
