@@ -65,4 +65,9 @@ def require_act(request: web.Request, agency_id: str | None) -> Staff:
 def agency_scope(request: web.Request) -> str | None:
     """The agency a list must be limited to; None means every agency."""
     user = staff(request)
-    return user.agency_id if user.role == "officer" else None
+    if user.role != "officer":
+        return None
+    if not user.agency_id:
+        # None would mean "every agency": an officer without one (a hand-edited row) sees none.
+        raise Forbidden("Akun Anda belum terhubung ke instansi. Hubungi admin.")
+    return user.agency_id

@@ -76,6 +76,12 @@ def _login_page(request: web.Request, error: str = "", status: int = 200) -> web
     return response
 
 
+def _too_many(request: web.Request) -> web.Response:
+    response = _login_page(request, LOGIN_FAILED, status=429)
+    response.headers["Retry-After"] = "60"
+    return response
+
+
 async def login_form(request: web.Request) -> web.StreamResponse:
     if "staff" in request:
         raise web.HTTPSeeOther("/")
@@ -95,20 +101,21 @@ async def login(request: web.Request) -> web.StreamResponse:
     ip = client_ip(request)
     if not await request.app[THROTTLE_KEY].allow(ip or "-"):
         logger.warning("Login throttled for one client address")
-        return _login_page(request, LOGIN_FAILED, status=429)
+        return _too_many(request)
 
     candidate = await db(request, accounts.login_candidate, username)
     try:
         ok = await request.app[HASH_POOL_KEY].run(accounts.verify_password, candidate, password)
     except PoolBusy:
         logger.warning("Login refused: password checks queue full")
-        return _login_page(request, LOGIN_FAILED, status=429)
+        return _too_many(request)
 
     def finish(session):  # type: ignore[no-untyped-def]
         result = accounts.record_login(session, candidate, ok, password)
         if result.staff is None:
             action = "login_locked" if result.locked_until else "login_failed"
-            accounts.audit(session, None, action, "user", username or "-", ip=ip)
+            name = accounts.audit_login_name(candidate, username)
+            accounts.audit(session, None, action, "user", name, ip=ip)
             return None
         accounts.audit(session, result.staff, "login", "user", username, ip=ip)
         accounts.purge_expired_sessions(session)  # housekeeping, one cheap DELETE per login

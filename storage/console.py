@@ -390,6 +390,19 @@ def record_login(
     return LoginResult(locked_until=locked_until if locked_until and locked_until > now else None)
 
 
+UNKNOWN_LOGIN_NAME = "(unknown)"
+
+
+def audit_login_name(candidate: LoginCandidate, username: str) -> str:
+    """The name a failed login is audited under: as typed for an account that exists, else
+    a fixed marker. People type passwords (and NIKs) into the name box too, and even a digest
+    of a password can be guessed offline; the address in the same row shows who was guessing.
+    """
+    if candidate.user_id is not None and username:
+        return username
+    return UNKNOWN_LOGIN_NAME
+
+
 def authenticate(
     session: Session, username: str, password: str, now: dt.datetime | None = None
 ) -> LoginResult:

@@ -436,3 +436,14 @@ async def test_login_redirect_target_cannot_leave_the_console(url):
             await client.post("/logout", data={"csrf_token": csrf})
     finally:
         await client.close()
+
+
+async def test_a_password_typed_into_the_name_box_is_not_kept_in_the_audit_log(url):
+    client = await start(config(url))
+    try:
+        await login(client, "rahasiaku-2026-budi", "pupr1")  # fields swapped by mistake
+    finally:
+        await client.close()
+    with session_scope(url) as s:
+        rows = accounts.list_audit(s, action="login_failed")
+        assert rows and all("rahasiaku" not in (r.target_id + (r.detail or "")) for r in rows)

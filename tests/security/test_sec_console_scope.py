@@ -181,3 +181,17 @@ async def test_the_cut_is_for_officers_only_admins_and_auditors_see_everything(c
             html = await page_of(reader, handoff_id)
             for text in (BEFORE, PUPR_REPLY, LATER_PRIVATE, DUKCAPIL_REPLY):
                 assert text in html, (name, handoff_id, text)
+
+
+async def test_an_officer_row_without_agency_sees_no_agency_instead_of_all(clients, world):
+    url, _ids = world
+    new_client, _rasa, (first, second) = clients
+    officer = await new_client()
+    await signed_in(officer, "pupr1")
+    with session_scope(url) as s:
+        accounts.find_user(s, "pupr1").agency_id = None  # a hand-edited or half-migrated row
+    for path in ("/handoffs/queue", "/tickets"):
+        response = await officer.get(path)
+        html = await response.text()
+        assert f'href="/handoffs/{second}"' not in html, path
+        assert response.status == 403, path
