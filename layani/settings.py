@@ -55,6 +55,9 @@ class Settings:
     sla_file: str
     handoff_config: str
     console_secure_cookies: bool
+    # LAYANI_CONVERSATION_RETENTION_DAYS: `layani conversations purge` deletes conversations idle
+    # longer than this (docs/privacy.md).
+    conversation_retention_days: int
 
 
 def load() -> Settings:
@@ -88,4 +91,5 @@ def load() -> Settings:
         sla_file=_get("LAYANI_SLA_FILE"),
         handoff_config=_get("LAYANI_HANDOFF_CONFIG"),
         console_secure_cookies=_flag("CONSOLE_SECURE_COOKIES"),
+        conversation_retention_days=int(_get("LAYANI_CONVERSATION_RETENTION_DAYS", "90")),
     )
