@@ -85,13 +85,15 @@ async def _transcript(request: web.Request, row: queue.Handoff) -> dict[str, Any
         tracker = await request.app[RASA_KEY].tracker(row.sender_id)
     except RasaUnavailable as exc:
         logger.warning("Tracker of handoff %s unavailable: %s", row.id, exc)
-        return {"messages": [], "rasa_error": True, "handed_off": None}
+        return {"messages": [], "rasa_error": True, "handed_off": None, "limited": False}
     events = tracker.get("events") or []
     if not isinstance(events, list):
         events = []
+    limited = False
     if access.staff(request).role == "officer":
         after, until = await db(request, queue.visible_window, row)
         events = within(events, after, until)
+        limited = after is not None or until is not None
     handed_off = row.status in queue.OPEN_STATUSES and bool(
         (tracker.get("slots") or {}).get("handoff_active")
     )
@@ -99,6 +101,7 @@ async def _transcript(request: web.Request, row: queue.Handoff) -> dict[str, Any
         "messages": rows(events),
         "rasa_error": False,
         "handed_off": handed_off,
+        "limited": limited,
     }
 
 

@@ -293,7 +293,7 @@ class LoginCandidate:
     """What `verify_password` checks against; `user_id` None means "fail after the work"."""
 
     user_id: int | None
-    password_hash: str
+    password_hash: str | None  # None: check against the dummy hash
     locked_until: dt.datetime | None = None
 
 
@@ -316,20 +316,22 @@ def login_candidate(
     now = now or utcnow()
     user = find_user(session, username) if username else None
     if user is None or not user.active:
-        return LoginCandidate(None, _dummy_hash())
+        return LoginCandidate(None, None)
     if user.locked_until and user.locked_until > now:
         # Checked against the dummy: same time, and the right password cannot open a lock.
-        return LoginCandidate(user.id, _dummy_hash(), user.locked_until)
+        return LoginCandidate(user.id, None, user.locked_until)
     return LoginCandidate(user.id, user.password_hash)
 
 
 def verify_password(candidate: LoginCandidate, password: str) -> bool:
     """argon2 verification only (CPU-bound, no database): True when the login may proceed."""
+    # The dummy is made here, not in `login_candidate`: its first computation is argon2 work
+    # too, and belongs in the hashing pool, not the one pages use.
     try:
-        _hasher.verify(candidate.password_hash, password or "-")
+        _hasher.verify(candidate.password_hash or _dummy_hash(), password or "-")
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
-    return candidate.user_id is not None and candidate.locked_until is None
+    return candidate.password_hash is not None
 
 
 def record_login(
