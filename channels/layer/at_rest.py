@@ -9,6 +9,8 @@ clear for operators is masked (`layani.pii.mask_text`) or carries no identity.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import logging
 from typing import Any
@@ -23,6 +25,7 @@ from layani.pii import mask_text
 logger = logging.getLogger(__name__)
 MissingKey = pii_key.MissingKey
 _ciphers: dict[tuple[str, str], MultiFernet] = {}
+_secrets: dict[str, bytes] = {}
 
 
 class Unreadable(Exception):
@@ -54,6 +57,28 @@ def cipher() -> MultiFernet:
         except OSError as exc:
             raise MissingKey(f"cannot create {VAR_DIR}/{pii_key.KEY_FILE_NAME}: {exc}") from exc
         _ciphers[cache_key] = found
+    return found
+
+
+def name_digest(name: str) -> str:
+    """A stable, keyed stand-in for a key name that contains a phone number (Redis key names
+    are visible to anyone who can run KEYS): HMAC-SHA256 with a secret derived from the first
+    personal-data key. Rotating that key changes every digest, so TTL'd state (SMS menus, the
+    WhatsApp window) is forgotten once; that is the price of not keeping numbers in clear."""
+    secret = _name_secret()
+    return hmac.new(secret, name.encode("utf-8"), hashlib.sha256).hexdigest()[:40]
+
+
+def _name_secret() -> bytes:
+    s = layani_settings.load()
+    raw = s.pii_encryption_key.strip()
+    found = _secrets.get(raw)
+    if found is None:
+        try:
+            first = (raw or pii_key.generated_key(VAR_DIR)).split(",")[0].strip()
+        except OSError as exc:
+            raise MissingKey(f"cannot create {VAR_DIR}/{pii_key.KEY_FILE_NAME}: {exc}") from exc
+        found = _secrets[raw] = hashlib.sha256(b"layani-key-names\0" + first.encode()).digest()
     return found
 
 

@@ -3,15 +3,21 @@
 Used for Telegram callback payloads longer than the 64 bytes `callback_data` allows (stored
 under a short key) and for each SMS citizen's numbered menu (a digit reply maps back to the
 button payload). Redis when `REDIS_URL` is set, so every worker sees the same state.
+
+Those keys name the citizen (`menu:+62812…`, `wa_last:+62812…`), so in Redis the key name is a
+keyed digest (`channels.layer.at_rest.name_digest`), not the phone number: a `KEYS *` or a dump
+shows no numbers. Values are the bot's own texts and button payloads, and timestamps.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import time
 from typing import Any
 
+from channels.layer import at_rest
 from channels.layer.turns import PerLoop
 
 logger = logging.getLogger(__name__)
@@ -60,9 +66,15 @@ class RedisKV:
         )
         self._fallback = MemoryKV()
 
+    def _name(self, key: str) -> str:
+        try:
+            return self.prefix + at_rest.name_digest(key)
+        except at_rest.MissingKey:  # no secret at all: still no number in clear
+            return self.prefix + hashlib.sha256(key.encode("utf-8")).hexdigest()[:40]
+
     async def get(self, key: str) -> Any | None:
         try:
-            raw = await self._clients.get().get(self.prefix + key)
+            raw = await self._clients.get().get(self._name(key))
         except Exception as exc:
             logger.warning("KV store: Redis unavailable (%s); using memory", exc)
             return await self._fallback.get(key)
@@ -70,14 +82,14 @@ class RedisKV:
 
     async def set(self, key: str, value: Any, ttl: float) -> None:
         try:
-            await self._clients.get().set(self.prefix + key, json.dumps(value), ex=max(1, int(ttl)))
+            await self._clients.get().set(self._name(key), json.dumps(value), ex=max(1, int(ttl)))
         except Exception as exc:
             logger.warning("KV store: Redis unavailable (%s); using memory", exc)
             await self._fallback.set(key, value, ttl)
 
     async def delete(self, key: str) -> None:
         try:
-            await self._clients.get().delete(self.prefix + key)
+            await self._clients.get().delete(self._name(key))
         except Exception:
             await self._fallback.delete(key)
 

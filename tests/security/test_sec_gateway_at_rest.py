@@ -149,3 +149,21 @@ def test_old_dead_letters_are_dropped_after_the_retention(tmp_path):
         )
         kept = DeadLetterLog(path, retention_days=30).read()
     assert [r["payload"]["Body"] for r in kept] == ["baru"]
+
+
+async def test_citizen_state_in_redis_is_not_keyed_by_phone_number(redis_url):
+    import redis
+
+    from channels.layer.kv import RedisKV
+
+    with mock.patch.dict(os.environ, {"LAYANI_PII_KEY": PII_KEY}):
+        kv = RedisKV(redis_url)
+        await kv.set(f"menu:{PHONE}", {"1": "/help"}, 60)
+        await kv.set(f"wa_last:{PHONE}", time.time(), 60)
+        assert await kv.get(f"menu:{PHONE}") == {"1": "/help"}
+        await kv.close()
+    client = redis.Redis.from_url(redis_url)
+    names = b"\n".join(client.keys("*")).decode()
+    client.close()
+    assert names.count("layani:kv:") >= 2
+    assert_no_clear_text(names)
