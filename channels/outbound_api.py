@@ -2,7 +2,7 @@
 
 Used by the staff console (a staff member's reply) and `layani.notify` (status updates).
 
-    Authorization: Bearer <LAYANI_API_TOKEN>
+    Authorization: Bearer <LAYANI_OUTBOUND_TOKEN>
     {"sender_id": "+628123...", "text": "...", "buttons": [{"title", "payload"}]?, "staff": "..."?}
 
 The channel is the one the citizen last wrote from (the latest user message's metadata
@@ -11,7 +11,9 @@ WhatsApp message. The message is stored in the tracker as a `BotUttered` (with m
 `staff` when given) under the conversation lock, so it shows in the transcript in order with
 the bot's own turns. Answers: 200 delivered; 200 with `delivered: false` for channels that cannot
 push (REST); 400 malformed; 401 no token; 403 wrong token; 404 unknown conversation; 502 the
-provider refused after retries (nothing recorded).
+provider refused after retries (nothing recorded); 503 LAYANI_OUTBOUND_TOKEN is not set on the
+server (fail closed). The token is its own: the admin API token and the gateway's turn token are
+refused here, and this one is refused there.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from channels.layer.outbound import RAISE_ON_FAILURE, SendError
+from layani.identity import citizen_channel as identity_channel
 from layani.pii import mask_text
 
 logger = logging.getLogger(__name__)
@@ -38,15 +41,25 @@ class BadRequest(ValueError):
     pass
 
 
-def check_token(request: Request) -> HTTPResponse | None:
-    expected = getattr(request.app.ctx, "layani_api_token", "") or ""
+def check_bearer(request: Request, expected: str) -> HTTPResponse | None:
+    """None when `Authorization: Bearer <expected>` (constant time), else the answer to send.
+
+    An unset `expected` refuses everyone (503): a route must never open up because a secret
+    was forgotten."""
+    if not expected:
+        return response.json({"error": "not configured on this server"}, status=503)
     header = request.headers.get("authorization", "")
     if not header.lower().startswith("bearer "):
         return response.json({"error": "missing bearer token"}, status=401)
     given = header[7:].strip()
-    if not expected or not hmac.compare_digest(given.encode(), expected.encode()):
+    if not hmac.compare_digest(given.encode(), expected.encode()):
         return response.json({"error": "invalid token"}, status=403)
     return None
+
+
+def check_token(request: Request) -> HTTPResponse | None:
+    """The outbound API's own secret, LAYANI_OUTBOUND_TOKEN (set on app.ctx by layani.server)."""
+    return check_bearer(request, getattr(request.app.ctx, "layani_outbound_token", "") or "")
 
 
 def parse_body(request: Request) -> tuple[str, str, list[dict[str, str]], str | None]:
@@ -83,11 +96,13 @@ def parse_body(request: Request) -> tuple[str, str, list[dict[str, str]], str | 
 
 
 def citizen_channel(tracker: Any) -> str | None:
-    """`sms`, `whatsapp`, `telegram`, `socketio`, `rest`… from the latest user message."""
+    """`sms`, `whatsapp`, `telegram`, `socketio`, `rest`… from the latest user message.
+
+    Rasa's input channel, refined by `metadata.channel` only where the connector set it
+    (layani.identity), so a message cannot redirect staff replies by naming another channel."""
     for event in reversed(tracker.events):
         if isinstance(event, UserUttered):
-            channel = (event.metadata or {}).get("channel")
-            return channel or event.input_channel
+            return identity_channel(event.input_channel, (event.metadata or {}).get("channel"))
     return None
 
 

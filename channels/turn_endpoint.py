@@ -5,10 +5,11 @@ neither Rasa nor TensorFlow, so acknowledgements never wait for the GIL or the C
 use. The gateway then hands each message here and waits; this route answers once the turn has
 run and its replies went out, so the gateway can send the citizen's next message in order.
 
-Only the gateway may call it: Bearer LAYANI_API_TOKEN (the same token as the outbound API), so
-nobody who can reach the Rasa port can speak for a citizen. Answers: 200 the turn ran (or
-nothing was to be done); 401/403 token; 400 not an envelope; 503 the model is not loaded yet
-(the gateway retries); 500 the turn failed (logged here; the gateway dead-letters it).
+Only the gateway may call it: Bearer LAYANI_TURN_TOKEN, its own secret (the admin API and outbound
+tokens are refused), so nobody who can reach the Rasa port can speak for a citizen. Answers: 200
+the turn ran (or nothing was to be done); 401/403 token; 400 not an envelope; 503 the model is
+not loaded yet or the queue is full (the gateway retries), or LAYANI_TURN_TOKEN is not set on
+the server (fail closed); 500 the turn failed (logged here; the gateway dead-letters it).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from channels.layer import Busy, get_layer
-from channels.outbound_api import check_token
+from channels.outbound_api import check_bearer
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +35,7 @@ def add_turn_route(bp: Blueprint, make_job: Callable[[dict[str, Any]], Job | Non
 
     @bp.route("/turn", methods=["POST"])
     async def turn(request: Request) -> HTTPResponse:
-        denied = check_token(request)
+        denied = check_bearer(request, getattr(request.app.ctx, "layani_turn_token", "") or "")
         if denied is not None:
             return denied
         agent = getattr(request.app.ctx, "agent", None)

@@ -8,16 +8,28 @@ webhook gateway (channels/gateway, its own process) hands over provider messages
 else is Rasa's own `configure_app` and agent loading, so behaviour matches
 `rasa run --enable-api`.
 
+Secrets (fail closed, all Bearer headers compared in constant time, never logged):
+- LAYANI_API_TOKEN guards Rasa's admin HTTP API (trackers, /model, /status, ...): every route
+  that is not on the citizen-facing allow-list (`PUBLIC_ROUTES`) needs it, checked by a request
+  middleware; the server refuses to start without it. Rasa's own `?token=` check (compared with
+  `==`, and the token ends up in access logs) is not used.
+- LAYANI_OUTBOUND_TOKEN guards /layani/outbound and LAYANI_TURN_TOKEN the gateway's
+  /webhooks/<channel>/turn; unset, that route answers 503 (logged at start-up).
+- The REST channel is off unless LAYANI_REST_ENABLED=1, and then needs LAYANI_REST_TOKEN outside
+  the embedded profile (LAYANI_PROFILE, set by the launcher; default production).
+
 Run: python -m layani.server --model models/x.tar.gz --port 5005 --endpoints endpoints.yml
 """
 
 from __future__ import annotations
 
 import argparse
+import hmac
 import importlib
 import logging
 import os
 import re
+import sys
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -30,13 +42,22 @@ from layani.pii import install_log_masking
 logger = logging.getLogger("layani.server")
 
 # Credentials key -> connector class. Layani's own connectors replace Rasa's built-ins
-# (see channels/ for why); `rest` stays Rasa's.
+# (see channels/ for why).
 CHANNEL_CLASSES: dict[str, str] = {
-    "rest": "rasa.core.channels.rest.RestInput",
+    "rest": "channels.rest.RestInput",
     "socketio": "channels.socketio.SocketIOInput",
     "telegram": "channels.telegram.TelegramInput",
     "twilio": "channels.twilio.TwilioInput",
 }
+
+# Routes anyone may call (Sanic route patterns, without the leading slash): the health check,
+# the web chat page and its files, socket.io, the channels' webhooks and health checks, and the
+# two routes that check their own token (/webhooks/<channel>/turn, /layani/outbound). Every
+# other route is Rasa's admin API and needs LAYANI_API_TOKEN.
+PUBLIC_ROUTES = re.compile(
+    r"^(|chat|chat/static/[^/]+|socket\.io(/.*)?"
+    r"|webhooks/[^/]+/?|webhooks/[^/]+/(webhook|turn)|layani/outbound)$"
+)
 
 # Modules exposing `blueprint() -> sanic.Blueprint`, mounted at the server root when present.
 EXTRA_BLUEPRINTS: list[str] = [
@@ -68,12 +89,19 @@ def _missing_vars(value: Any, env: dict[str, str]) -> list[str]:
 
 
 def load_input_channels(credentials_file: Path, env: dict[str, str] | None = None) -> list[Any]:
-    """Create each channel of `credentials_file` whose `${VAR}`s are all set; log the others."""
+    """Create each channel of `credentials_file` whose `${VAR}`s are all set; log the others.
+
+    REST is on only with LAYANI_REST_ENABLED (channels/rest.py)."""
+    from channels.rest import rest_enabled
+
     env = dict(os.environ if env is None else env)
     raw = yaml.safe_load(credentials_file.read_text(encoding="utf-8")) or {}
     channels = []
     for name, creds in raw.items():
         missing = _missing_vars(creds, env)
+        if name == "rest" and not rest_enabled(env):
+            logger.info("Channel rest disabled: set LAYANI_REST_ENABLED=1 to enable it")
+            continue
         if missing:
             logger.info("Channel %s disabled: set %s to enable it", name, ", ".join(missing))
             continue
@@ -89,6 +117,63 @@ def load_input_channels(credentials_file: Path, env: dict[str, str] | None = Non
         channels.append(cls.from_credentials(_expand(creds or {}, env)))
         logger.info("Channel %s enabled at /webhooks/%s/webhook", name, name)
     return channels
+
+
+def startup_errors(env: dict[str, str]) -> list[str]:
+    """Why the server must refuse to start: a secret the configuration needs is missing."""
+    from channels.rest import config_errors
+
+    errors = []
+    if not env.get("LAYANI_API_TOKEN"):
+        errors.append(
+            "LAYANI_API_TOKEN is not set: Rasa's HTTP API (every conversation, /model) would "
+            "be open to anyone. Set it (`make run` generates one into var/secrets.env)."
+        )
+    return errors + config_errors(env)
+
+
+def warn_missing_route_tokens(env: dict[str, str]) -> None:
+    """Routes with their own token answer 503 while it is unset; say so once, at start-up."""
+    for name, route in (
+        ("LAYANI_OUTBOUND_TOKEN", "/layani/outbound (console replies, notifications)"),
+        ("LAYANI_TURN_TOKEN", "/webhooks/<channel>/turn (the webhook gateway)"),
+    ):
+        if not env.get(name):
+            logger.error("%s is not set: %s is refused (503) until it is", name, route)
+
+
+def bearer_token(request: Any) -> str | None:
+    """The token of an `Authorization: Bearer <token>` header, else None (no query strings)."""
+    header = request.headers.get("authorization", "")
+    if not header.lower().startswith("bearer "):
+        return None
+    return header[7:].strip()
+
+
+def install_api_guard(app: Any, api_token: str) -> None:
+    """Every route outside PUBLIC_ROUTES needs `Authorization: Bearer <LAYANI_API_TOKEN>`.
+
+    Runs after routing (Sanic 21.12), so it sees the matched route's pattern, not a path a
+    client could dress up; unknown paths are 404 before it runs.
+    """
+    from sanic import response
+
+    expected = api_token.encode()
+
+    async def guard(request: Any) -> Any:
+        route = getattr(request, "route", None)
+        if route is not None and PUBLIC_ROUTES.match(route.path.strip("/")):
+            return None
+        if request.method == "OPTIONS":
+            return None  # CORS preflight carries no credentials and runs nothing
+        given = bearer_token(request)
+        if given is None:
+            return response.json({"error": "missing bearer token"}, status=401)
+        if not expected or not hmac.compare_digest(given.encode(), expected):
+            return response.json({"error": "invalid token"}, status=403)
+        return None
+
+    app.register_middleware(guard, "request")
 
 
 def _mount_extra_blueprints(app: Any) -> None:
@@ -107,18 +192,25 @@ def build_app(args: argparse.Namespace) -> Any:
     from rasa.core.run import close_resources, configure_app, load_agent_on_start
     from rasa.core.utils import AvailableEndpoints
 
+    from layani.settings import load as load_settings
+
+    settings = load_settings()
     endpoints = AvailableEndpoints.read_endpoints(args.endpoints)
     input_channels = load_input_channels(Path(args.credentials))
+    # No auth_token here: Rasa's check reads `?token=` and compares with `==`; the API guard
+    # below checks the Bearer header in constant time instead.
     app = configure_app(
         input_channels,
         cors=args.cors,
-        auth_token=args.auth_token or None,
+        auth_token=None,
         enable_api=True,
         port=args.port,
         endpoints=endpoints,
         response_timeout=args.response_timeout,
     )
-    app.ctx.layani_api_token = args.auth_token
+    install_api_guard(app, settings.api_token)
+    app.ctx.layani_outbound_token = settings.outbound_token
+    app.ctx.layani_turn_token = settings.turn_token
     _mount_extra_blueprints(app)
     app.register_listener(
         partial(load_agent_on_start, args.model, endpoints, None), "before_server_start"
@@ -135,7 +227,6 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--credentials", default=str(ROOT / "credentials.yml"))
     parser.add_argument("--host", default=os.environ.get("RASA_HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("RASA_PORT", "5005")))
-    parser.add_argument("--auth-token", default=os.environ.get("LAYANI_API_TOKEN", ""))
     # LAYANI_ALLOWED_ORIGINS (sites embedding the web chat) is the CORS list; RASA_CORS, deprecated.
     origins = os.environ.get("LAYANI_ALLOWED_ORIGINS", "").replace(",", " ").split()
     parser.add_argument("--cors", nargs="*", default=origins or os.environ.get("RASA_CORS", None))
@@ -143,10 +234,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--log-level", default=os.environ.get("LOG_LEVEL", "INFO"))
     args = parser.parse_args(argv)
 
+    errors = startup_errors(dict(os.environ))
+    if errors:
+        for error in errors:
+            print(f"layani.server: {error}", file=sys.stderr)
+        raise SystemExit(2)
+
     import rasa.core.utils
     import rasa.utils.common
 
     install_log_masking()
+    warn_missing_route_tokens(dict(os.environ))
     rasa.utils.common.configure_logging_and_warnings(logging.getLevelName(args.log_level.upper()))
     # As `rasa run` does: without this, Rasa's structlog events print at debug level whatever
     # LOG_LEVEL says, which costs CPU on every turn under load.

@@ -24,8 +24,7 @@ from actions.applications.services import (
     service_named_in,
 )
 from actions.applications.summary import template_values
-from actions.channel import channel_of
-from layani.identity import owner_key
+from actions.channel import channel_of, owner_of
 
 logger = logging.getLogger(__name__)
 
@@ -154,7 +153,7 @@ class ActionApplicationSubmit(Action):
             view = submit_application(
                 service=service.id,
                 agency=service.agency,
-                owner_key=owner_key(tracker.sender_id, channel),
+                owner_key=owner_of(tracker),
                 sender_id=tracker.sender_id,
                 channel=channel,
                 draft_id=draft_id,

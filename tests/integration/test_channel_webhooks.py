@@ -271,7 +271,7 @@ def test_telegram_buttons_are_inline_keyboard_and_plain_text(stack, providers):
     ]
     response = httpx.post(
         f"{stack.url}/layani/outbound",
-        headers={"Authorization": f"Bearer {stack.token}"},
+        headers={"Authorization": f"Bearer {stack.outbound_token}"},
         json={"sender_id": str(user), "text": "Teks *tanpa* _markup_ <b>x</b>", "buttons": buttons},
     )
     assert response.status_code == 200 and response.json()["delivered"] is True
@@ -423,7 +423,7 @@ def test_sms_menu_is_one_sms_and_a_digit_picks_the_button(stack, providers):
     before = len(twilio.bodies(phone))
     response = httpx.post(
         f"{stack.url}/layani/outbound",
-        headers={"Authorization": f"Bearer {stack.token}"},
+        headers={"Authorization": f"Bearer {stack.outbound_token}"},
         json={
             "sender_id": phone,
             "text": "Pilih layanan “berikut” – terima kasih 🙏",
@@ -468,7 +468,7 @@ def test_a_citizens_quick_messages_are_answered_in_order(stack, providers):
     assert len(twilio.bodies(phone)) == 3  # one SMS per turn, each after its own message
 
 
-def test_turn_handoff_on_the_rasa_port_needs_the_api_token(stack, providers):
+def test_turn_handoff_on_the_rasa_port_needs_the_turn_token(stack, providers):
     """Only the gateway may hand a message over; anyone else reaching port 5005 cannot."""
     telegram, _ = providers
     user = 710000012
@@ -484,6 +484,9 @@ def test_turn_handoff_on_the_rasa_port_needs_the_api_token(stack, providers):
     assert httpx.post(url, json=envelope).status_code == 401
     wrong = {"Authorization": "Bearer wrong"}
     assert httpx.post(url, json=envelope, headers=wrong).status_code == 403
+    for other in (stack.token, stack.outbound_token):  # the other secrets are not this one
+        headers = {"Authorization": f"Bearer {other}"}
+        assert httpx.post(url, json=envelope, headers=headers).status_code == 403
     time.sleep(1.0)
     assert telegram.sent_texts(user) == []
     assert user_events(stack, str(user)) == []
@@ -495,7 +498,7 @@ def test_turn_handoff_on_the_rasa_port_needs_the_api_token(stack, providers):
 def test_outbound_api_auth_validation_and_recording(stack, providers):
     telegram, _ = providers
     url = f"{stack.url}/layani/outbound"
-    auth = {"Authorization": f"Bearer {stack.token}"}
+    auth = {"Authorization": f"Bearer {stack.outbound_token}"}
     body = {"sender_id": "710000010", "text": "Laporan Anda sedang diproses."}
     assert httpx.post(url, json=body).status_code == 401
     assert httpx.post(url, json=body, headers={"Authorization": "Bearer wrong"}).status_code == 403
@@ -537,7 +540,7 @@ def test_outbound_api_provider_failure_is_502_and_dead_lettered(stack, providers
     twilio.fail_next(1, 400, {"code": 21211, "message": "Invalid 'To' Phone Number"})
     response = httpx.post(
         f"{stack.url}/layani/outbound",
-        headers={"Authorization": f"Bearer {stack.token}"},
+        headers={"Authorization": f"Bearer {stack.outbound_token}"},
         json={"sender_id": phone, "text": "Status laporan Anda: selesai."},
     )
     assert response.status_code == 502
@@ -558,7 +561,7 @@ def test_whatsapp_outside_24h_window_falls_back_to_the_template(stack, providers
     text = "Laporan ADU-7K3M-Q9XR sudah selesai ditangani."
     response = httpx.post(
         f"{stack.url}/layani/outbound",
-        headers={"Authorization": f"Bearer {stack.token}"},
+        headers={"Authorization": f"Bearer {stack.outbound_token}"},
         json={"sender_id": phone, "text": text},
     )
     assert response.status_code == 200 and response.json()["channel"] == "whatsapp"

@@ -58,9 +58,11 @@ def pg(pg_database_url: str) -> Iterator[sa.engine.Engine]:
 
 
 def rows_for(pg: sa.engine.Engine, sender: str) -> list[dict]:
+    """Tickets of a REST sender (its conversation is `rest:<sender>`, channels/rest.py)."""
     with pg.connect() as conn:
         result = conn.execute(
-            sa.text("SELECT * FROM tickets WHERE sender_id = :s ORDER BY created_at"), {"s": sender}
+            sa.text("SELECT * FROM tickets WHERE sender_id = :s ORDER BY created_at"),
+            {"s": f"rest:{sender}"},
         )
         return [dict(r._mapping) for r in result]
 

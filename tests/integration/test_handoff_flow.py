@@ -106,7 +106,7 @@ def test_citizen_officer_resolve_and_bot_again(rasa_stack, console):
     assert rasa_stack.texts(citizen, "menu") == []
 
     with session_scope(rasa_stack.env["DATABASE_URL"]) as s:
-        handoff_id = queue.open_for_sender(s, citizen).id
+        handoff_id = queue.open_for_sender(s, rasa_stack.conversation_id(citizen)).id
 
     client = officer_client(console)
     queue_html = client.get("/handoffs/queue").text
@@ -151,7 +151,7 @@ def test_citizen_can_go_back_to_the_assistant(rasa_stack):
     back = rasa_stack.texts(citizen, "kembali ke asisten")
     assert any("kembali dilayani asisten" in t for t in back), back
     with session_scope(rasa_stack.env["DATABASE_URL"]) as s:
-        assert queue.open_for_sender(s, citizen) is None
+        assert queue.open_for_sender(s, rasa_stack.conversation_id(citizen)) is None
     assert rasa_stack.texts(citizen, "halo")
 
 
@@ -160,5 +160,5 @@ def test_sensitive_message_gets_emergency_numbers_and_an_urgent_place(rasa_stack
     texts = rasa_stack.texts(citizen, "tolong, suami saya mengancam saya pakai pisau")
     assert "112" in texts[0] and "110" in texts[0] and "119" in texts[0], texts
     with session_scope(rasa_stack.env["DATABASE_URL"]) as s:
-        row = queue.open_for_sender(s, citizen)
+        row = queue.open_for_sender(s, rasa_stack.conversation_id(citizen))
         assert row is not None and row.urgent and row.reason == "sensitive"

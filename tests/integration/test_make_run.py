@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import httpx
 import pytest
@@ -26,8 +27,10 @@ def launched(model_path, tmp_path_factory):
         CONSOLE_PORT=str(free_port()),
         RASA_TRACKER_DB=str(workdir / "tracker.db"),
         DATABASE_URL=f"sqlite:///{workdir / 'layani.db'}",
+        LAYANI_SECRETS_FILE=str(workdir / "secrets.env"),
     )
-    env.pop("LAYANI_API_TOKEN", None)
+    for name in ("LAYANI_API_TOKEN", "LAYANI_OUTBOUND_TOKEN", "LAYANI_TURN_TOKEN"):
+        env.pop(name, None)
     log = open(workdir / "run.log", "w+b")
     proc = subprocess.Popen(
         [sys.executable, "-m", "layani.run"],
@@ -62,12 +65,29 @@ def _say(url: str, sender: str, text: str) -> str:
     return " ".join(m.get("text", "") for m in reply.json())
 
 
-def test_launcher_prints_chat_url_and_generated_token(launched):
+def _secrets_file(launched) -> Path:
+    return Path(launched[2].name).parent / "secrets.env"  # LAYANI_SECRETS_FILE, beside run.log
+
+
+def _secrets(path: Path) -> dict[str, str]:
+    lines = path.read_text().splitlines()
+    return dict(line.split("=", 1) for line in lines if "=" in line and not line.startswith("#"))
+
+
+def test_launcher_prints_chat_url_and_where_the_generated_secrets_are(launched):
+    """Generated secrets go to a private file; the terminal shows its path, never a token."""
     _, url, log = launched
     log.seek(0)
     output = log.read().decode(errors="replace")
     assert f"{url}/chat" in output
-    assert "LAYANI_API_TOKEN was not set; generated" in output
+    path = _secrets_file(launched)
+    assert str(path) in output
+    assert path.stat().st_mode & 0o777 == 0o600
+    secrets = _secrets(path)
+    assert set(secrets) == {"LAYANI_API_TOKEN", "LAYANI_OUTBOUND_TOKEN", "LAYANI_TURN_TOKEN"}
+    assert len(set(secrets.values())) == 3
+    for value in secrets.values():
+        assert value not in output
 
 
 def test_chat_page_loads(launched):
@@ -90,7 +110,12 @@ def test_rest_channel_answers_in_indonesian(launched):
 
 def test_api_requires_the_token(launched):
     _, url, _ = launched
-    assert httpx.get(f"{url}/conversations/warga-1/tracker", timeout=30).status_code == 401
+    tracker = f"{url}/conversations/rest:warga-1/tracker"
+    token = _secrets(_secrets_file(launched))["LAYANI_API_TOKEN"]
+    assert httpx.get(tracker, timeout=30).status_code == 401
+    assert httpx.get(tracker, params={"token": token}, timeout=30).status_code == 401
+    ok = httpx.get(tracker, headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    assert ok.status_code == 200 and ok.json()["sender_id"] == "rest:warga-1"
 
 
 def test_ctrl_c_stops_everything(launched):

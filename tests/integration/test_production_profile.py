@@ -30,6 +30,9 @@ def production_stack(model_path, pg_database_url, tmp_path_factory):
             "REDIS_URL": "redis://127.0.0.1:6379/14",
             "REDIS_LOCK_DB": "14",
             "SANIC_WORKERS": "2",
+            # REST is off in production unless enabled, and then needs its own token.
+            "LAYANI_REST_ENABLED": "1",
+            "LAYANI_REST_TOKEN": "production-rest-token-for-tests",
         },
     )
     yield stack
@@ -45,7 +48,7 @@ def test_conversation_tracker_lands_in_postgresql(production_stack, pg_database_
     with engine.connect() as conn:
         rows = conn.execute(
             sa.text("SELECT type_name, intent_name FROM events WHERE sender_id = :s"),
-            {"s": sender},
+            {"s": production_stack.conversation_id(sender)},
         ).fetchall()
     engine.dispose()
     kinds = {r.type_name for r in rows}

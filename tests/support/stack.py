@@ -23,9 +23,18 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+REST_PREFIX = "rest:"  # channels/rest.py puts every REST sender in its own namespace
+
+
 @dataclass
 class Stack:
-    """A running action server + Rasa server. `rest()` sends one message over the REST channel."""
+    """A running action server + Rasa server. `rest()` sends one message over the REST channel.
+
+    Secrets travel in `Authorization: Bearer` headers: `token` (LAYANI_API_TOKEN, Rasa's admin
+    API), `outbound_token`, `turn_token`, and `rest_token` when the REST channel has one.
+    A REST sender `x` is the conversation `rest:x`; `tracker(x)` and `conversation_id(x)` know
+    that for every sender this stack talked to over REST.
+    """
 
     url: str
     token: str
@@ -33,12 +42,46 @@ class Stack:
     logs: dict[str, Path]
     procs: dict[str, subprocess.Popen] = field(default_factory=dict)
     webhook_url: str = ""  # the webhook gateway (Telegram, Twilio), as layani/run.py starts it
+    rest_senders: set[str] = field(default_factory=set)
+
+    @property
+    def outbound_token(self) -> str:
+        return self.env.get("LAYANI_OUTBOUND_TOKEN", "")
+
+    @property
+    def turn_token(self) -> str:
+        return self.env.get("LAYANI_TURN_TOKEN", "")
+
+    @property
+    def rest_token(self) -> str:
+        return self.env.get("LAYANI_REST_TOKEN", "")
+
+    def api_headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+    def outbound_headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.outbound_token}"}
+
+    def conversation_id(self, sender: str) -> str:
+        """The tracker id of `sender`: `rest:<sender>` for a sender used over REST."""
+        return REST_PREFIX + sender if sender in self.rest_senders else sender
+
+    def rest_post(self, payload: object, headers: dict[str, str] | None = None) -> httpx.Response:
+        """One raw POST to the REST channel (with the REST token, if any, unless overridden)."""
+        auth = {"Authorization": f"Bearer {self.rest_token}"} if self.rest_token else {}
+        return httpx.post(
+            f"{self.url}/webhooks/rest/webhook",
+            json=payload,
+            headers={**auth, **(headers or {})},
+            timeout=60,
+        )
 
     def rest(self, sender: str, text: str, metadata: dict | None = None) -> list[dict]:
         payload = {"sender": sender, "message": text}
         if metadata:
             payload["metadata"] = metadata
-        response = httpx.post(f"{self.url}/webhooks/rest/webhook", json=payload, timeout=60)
+        self.rest_senders.add(sender)
+        response = self.rest_post(payload)
         response.raise_for_status()
         return response.json()
 
@@ -47,8 +90,8 @@ class Stack:
 
     def tracker(self, sender: str) -> dict:
         response = httpx.get(
-            f"{self.url}/conversations/{sender}/tracker",
-            params={"token": self.token},
+            f"{self.url}/conversations/{self.conversation_id(sender)}/tracker",
+            headers=self.api_headers(),
             timeout=30,
         )
         response.raise_for_status()
@@ -69,7 +112,7 @@ class Stack:
 
     def parse(self, text: str) -> dict:
         response = httpx.post(
-            f"{self.url}/model/parse", params={"token": self.token}, json={"text": text}, timeout=30
+            f"{self.url}/model/parse", headers=self.api_headers(), json={"text": text}, timeout=30
         )
         response.raise_for_status()
         return response.json()
@@ -123,7 +166,7 @@ def _spawn(cmd, env: dict[str, str], log: Path) -> subprocess.Popen:
 def _wait_ready(stack: Stack, name: str, timeout: float = 900) -> None:
     urls = {
         "actions": f"http://127.0.0.1:{stack.env['ACTION_PORT']}/health",
-        "rasa": f"{stack.url}/status?token={stack.token}",
+        "rasa": f"{stack.url}/status",
         "webhooks": f"{stack.webhook_url}/health",
     }
     deadline = time.time() + timeout
@@ -133,9 +176,11 @@ def _wait_ready(stack: Stack, name: str, timeout: float = 900) -> None:
             raise RuntimeError(
                 f"{name} exited ({proc.returncode}):\n{stack.logs[name].read_text()[-4000:]}"
             )
+        headers = stack.api_headers() if name == "rasa" else {}
         try:
-            if httpx.get(urls[name], timeout=2).status_code == 200:
-                if name != "rasa" or httpx.get(urls[name], timeout=2).json().get("model_id"):
+            if httpx.get(urls[name], headers=headers, timeout=2).status_code == 200:
+                status = httpx.get(urls[name], headers=headers, timeout=2)
+                if name != "rasa" or status.json().get("model_id"):
                     return
         except httpx.HTTPError:
             pass
@@ -165,6 +210,8 @@ def start_stack(
             "RASA_TRACKER_DB": str(workdir / "tracker.db"),
             "DATABASE_URL": f"sqlite:///{workdir / 'layani.db'}",
             "LAYANI_API_TOKEN": secrets.token_urlsafe(16),
+            "LAYANI_OUTBOUND_TOKEN": secrets.token_urlsafe(16),
+            "LAYANI_TURN_TOKEN": secrets.token_urlsafe(16),
             "LAYANI_PII_KEY": env.get("LAYANI_PII_KEY", ""),
             "LOG_LEVEL": "DEBUG",
         }

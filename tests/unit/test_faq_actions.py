@@ -346,7 +346,10 @@ def test_focused_answers_only_for_catalogue_topics_and_known_aspects() -> None:
 
 
 def _on_channel(tracker: Tracker, channel: str) -> Tracker:
+    """As the connector writes it: Rasa's input channel, and `metadata.channel` for Twilio."""
     tracker.latest_message["metadata"] = {"channel": channel}
+    input_channel = "twilio" if channel in ("sms", "whatsapp") else channel
+    [e for e in tracker.events if e["event"] == "user"][-1]["input_channel"] = input_channel
     return tracker
 
 

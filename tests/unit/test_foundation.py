@@ -57,7 +57,7 @@ def test_personal_numbers_are_masked_in_free_text():
 
 
 def test_sms_and_whatsapp_from_one_phone_are_one_owner():
-    assert owner_key("whatsapp:+6281234567890") == owner_key("+6281234567890")
+    assert owner_key("whatsapp:+6281234567890", "twilio") == owner_key("+6281234567890", "twilio")
     assert owner_key("12345", "telegram") != owner_key("12345", "socketio")
 
 
