@@ -5,8 +5,9 @@ under a short key) and for each SMS citizen's numbered menu (a digit reply maps 
 button payload). Redis when `REDIS_URL` is set, so every worker sees the same state.
 
 Those keys name the citizen (`menu:+62812…`, `wa_last:+62812…`), so in Redis the key name is a
-keyed digest (`channels.layer.at_rest.name_digest`), not the phone number: a `KEYS *` or a dump
-shows no numbers. Values are the bot's own texts and button payloads, and timestamps.
+keyed digest (`channels.layer.at_rest.name_digest`), not the phone number, and values (the
+bot's SMS pages can repeat what the citizen wrote) are sealed with the personal-data key: a
+`KEYS *`, `MONITOR` or a dump shows neither numbers nor text.
 """
 
 from __future__ import annotations
@@ -78,11 +79,26 @@ class RedisKV:
         except Exception as exc:
             logger.warning("KV store: Redis unavailable (%s); using memory", exc)
             return await self._fallback.get(key)
-        return None if raw is None else json.loads(raw)
+        if raw is None:
+            return await self._fallback.get(key)  # kept in memory when it could not be sealed
+        text = raw.decode("ascii", errors="replace") if isinstance(raw, bytes) else raw
+        try:
+            return at_rest.unseal(text)
+        except (at_rest.Unreadable, at_rest.MissingKey):
+            try:
+                return json.loads(raw)  # written before values were sealed
+            except ValueError:
+                return None  # sealed with a key no longer configured: forgotten
 
     async def set(self, key: str, value: Any, ttl: float) -> None:
         try:
-            await self._clients.get().set(self._name(key), json.dumps(value), ex=max(1, int(ttl)))
+            sealed = at_rest.seal(value)
+        except at_rest.MissingKey as exc:  # no clear text in Redis: this process's memory
+            logger.warning("KV store: %s; keeping %s in memory", exc, key.split(":")[0])
+            await self._fallback.set(key, value, ttl)
+            return
+        try:
+            await self._clients.get().set(self._name(key), sealed, ex=max(1, int(ttl)))
         except Exception as exc:
             logger.warning("KV store: Redis unavailable (%s); using memory", exc)
             await self._fallback.set(key, value, ttl)

@@ -151,7 +151,7 @@ def test_old_dead_letters_are_dropped_after_the_retention(tmp_path):
     assert [r["payload"]["Body"] for r in kept] == ["baru"]
 
 
-async def test_citizen_state_in_redis_is_not_keyed_by_phone_number(redis_url):
+async def test_citizen_state_in_redis_has_no_phone_number_or_text_in_clear(redis_url):
     import redis
 
     from channels.layer.kv import RedisKV
@@ -159,11 +159,13 @@ async def test_citizen_state_in_redis_is_not_keyed_by_phone_number(redis_url):
     with mock.patch.dict(os.environ, {"LAYANI_PII_KEY": PII_KEY}):
         kv = RedisKV(redis_url)
         await kv.set(f"menu:{PHONE}", {"1": "/help"}, 60)
-        await kv.set(f"wa_last:{PHONE}", time.time(), 60)
+        await kv.set(f"pages:{PHONE}", [f"Laporan atas NIK {NIK} kami terima."], 60)
         assert await kv.get(f"menu:{PHONE}") == {"1": "/help"}
+        assert NIK in (await kv.get(f"pages:{PHONE}"))[0]
         await kv.close()
     client = redis.Redis.from_url(redis_url)
-    names = b"\n".join(client.keys("*")).decode()
+    names = [n for n in client.keys("layani:kv:*")]
+    stored = b"\n".join(names + [client.get(n) or b"" for n in names]).decode()
     client.close()
-    assert names.count("layani:kv:") >= 2
-    assert_no_clear_text(names)
+    assert len(names) >= 2
+    assert_no_clear_text(stored)
