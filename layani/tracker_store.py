@@ -1,0 +1,220 @@
+"""Rasa's SQL tracker store, without personal data in clear (UU 27/2022).
+
+Why: Rasa stores every event of a conversation as JSON. After one domisili application the NIK
+was in `var/tracker.db` three times (the message, its parse data, the slot), with no retention.
+This store (both profiles: `type: layani.tracker_store.PrivateSQLTrackerStore` in endpoints*.yml,
+SQLite or PostgreSQL exactly like Rasa's `SQL` type) changes only what is written:
+
+- User messages (text, parse data, metadata) and bot messages go through
+  `layani.pii.mask_text`: the citizen's words stay readable for staff, the numbers do not.
+- Slot values are sealed with the personal-data key (`layani.pii_key`, the same Fernet key as
+  `storage.personal_data`) when the slot is declared personal
+  (`actions.applications.services.PERSONAL_SLOTS`) or when its value contains anything
+  `mask_text` would mask (a complaint description with a NIK in it). Retrieval unseals them, so
+  a form keeps its answers across turns and restarts; the in-memory tracker of a turn never
+  changes.
+- Only the events Rasa itself would add are transformed (Rasa saves only events not stored
+  yet), so a turn costs the same whatever the length of the conversation.
+
+Erasure ("hapus data saya", actions/privacy.py): a turn whose new events contain
+`action_erase_my_data` followed by `Restarted` deletes every stored event of the conversation
+instead of saving, so the next message starts an empty conversation. Retention:
+`purge_inactive` (run by `layani conversations purge`) deletes conversations idle longer than
+LAYANI_CONVERSATION_RETENTION_DAYS.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from cryptography.fernet import InvalidToken, MultiFernet
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.constants import ACTION_LISTEN_NAME
+from rasa.shared.core.events import ActionExecuted, Event, Restarted
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
+
+from actions.applications.services import PERSONAL_SLOTS
+from layani import pii_key, settings
+from layani.paths import VAR_DIR
+from layani.pii import mask_text
+
+logger = logging.getLogger(__name__)
+
+SEALED_KEY = "layani_sealed"
+ERASE_ACTION = "action_erase_my_data"
+SECONDS_PER_DAY = 86400
+
+
+def load_cipher() -> MultiFernet:
+    """The personal-data cipher, with `storage.personal_data`'s rule for an unset key: generated
+    under var/ only in the embedded profile (DATABASE_URL on SQLite), refused otherwise."""
+    config = settings.load()
+    embedded = config.database_url.startswith("sqlite")
+    return pii_key.cipher(config.pii_encryption_key, VAR_DIR if embedded else None)
+
+
+def mask_strings(value: Any) -> Any:
+    """`value` with every string inside it masked (dicts and lists walked)."""
+    if isinstance(value, str):
+        return mask_text(value)
+    if isinstance(value, list):
+        return [mask_strings(v) for v in value]
+    if isinstance(value, dict):
+        return {k: mask_strings(v) for k, v in value.items()}
+    return value
+
+
+def needs_sealing(name: str, value: Any, personal: Iterable[str] = PERSONAL_SLOTS) -> bool:
+    """A declared personal slot with a value, or any value holding a number `mask_text` hides."""
+    if value is None:
+        return False
+    if name in personal:
+        return True
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return mask_text(text) != text
+
+
+def is_sealed(value: Any) -> bool:
+    return isinstance(value, dict) and set(value) == {SEALED_KEY}
+
+
+def seal(value: Any, cipher: MultiFernet) -> dict[str, str]:
+    token = cipher.encrypt(json.dumps(value, ensure_ascii=False).encode("utf-8"))
+    return {SEALED_KEY: token.decode("ascii")}
+
+
+def unseal(value: Mapping[str, str], cipher: MultiFernet) -> Any:
+    return json.loads(cipher.decrypt(value[SEALED_KEY].encode("ascii")).decode("utf-8"))
+
+
+def protect_event(data: dict[str, Any], cipher: MultiFernet) -> dict[str, Any]:
+    """The stored form of one serialised event (`Event.as_dict()`); `data` is not modified."""
+    kind = data.get("event")
+    if kind == "user":
+        data = dict(data)
+        data["text"] = mask_text(data.get("text") or "") or data.get("text")
+        if data.get("parse_data"):  # text, entities, a copy of the metadata
+            data["parse_data"] = mask_strings(data["parse_data"])
+        if data.get("metadata"):
+            data["metadata"] = mask_strings(data["metadata"])
+    elif kind == "bot":
+        data = dict(data)
+        data["text"] = mask_text(data.get("text") or "") or data.get("text")
+        if data.get("data"):
+            data["data"] = mask_strings(data["data"])
+    elif kind == "slot" and needs_sealing(str(data.get("name")), data.get("value")):
+        data = {**data, "value": seal(data.get("value"), cipher)}
+    elif kind == "entities":
+        data = {**data, "entities": mask_strings(data.get("entities"))}
+    return data
+
+
+def restore_event(data: dict[str, Any], cipher: MultiFernet) -> dict[str, Any]:
+    """The event as the conversation had it: sealed slot values opened."""
+    if data.get("event") != "slot" or not is_sealed(data.get("value")):
+        return data
+    try:
+        return {**data, "value": unseal(data["value"], cipher)}
+    except (InvalidToken, ValueError):
+        # A key rotated out: the answer is lost, the conversation goes on (the form asks again).
+        logger.warning("Slot %s could not be decrypted with LAYANI_PII_KEY", data.get("name"))
+        return {**data, "value": None}
+
+
+def erasure_requested(events: Iterable[Event]) -> bool:
+    """True when these events hold `action_erase_my_data` followed by `Restarted`."""
+    last_action = None
+    for event in events:
+        if isinstance(event, ActionExecuted) and event.action_name != ACTION_LISTEN_NAME:
+            last_action = event.action_name
+        elif isinstance(event, Restarted) and last_action == ERASE_ACTION:
+            return True
+    return False
+
+
+class PrivateSQLTrackerStore(SQLTrackerStore):
+    """`SQLTrackerStore` that masks messages, seals personal slots and honours erasure."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Fail at start-up, not on the first message, when production has no key.
+        self.cipher = load_cipher()
+        super().__init__(*args, **kwargs)
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        """Store the turn's new events in their protected form, or erase the conversation."""
+        await self.stream_events(tracker)
+        with self.session_scope() as session:
+            events = list(self._additional_events(session, tracker))
+            if erasure_requested(events):
+                deleted = (
+                    session.query(self.SQLEvent)
+                    .filter(self.SQLEvent.sender_id == tracker.sender_id)
+                    .delete(synchronize_session=False)
+                )
+                session.commit()
+                logger.info("Conversation erased on the citizen's request (%d events)", deleted)
+                return
+            for event in events:
+                data = event.as_dict()
+                session.add(
+                    self.SQLEvent(
+                        sender_id=tracker.sender_id,
+                        type_name=event.type_name,
+                        timestamp=data.get("timestamp"),
+                        intent_name=data.get("parse_data", {})
+                        .get("intent", {})
+                        .get(INTENT_NAME_KEY),
+                        action_name=data.get("name"),
+                        data=json.dumps(protect_event(data, self.cipher)),
+                    )
+                )
+            session.commit()
+
+    async def _retrieve(
+        self, sender_id: str, fetch_events_from_all_sessions: bool
+    ) -> DialogueStateTracker | None:
+        with self.session_scope() as session:
+            rows = self._event_query(
+                session, sender_id, fetch_events_from_all_sessions=fetch_events_from_all_sessions
+            ).all()
+            events = [restore_event(json.loads(row.data), self.cipher) for row in rows]
+        if not self.domain or not events:
+            return None
+        return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+
+    def purge_inactive(
+        self, older_than_days: int, now: float | None = None, dry_run: bool = False
+    ) -> tuple[int, int]:
+        """Delete conversations whose last event is older than `older_than_days`.
+
+        Returns (conversations, events) deleted, or that would be with `dry_run`.
+        """
+        import sqlalchemy as sa
+
+        cutoff = (now if now is not None else time.time()) - older_than_days * SECONDS_PER_DAY
+        event = self.SQLEvent
+        with self.session_scope() as session:
+            stale = (
+                sa.select(event.sender_id)
+                .group_by(event.sender_id)
+                .having(sa.func.max(event.timestamp) < cutoff)
+            )
+            conversations = session.execute(
+                sa.select(sa.func.count()).select_from(stale.subquery())
+            ).scalar_one()
+            rows = session.execute(
+                sa.select(sa.func.count(event.id)).where(event.sender_id.in_(stale))
+            ).scalar_one()
+            if not dry_run and conversations:
+                session.execute(
+                    sa.delete(event)
+                    .where(event.sender_id.in_(stale))
+                    .execution_options(synchronize_session=False)
+                )
+                session.commit()
+        return int(conversations), int(rows)
