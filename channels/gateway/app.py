@@ -207,7 +207,11 @@ def build_app(settings: ChannelSettings | None = None, env: dict[str, str] | Non
             if not await g.claim(f"telegram:update:{data['update_id']}"):
                 g.counters[DUPLICATE] += 1
                 return response.json({"status": DUPLICATE})
-            return response.json({"status": await telegram_update(g, telegram, data)})
+            try:
+                return response.json({"status": await telegram_update(g, telegram, data)})
+            except (AttributeError, TypeError, ValueError, KeyError):  # fields of the wrong type
+                logger.warning("Telegram webhook: malformed update %s (400)", data["update_id"])
+                return response.json({"error": "not a Telegram update"}, status=400)
 
     twilio: TwilioWebhook | None = channels.get("twilio")
     if twilio is not None:

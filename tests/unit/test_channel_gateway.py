@@ -72,6 +72,16 @@ def test_forged_secret_or_signature_is_403_and_nothing_reaches_the_assistant(gat
     assert gateway.rasa.envelopes("501") == [] and gateway.rasa.envelopes("+6281300000501") == []
 
 
+def test_a_malformed_update_is_a_400_not_a_server_error(gateway):
+    odd = update(512)
+    odd["message"]["chat"] = "private"
+    assert post_telegram(gateway, odd).status_code == 400
+    odd = update(512)
+    odd["message"]["photo"] = [{"file_id": "x", "width": "wide", "height": 1}]
+    del odd["message"]["text"]
+    assert post_telegram(gateway, odd).status_code == 400
+
+
 def test_five_deliveries_reach_the_assistant_once(gateway):
     data = update(502)
     with ThreadPoolExecutor(5) as pool:
