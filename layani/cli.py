@@ -14,6 +14,7 @@ COMMANDS = [
     "layani.commands.train",
     "layani.commands.complaints",
     "layani.commands.applications",
+    "layani.commands.conversations",
     "layani.commands.packs",
     "layani.commands.console",
     "layani.commands.channels",
