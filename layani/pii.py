@@ -30,9 +30,9 @@ _ID_RUN = re.compile(rf"\d(?:{SEPARATORS}*(?:[OoIl]+{SEPARATORS}*)?\d)*")
 _ID_CHAR = re.compile(r"[\dOoIl]")
 MIN_ID_DIGITS = 14
 # Fractions in log lines ("confidence 0.0068656802940281", numpy's "[0.12345678 0.98765432]"):
-# one digit, a dot, digits. No NIK or KK starts like that (their first two digits are the
-# province code).
-_FRACTIONS = re.compile(r"\d\.\d+(?: +\d\.\d+)*")
+# "0." and digits, maybe more numbers after spaces. No NIK or KK the validators accept starts
+# with 0 (the first two digits are a province code, 11 to 96), so none is left unmasked.
+_FRACTIONS = re.compile(r"0\.\d+(?: +\d+\.\d+)*")
 # Indonesian mobile numbers in free text: 08…, 628…, +628…, 0062 8…, with any separators.
 _PHONE = re.compile(r"(?<![\d+])(?:\+62|0062|62|0)[\s().\-]*8(?:[\s().\-]*\d){6,11}(?!\d)")
 _NON_DIGIT = re.compile(r"\D")
@@ -84,14 +84,7 @@ def _mask_id_run(match: re.Match[str]) -> str:
 
 def _mask_phone_candidate(match: re.Match[str]) -> str:
     run = match.group(0)
-    if _FRACTIONS.fullmatch(run) or not is_mobile_number(_NON_DIGIT.sub("", run)):
-        return run
-    return mask_phone(run)
-
-
-def _mask_phone(match: re.Match[str]) -> str:
-    run = match.group(0)
-    return run if _FRACTIONS.fullmatch(run) else mask_phone(run)
+    return mask_phone(run) if is_mobile_number(_NON_DIGIT.sub("", run)) else run
 
 
 def mask_text(text: str) -> str:
@@ -101,7 +94,7 @@ def mask_text(text: str) -> str:
         return text
     text = _ID_RUN.sub(_mask_id_run, text)
     text = PHONE_CANDIDATE.sub(_mask_phone_candidate, text)
-    return _PHONE.sub(_mask_phone, text)
+    return _PHONE.sub(lambda m: mask_phone(m.group(0)), text)
 
 
 def _format_exception(exc_info: tuple) -> str:

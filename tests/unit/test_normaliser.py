@@ -394,3 +394,11 @@ def test_regional_messages_reach_standard_indonesian() -> None:
     assert normalise_text("hoyong ngaganti pagawean di KTP") == "ingin ganti pekerjaan di ktp"
     assert normalise_text("abdi hoyong misah KK ti kolot") == ("saya ingin pisah kk dari orang tua")
     assert normalise_text("how to renew my lost card") == "bagaimana to perpanjang my hilang kartu"
+
+
+def test_emphasis_is_collapsed_as_before_and_a_flood_of_runs_gets_single_letters() -> None:
+    # Up to MAX_EMPHASIS_RUNS runs every spelling is tried; a word with more is no real word
+    # (trying every spelling cost 2^runs: "aaabbbccc..." with 20 runs took seconds).
+    assert normalise_text("tolooong maaaaf siaaap makasiiih") == "tolong maaf siap terima kasih"
+    assert normalise_text("!!tolooong!! ada kebakaraaaan") == "tolong ada kebakaran"
+    assert normalise_text("aaabbbcccdddeeefffggg") == "abcdefg"
