@@ -141,9 +141,10 @@ class _MultiDict(dict):
 
 
 def post_twilio(
-    gw, fields: dict | list, signature: str | None = "auto", timeout: float = 30.0
+    gw, fields: dict | list | str, signature: str | None = "auto", timeout: float = 30.0
 ) -> httpx.Response:
-    """Post a Twilio form (a dict, or (name, value) pairs for repeated names)."""
+    """Post a Twilio form (a dict, (name, value) pairs for repeated names, or already encoded
+    form text with an explicit signature)."""
     headers = {"Content-Type": "application/x-www-form-urlencoded"}
     if signature == "auto":
         signature = twilio_signature(fields)
@@ -151,7 +152,7 @@ def post_twilio(
         headers["X-Twilio-Signature"] = signature
     return httpx.post(
         f"{gw.url}/webhooks/twilio/webhook",
-        content=urlencode(fields),
+        content=fields if isinstance(fields, str) else urlencode(fields),
         headers=headers,
         timeout=timeout,
     )
