@@ -139,3 +139,20 @@ def test_bulk_positions_agree_with_one_by_one_positions(url):
         assert queue.positions(rows) == {
             r.id: queue.queue_position(s, r) for r in rows if r.status == "waiting"
         }
+
+
+def test_attempts_during_a_lock_count_but_do_not_extend_it_and_expiry_starts_over(url):
+    now = dt.datetime(2026, 12, 1, 3, 0)
+    with session_scope(url) as s:
+        accounts.create_user(s, "sari", PASSWORD, "auditor")
+    with session_scope(url) as s:
+        for _ in range(accounts.MAX_FAILED_LOGINS + 2):
+            accounts.authenticate(s, "sari", "salah", now=now)
+        user = accounts.find_user(s, "sari")
+        assert (user.failed_logins, user.locked_until) == (7, now + accounts.LOCKOUT)
+        later = now + accounts.LOCKOUT + dt.timedelta(minutes=1)
+        assert accounts.authenticate(s, "sari", "salah", now=later).locked_until is None
+        user = accounts.find_user(s, "sari")
+        assert (user.failed_logins, user.locked_until) == (1, None)  # a fresh count, no lock
+        assert accounts.authenticate(s, "sari", PASSWORD, now=later).staff is not None
+        assert accounts.find_user(s, "sari").failed_logins == 0
