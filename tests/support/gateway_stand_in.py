@@ -39,6 +39,7 @@ class FakeRasa(_Server):
         self.turn_seconds = 0.0
         self.not_ready = 0
         self.broken = 0  # answer 500 (a turn that failed) that often
+        self.paused = False  # turns wait (in flight) until this is False again
         self.log: list[tuple[str, str, str]] = []  # (event, sender, text)
 
     def app(self) -> web.Application:
@@ -59,6 +60,8 @@ class FakeRasa(_Server):
         text = envelope.get("text") or envelope.get("body") or ""
         self.log.append(("start", envelope["sender_id"], text))
         await asyncio.sleep(self.turn_seconds)
+        while self.paused:
+            await asyncio.sleep(0.02)
         self.log.append(("end", envelope["sender_id"], text))
         self.record(envelope["kind"], envelope)
         return web.json_response({"status": "done"})
