@@ -79,3 +79,21 @@ def test_media_and_location_fields():
     location = location_from(loc_params)
     assert location["latitude"] == -6.2087634 and location["longitude"] == 106.845599
     assert location_from({"Latitude": ["91"], "Longitude": ["0"]}) is None
+
+
+def test_gateway_decodes_a_bounded_form_once_and_keeps_blank_fields():
+    from channels.gateway.twilio import Rejected, bounded_form, signature_shape_ok
+
+    raw = (PAYLOADS / "whatsapp_media_only.form").read_text()
+    params = bounded_form(raw.encode(), 65536, 200)
+    assert params == form_params(raw.encode())  # the same decoding the signature was made on
+    assert RequestValidator(TOKEN).validate(URL, params, sign(raw))
+    for body, status in ((b"a=1&" * 100 + b"b=2", 413), (b"x" * 70_000, 413)):
+        try:
+            bounded_form(body, 65536, 100)
+        except Rejected as rejected:
+            assert rejected.status == status
+        else:
+            raise AssertionError("not rejected")
+    assert signature_shape_ok(sign(raw))
+    assert not signature_shape_ok("") and not signature_shape_ok("a" * 28)
