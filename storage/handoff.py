@@ -32,14 +32,14 @@ from sqlalchemy.orm import Session
 from storage.models import Base, utcnow
 
 OPEN_STATUSES = ("waiting", "active")
+CLOSED_STATUSES = ("resolved", "returned")
+REASONS = ("request_human", "fallback", "form", "sensitive", "other")
 # Channels whose sender ids cost something to make (a phone number, a Telegram account). The
 # action stores the channel the connector saw, not one a REST client claims in its metadata.
 VERIFIED_CHANNELS = ("sms", "whatsapp", "telegram")
 URGENT_HEAD_START = dt.timedelta(minutes=15)
 ANONYMOUS_URGENT_CAP = 3
 ANONYMOUS_AHEAD = 10
-CLOSED_STATUSES = ("resolved", "returned")
-REASONS = ("request_human", "fallback", "form", "sensitive", "other")
 
 
 class Handoff(Base):
@@ -155,11 +155,40 @@ def queue_order(rows: list[Handoff]) -> list[Handoff]:
 def queue_position(session: Session, row: Handoff) -> int:
     """1 + the waiting rows of the same agency that will be answered before this one.
 
-    An answered (active) row is 1: it is being handled; a closed row is 0.
+    Same answer as `positions(list_open(...))`, with at most three COUNT queries instead of
+    loading the queue: it runs for every new handoff, also during a flood. An answered (active)
+    row is 1: it is being handled; a closed row is 0.
     """
     if row.status != "waiting":
         return 1 if row.status in OPEN_STATUSES else 0
-    return positions(list_open(session, row.agency_id)).get(row.id, 0)
+    key, row_id = _key(row)
+    # Rows whose key (created_at, less the head start when urgent) comes before this row's.
+    before = sa.or_(
+        sa.and_(Handoff.urgent.is_(False), _earlier(Handoff.created_at, key, row_id)),
+        sa.and_(
+            Handoff.urgent.is_(True),
+            _earlier(Handoff.created_at, key + URGENT_HEAD_START, row_id),
+        ),
+    )
+    waiting = sa.and_(
+        Handoff.agency_id == row.agency_id, Handoff.status == "waiting", Handoff.id != row.id
+    )
+    anonymous = Handoff.channel.not_in(VERIFIED_CHANNELS)
+
+    def count(*conditions: object) -> int:
+        query = sa.select(sa.func.count(Handoff.id)).where(waiting, *conditions)
+        return int(session.execute(query).scalar_one())
+
+    anonymous_before = count(anonymous, before)
+    if is_anonymous(row.channel):
+        if anonymous_before < ANONYMOUS_AHEAD:
+            return 1 + anonymous_before + count(sa.not_(anonymous), before)
+        return 1 + anonymous_before + count(sa.not_(anonymous))  # overflow: after every verified
+    return 1 + min(anonymous_before, ANONYMOUS_AHEAD) + count(sa.not_(anonymous), before)
+
+
+def _earlier(column: sa.Column, key: dt.datetime, row_id: int) -> sa.sql.ColumnElement:
+    return sa.or_(column < key, sa.and_(column == key, Handoff.id < row_id))
 
 
 def get(session: Session, handoff_id: int) -> Handoff | None:

@@ -156,3 +156,32 @@ def test_attempts_during_a_lock_count_but_do_not_extend_it_and_expiry_starts_ove
         assert (user.failed_logins, user.locked_until) == (1, None)  # a fresh count, no lock
         assert accounts.authenticate(s, "sari", PASSWORD, now=later).staff is not None
         assert accounts.find_user(s, "sari").failed_logins == 0
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_one_row_positions_agree_with_the_listed_queue_order_under_a_mixed_flood(url, seed):
+    """Head start, anonymous urgency cap and the anonymous cap ahead, computed two ways."""
+    import random
+
+    rng = random.Random(seed)
+    agency = f"acak{seed}"
+    start = dt.datetime(2026, 12, 1, 1, 0)
+    with session_scope(url) as s:
+        for i in range(40):
+            place = queue.enqueue(
+                s,
+                f"acak-{seed}-{i}",
+                rng.choice(["rest", "socketio", "telegram", "sms", "whatsapp"]),
+                agency,
+                "sensitive",
+                urgent=rng.random() < 0.4,
+            )
+            row = queue.get(s, place.handoff_id)
+            row.created_at = start + dt.timedelta(minutes=rng.choice([0, 1, 5, 14, 15, 16, 30]))
+            if rng.random() < 0.15:
+                queue.record_reply(s, row, "budi")
+        s.flush()
+        rows = queue.list_open(s, agency)
+        assert queue.positions(rows) == {
+            r.id: queue.queue_position(s, r) for r in rows if r.status == "waiting"
+        }
