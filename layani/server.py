@@ -154,7 +154,7 @@ def install_api_guard(app: Any, api_token: str) -> None:
     """Every route outside PUBLIC_ROUTES needs `Authorization: Bearer <LAYANI_API_TOKEN>`.
 
     Runs after routing (Sanic 21.12), so it sees the matched route's pattern, not a path a
-    client could dress up; unknown paths are 404 before it runs.
+    client could dress up. For an unknown path Sanic runs it with no route, on the way to 404.
     """
     from sanic import response
 
@@ -162,7 +162,9 @@ def install_api_guard(app: Any, api_token: str) -> None:
 
     async def guard(request: Any) -> Any:
         route = getattr(request, "route", None)
-        if route is not None and PUBLIC_ROUTES.match(route.path.strip("/")):
+        if route is None:
+            return None  # no such route: Sanic answers 404 and runs no handler
+        if PUBLIC_ROUTES.match(route.path.strip("/")):
             return None
         if request.method == "OPTIONS":
             return None  # CORS preflight carries no credentials and runs nothing

@@ -245,3 +245,85 @@ def start_stack(
         stack.stop()
         raise
     return stack
+
+
+@dataclass
+class BareServer:
+    """`python -m layani.server` without a model: its routes, middleware and channels answer,
+    turns do nothing (no agent). For tests of what happens before a turn (authentication,
+    limits, validation): it starts in seconds instead of the minute a model takes."""
+
+    proc: subprocess.Popen
+    url: str
+    env: dict[str, str]
+    log: Path
+
+    def log_text(self) -> str:
+        return self.log.read_text(errors="replace") if self.log.exists() else ""
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            _signal_group(self.proc, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                pass
+        _signal_group(self.proc, signal.SIGKILL)
+        self.proc.wait()
+
+
+def bare_server_env(workdir: Path, profile: str = "production", **overrides: str) -> dict[str, str]:
+    """The launcher's environment for `profile`, on free ports and files under `workdir`, with
+    fresh API, outbound and turn tokens; `overrides` last (an empty value removes the name)."""
+    from layani.run import build_env
+
+    base = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("TELEGRAM_", "TWILIO_", "LAYANI_REST_", "LAYANI_TRUSTED_"))
+    }
+    env = build_env(profile, base)
+    port = free_port()
+    env.update(
+        {
+            "RASA_PORT": str(port),
+            "RASA_URL": f"http://127.0.0.1:{port}",
+            "ACTION_SERVER_URL": "http://127.0.0.1:9/webhook",
+            "RASA_TRACKER_DB": str(workdir / "tracker.db"),
+            "DATABASE_URL": f"sqlite:///{workdir / 'layani.db'}",
+            "REDIS_URL": "",
+            "LAYANI_API_TOKEN": secrets.token_urlsafe(16),
+            "LAYANI_OUTBOUND_TOKEN": secrets.token_urlsafe(16),
+            "LAYANI_TURN_TOKEN": secrets.token_urlsafe(16),
+            "LOG_LEVEL": "DEBUG",
+            "SANIC_WORKERS": "1",
+        }
+    )
+    env.update(overrides)
+    return {k: v for k, v in env.items() if v != ""}
+
+
+def server_command(env: dict[str, str]) -> list[str]:
+    """The server without a model; embedded stores (the profile's rules come from the env)."""
+    model = ROOT / "models" / "no-such-model.tar.gz"
+    port = env["RASA_PORT"]
+    endpoints = str(ROOT / "endpoints.yml")
+    args = ["--model", str(model), "--port", port, "--endpoints", endpoints]
+    return [sys.executable, "-m", "layani.server", *args]
+
+
+def start_bare_server(env: dict[str, str], log: Path, timeout: float = 180) -> BareServer:
+    """Start the server of `bare_server_env` and wait until `/` answers."""
+    server = BareServer(_spawn(server_command(env), env, log), env["RASA_URL"], env, log)
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if server.proc.poll() is not None:
+            raise RuntimeError(f"server exited ({server.proc.returncode}):\n{server.log_text()}")
+        try:
+            if httpx.get(f"{server.url}/", timeout=2).status_code == 200:
+                return server
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    server.stop()
+    raise RuntimeError(f"server not ready after {timeout}s:\n{server.log_text()[-4000:]}")
