@@ -26,6 +26,9 @@ from storage import handoff as queue
 logger = logging.getLogger(__name__)
 
 MAX_REPLY = 2000
+# The queue page is polled every few seconds by every officer: during a flood it shows the
+# front of the queue and how many more wait, not thousands of rows.
+QUEUE_ROWS_SHOWN = 200
 RESOLVED_RESPONSE = "utter_handoff_resolved"
 
 
@@ -42,7 +45,8 @@ def _display_sender(sender_id: str) -> str:
 async def _context(request: web.Request) -> dict[str, Any]:
     open_rows, positions, closed = await db(request, _queue_entries, access.agency_scope(request))
     return {
-        "open_rows": open_rows,
+        "open_rows": open_rows[:QUEUE_ROWS_SHOWN],
+        "open_total": len(open_rows),
         "positions": positions,
         "closed_rows": closed,
         "now": queue.utcnow(),
