@@ -5,12 +5,17 @@ page, its script and the vendored socket.io client (MIT, from npm socket.io-clie
 served gzip-compressed from memory, about 20 KB in total. Accessibility: a labelled input,
 `role=log` with `aria-live` so screen readers announce replies, real <button>s for choices,
 48 px tap targets and visible focus.
+
+Framing: only this server and the sites in LAYANI_ALLOWED_ORIGINS (the sites allowed to embed
+the web chat) may show the page in a frame (`frame-ancestors`); any other site framing it could
+dress it up or overlay it (clickjacking).
 """
 
 from __future__ import annotations
 
 import gzip
 import hashlib
+import re
 from pathlib import Path
 
 from sanic import Blueprint, response
@@ -28,6 +33,15 @@ CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; "
     "connect-src 'self' ws: wss:; frame-ancestors 'self'; base-uri 'none'; form-action 'none'"
 )
+_ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$")
+
+
+def csp_for(allowed_origins: tuple[str, ...]) -> str:
+    """CSP with the allowed embedding sites added to `frame-ancestors` (well-formed ones only)."""
+    extra = [o.rstrip("/") for o in allowed_origins if _ORIGIN.match(o.rstrip("/"))]
+    if not extra:
+        return CSP
+    return CSP.replace("frame-ancestors 'self'", "frame-ancestors 'self' " + " ".join(extra))
 
 
 def _load() -> dict[str, tuple[bytes, bytes, str, str]]:
@@ -40,14 +54,16 @@ def _load() -> dict[str, tuple[bytes, bytes, str, str]]:
     return assets
 
 
-def _serve(request: Request, asset: tuple[bytes, bytes, str, str], cache: str) -> HTTPResponse:
+def _serve(
+    request: Request, asset: tuple[bytes, bytes, str, str], cache: str, csp: str = CSP
+) -> HTTPResponse:
     raw, zipped, content_type, etag = asset
     headers = {
         "Cache-Control": cache,
         "ETag": etag,
         "Vary": "Accept-Encoding",
         "X-Content-Type-Options": "nosniff",
-        "Content-Security-Policy": CSP,
+        "Content-Security-Policy": csp,
         "Referrer-Policy": "no-referrer",
     }
     if request.headers.get("if-none-match") == etag:
@@ -59,12 +75,15 @@ def _serve(request: Request, asset: tuple[bytes, bytes, str, str], cache: str) -
 
 
 def blueprint() -> Blueprint:
+    from channels.socketio import allowed_origins
+
     assets = _load()
+    csp = csp_for(allowed_origins())
     bp = Blueprint("layani_webchat_page")
 
     @bp.get("/chat")
     async def chat_page(request: Request) -> HTTPResponse:
-        return _serve(request, assets["chat.html"], "no-cache")
+        return _serve(request, assets["chat.html"], "no-cache", csp)
 
     @bp.get("/chat/static/<name>")
     async def chat_asset(request: Request, name: str) -> HTTPResponse:

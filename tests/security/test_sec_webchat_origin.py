@@ -80,3 +80,10 @@ async def test_request_without_origin_is_served(app):
     """No Origin: a same-origin polling request or a non-browser client (documented); the
     per-address and per-session limits hold those, not the origin check."""
     assert await _chat(app.url, {}) == ["echo: halo ['channel']"]
+
+
+async def test_only_allowed_sites_may_frame_the_chat_page(app):
+    """Framing by another site (clickjacking) is refused by the browser via frame-ancestors."""
+    csp = httpx.get(f"{app.url}/chat").headers["content-security-policy"]
+    ancestors = next(d for d in csp.split(";") if d.strip().startswith("frame-ancestors"))
+    assert ancestors.split()[1:] == ["'self'", AGENCY]

@@ -39,6 +39,7 @@ def build_app():
     from rasa.server import configure_cors
     from sanic import Sanic
 
+    from channels import webchat_page
     from channels.socketio import SocketIOInput
 
     app = Sanic("layani_webchat_test_app")
@@ -61,6 +62,7 @@ def build_app():
         )
 
     app.blueprint(channel.blueprint(on_new_message), url_prefix="/webhooks/socketio")
+    app.blueprint(webchat_page.blueprint())
     return app
 
 
