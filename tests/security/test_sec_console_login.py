@@ -178,7 +178,7 @@ async def test_locked_and_unknown_accounts_take_as_long_as_a_wrong_password(url,
             times["unknown"].append(await timed("tidak-ada", "tebakan-salah-2"))
             times["locked"].append(await timed("capil1", PASSWORD))
         medians = {k: statistics.median(v) for k, v in times.items()}
-        assert max(medians.values()) < 2.5 * min(medians.values()), medians
+        assert max(medians.values()) < 3 * min(medians.values()), medians
     finally:
         await client.close()
 
@@ -279,7 +279,8 @@ async def test_console_pages_stay_responsive_while_twenty_bogus_logins_hash(url,
         await officer.close()
 
 
-async def test_a_full_hash_queue_answers_429_instead_of_queueing_forever(url):
+async def test_a_full_hash_queue_answers_429_instead_of_queueing_forever(url, monkeypatch):
+    monkeypatch.setattr(accounts, "_hasher", PasswordHasher())  # checks that take a while
     client = await start(config(url, login_rate="0", hash_workers=1, hash_queue=2))
     try:
         page = await client.get("/login")
