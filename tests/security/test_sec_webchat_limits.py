@@ -94,7 +94,9 @@ async def test_message_flood_is_rate_limited_across_sessions(app):
     for tab in tabs:
         for i in range(10):
             await tab.say(f"pesan {i}")
-    await asyncio.sleep(1.5)
+    for tab in tabs:  # three turns and one notice each; then a moment for anything extra
+        await tab.wait_replies(MESSAGES + 1, timeout=30)
+    await asyncio.sleep(0.5)
     turns = [r for tab in tabs for r in tab.replies if r.startswith("echo:")]
     assert len(turns) == SESSIONS * MESSAGES
     for tab in tabs:
