@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+from cryptography.fernet import Fernet
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -212,7 +213,9 @@ def start_stack(
             "LAYANI_API_TOKEN": secrets.token_urlsafe(16),
             "LAYANI_OUTBOUND_TOKEN": secrets.token_urlsafe(16),
             "LAYANI_TURN_TOKEN": secrets.token_urlsafe(16),
-            "LAYANI_PII_KEY": env.get("LAYANI_PII_KEY", ""),
+            # A fresh personal-data key per stack: PostgreSQL stacks refuse to start without
+            # one, and SQLite stacks would otherwise write var/pii.key into the checkout.
+            "LAYANI_PII_KEY": env.get("LAYANI_PII_KEY") or Fernet.generate_key().decode(),
             "LOG_LEVEL": "DEBUG",
         }
     )
