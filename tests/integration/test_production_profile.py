@@ -11,6 +11,7 @@ from urllib.parse import urlparse
 
 import pytest
 import sqlalchemy as sa
+from cryptography.fernet import Fernet
 from support.stack import start_stack
 
 pytestmark = [pytest.mark.integration, pytest.mark.production]
@@ -25,6 +26,8 @@ def production_stack(model_path, pg_database_url, tmp_path_factory):
         profile="production",
         extra_env={
             "DATABASE_URL": pg_database_url,
+            # Production refuses to store conversations without the personal-data key.
+            "LAYANI_PII_KEY": Fernet.generate_key().decode(),
             "POSTGRES_DB": db,
             "POSTGRES_LOGIN_DB": "postgres",
             "REDIS_URL": "redis://127.0.0.1:6379/14",

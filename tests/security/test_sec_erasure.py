@@ -201,7 +201,7 @@ def test_hapus_data_saya_then_ya_deletes_the_conversation_draft_and_queue_row(ra
     conversation = rasa_stack.conversation_id(sender)
     assert tracker_rows(rasa_stack, conversation) > 0
 
-    say(rasa_stack, sender, "tolong hapus semua data sy", "Yang akan dihapus", "tetap disimpan")
+    say(rasa_stack, sender, "tolong data saya dihapus semua", "Yang akan dihapus", "tetap disimpan")
     say(rasa_stack, sender, "ya", "Data Anda sudah dihapus")
 
     deadline = time.monotonic() + 15  # Rasa saves the turn right after answering
