@@ -420,6 +420,7 @@ def main(argv: list[str] | None = None) -> int:
         "LOG_LEVEL": "WARNING",
         "LAYANI_DEAD_LETTER_FILE": str(workdir / "dead_letters.jsonl"),
         "LAYANI_RATE_LIMIT": f"{max(20, args.messages + 5)}/60",
+        "LAYANI_REST_RATE_LIMIT": "0",  # all bench REST clients share one address
     }
     print(f"Starting Layani with {model.name} (workdir {workdir})...", flush=True)
     stack = start_stack(model, workdir, extra_env=env, ready_timeout=900)

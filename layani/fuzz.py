@@ -337,6 +337,7 @@ def main(argv: list[str] | None = None) -> int:
         "LAYANI_DEAD_LETTER_FILE": str(workdir / "dead_letters.jsonl"),
         # The fuzz citizens send far more than a person would; limits are tested elsewhere.
         "LAYANI_RATE_LIMIT": "0",
+        "LAYANI_REST_RATE_LIMIT": "0",
     }
     print(f"Starting Layani with {model.name} (workdir {workdir})...", flush=True)
     stack = start_stack(model, workdir, extra_env=env, ready_timeout=900)
