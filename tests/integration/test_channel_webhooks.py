@@ -203,7 +203,8 @@ def test_telegram_photo_location_contact_reach_rasa_as_metadata(stack, providers
     assert photo["photo"]["file_id"] == recorded[-1]["file_id"]  # the largest size
     assert photo["photo"]["width"] == 1280
     assert location["location"] == {"latitude": -6.914744, "longitude": 107.60981}
-    assert contact["contact"]["phone_number"] == "+6281234567890"
+    # Stored masked, like every phone number in the conversation store (docs/privacy.md).
+    assert contact["contact"]["phone_number"] == "+62********890"
     assert [e["text"] for e in user_events(stack, str(user))] == ["/share_media"] * 3
     # Each one got a sensible answer, not silence.
     settle(telegram, lambda c: len(telegram.sent_texts(user)) >= 3)
