@@ -2,7 +2,8 @@
 
 Flow (bot/rules/privacy.yml): intent `delete_my_data` -> `utter_privacy_confirm` says what is
 deleted and what the public-service archive keeps, and asks; "ya" -> `action_erase_my_data`;
-"tidak" -> `utter_privacy_kept`.
+"tidak" -> `utter_privacy_kept`. Asked in the middle of a form, `action_privacy_leave_form`
+pauses the form first (the answers stay; "ajukan permohonan" resumes it after a "tidak").
 
 How the conversation itself is deleted: the action server cannot delete Rasa's tracker, and
 calling Rasa's HTTP API from inside a turn would wait on the conversation's own lock (Rasa holds
@@ -21,7 +22,7 @@ import logging
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import FollowupAction, Restarted
+from rasa_sdk.events import ActiveLoop, FollowupAction, Restarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
@@ -88,3 +89,24 @@ class ActionEraseMyData(Action):
         # Restarted tells the tracker store to delete the stored conversation (module docstring);
         # listening next keeps the policies from predicting on the emptied tracker.
         return [Restarted(), FollowupAction("action_listen")]
+
+
+class ActionPrivacyLeaveForm(Action):
+    """Leave an active form before the deletion question, keeping the answers given so far.
+
+    Rasa's slot mapping has already put "hapus data saya" into the slot the form was asking for
+    (`from_text`), unvalidated; that value is dropped, so a resumed form asks the question again
+    instead of carrying the request as an answer.
+    """
+
+    def name(self) -> str:
+        return "action_privacy_leave_form"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        events: list[dict[str, Any]] = [ActiveLoop(None), SlotSet("requested_slot", None)]
+        requested = tracker.get_slot("requested_slot")
+        if requested and requested in (domain.get("slots") or {}):
+            events.insert(0, SlotSet(requested, None))
+        return events
