@@ -134,7 +134,7 @@ SLOT_LABELS: dict[str, str] = {
     "mother_nik": "NIK ibu",
     "kk_number": "nomor KK",
 }
-# Slots holding identity numbers: stored encrypted (here and in the conversation store,
+# Slots holding identity numbers: stored encrypted (application store and conversation store,
 # layani/tracker_store.py), echoed masked. A new personal slot is one more entry.
 PERSONAL_SLOTS = ("applicant_nik", "father_nik", "mother_nik", "kk_number", "applicant_phone")
 ALL_FIELD_SLOTS = tuple(SLOT_LABELS)

@@ -147,6 +147,25 @@ async def test_database_down_says_so_and_keeps_the_conversation(tmp_path, monkey
     dispose_engines()
 
 
+async def test_leaving_a_form_keeps_answers_and_drops_the_request_from_the_asked_slot():
+    trk = Tracker(
+        "web-3",
+        {"requested_slot": "applicant_nik", "applicant_nik": "hapus data saya"},
+        {"intent": {"name": "delete_my_data"}, "text": "hapus data saya"},
+        [],
+        False,
+        None,
+        {"name": "application_form"},
+        "action_listen",
+    )
+    domain = {"slots": {"applicant_nik": {}, "requested_slot": {}}}
+    events = await privacy.ActionPrivacyLeaveForm().run(CollectingDispatcher(), trk, domain)
+    assert {"event": "slot", "name": "applicant_nik", "value": None} in [
+        {k: e.get(k) for k in ("event", "name", "value")} for e in events
+    ]
+    assert any(e["event"] == "active_loop" and e["name"] is None for e in events)
+
+
 def test_the_store_recognises_the_action_that_erases():
     from layani import tracker_store
 
@@ -201,6 +220,8 @@ def test_hapus_data_saya_then_ya_deletes_the_conversation_draft_and_queue_row(ra
     conversation = rasa_stack.conversation_id(sender)
     assert tracker_rows(rasa_stack, conversation) > 0
 
+    # Asked in the middle of the resumed form: the request is not taken as the NIK.
+    say(rasa_stack, sender, "ajukan permohonan", "Kita lanjutkan", "Berapa NIK Anda")
     say(rasa_stack, sender, "tolong data saya dihapus semua", "Yang akan dihapus", "tetap disimpan")
     say(rasa_stack, sender, "ya", "Data Anda sudah dihapus")
 
@@ -229,6 +250,7 @@ def test_hapus_data_saya_then_tidak_keeps_everything(rasa_stack):
     draft_and_handoff(rasa_stack, sender)
     conversation = rasa_stack.conversation_id(sender)
 
+    say(rasa_stack, sender, "ajukan permohonan", "Kita lanjutkan", "Berapa NIK Anda")
     say(rasa_stack, sender, "hapus data saya", "Lanjutkan menghapus?")
     say(rasa_stack, sender, "tidak", "data Anda tidak dihapus")
     rows = tracker_rows(rasa_stack, conversation)
@@ -239,4 +261,5 @@ def test_hapus_data_saya_then_tidak_keeps_everything(rasa_stack):
         "SELECT id FROM console_audit_log WHERE action = 'citizen_data_erased' AND target_id = :t",
         t=conversation,
     )
-    say(rasa_stack, sender, "ajukan permohonan", "Kita lanjutkan permohonan Anda")
+    # The draft is intact and the request did not become an answer: the NIK is asked again.
+    say(rasa_stack, sender, "ajukan permohonan", "Kita lanjutkan permohonan Anda", "Berapa NIK")
