@@ -105,8 +105,9 @@ def protect_event(data: dict[str, Any], cipher: MultiFernet) -> dict[str, Any]:
     elif kind == "bot":
         data = dict(data)
         data["text"] = mask_text(data.get("text") or "") or data.get("text")
-        if data.get("data"):
-            data["data"] = mask_strings(data["data"])
+        for key in ("data", "metadata"):  # buttons, an officer's message metadata
+            if data.get(key):
+                data[key] = mask_strings(data[key])
     elif kind == "slot" and needs_sealing(str(data.get("name")), data.get("value")):
         data = {**data, "value": seal(data.get("value"), cipher)}
     elif kind == "entities":
