@@ -9,6 +9,7 @@ without a model (`start_bare_server`): all of this happens before a turn.
 from __future__ import annotations
 
 import itertools
+import json
 import subprocess
 
 import httpx
@@ -17,8 +18,6 @@ from support.stack import bare_server_env, server_command, start_bare_server
 
 from channels import messages
 from channels.limits import max_chars, too_long_reply
-
-pytestmark = pytest.mark.integration
 
 REST_TOKEN = "sec-test-rest-token-0123456789"
 LIMIT = 5  # requests per address per minute, for this test server
@@ -53,6 +52,7 @@ def post(server, body=None, token=REST_TOKEN, content=None, address=None):
     return httpx.post(server.url + "/webhooks/rest/webhook", json=body, headers=headers)
 
 
+@pytest.mark.integration
 def test_rest_is_off_by_default_in_production(tmp_path):
     env = bare_server_env(tmp_path, "production")
     server = start_bare_server(env, tmp_path / "rasa.log")
@@ -67,6 +67,7 @@ def test_rest_is_off_by_default_in_production(tmp_path):
         server.stop()
 
 
+@pytest.mark.integration
 def test_rest_enabled_without_a_token_refuses_to_start(tmp_path):
     env = bare_server_env(tmp_path, "production", LAYANI_REST_ENABLED="1")
     result = subprocess.run(server_command(env), env=env, capture_output=True, timeout=120)
@@ -74,6 +75,7 @@ def test_rest_enabled_without_a_token_refuses_to_start(tmp_path):
     assert b"LAYANI_REST_TOKEN" in result.stderr
 
 
+@pytest.mark.integration
 def test_missing_wrong_or_query_token_is_refused(server):
     body = {"sender": "warga", "message": "halo"}
     assert post(server, body, token=None).status_code == 401
@@ -85,6 +87,7 @@ def test_missing_wrong_or_query_token_is_refused(server):
     assert post(server, body).status_code == 200
 
 
+@pytest.mark.integration
 def test_over_long_message_gets_the_kind_reply(server):
     text = "jalan rusak " * (max_chars("rest") // 10)
     response = post(server, {"sender": "warga-panjang", "message": text})
@@ -106,11 +109,13 @@ MALFORMED = [
 ]
 
 
+@pytest.mark.integration
 def test_malformed_requests_are_400(server):
     statuses = {content: post(server, content=content).status_code for content in MALFORMED}
     assert statuses == dict.fromkeys(MALFORMED, 400)
 
 
+@pytest.mark.integration
 def test_each_address_has_its_own_limit(server):
     body = {"sender": "warga-banjir", "message": "halo"}
     address = "203.0.113.7"
@@ -121,3 +126,83 @@ def test_each_address_has_its_own_limit(server):
     assert [m["text"] for m in limited.json()] == [messages.RATE_LIMITED]
     # A different client (address) is not held up by the flood.
     assert post(server, body, address="203.0.113.8").status_code == 200
+
+
+# --- the connector itself, without a server ------------------------------------------------
+
+
+class FakeRequest:
+    """What the REST handler reads of a Sanic request."""
+
+    def __init__(self, body: dict, headers: dict | None = None, ip: str = "192.0.2.1") -> None:
+        self.json = body
+        self.headers = {k.lower(): v for k, v in (headers or {}).items()}
+        self.ip = ip
+
+
+class FakeLayer:
+    def __init__(self, busy: bool = False) -> None:
+        self.busy = busy
+        self.senders: list[str] = []
+
+    async def run(self, sender_id, job):
+        from channels.layer import Busy
+
+        self.senders.append(sender_id)
+        if self.busy:
+            raise Busy("full")
+        return await job()
+
+
+def rest_handler(on_new_message, token: str = ""):
+    from channels.rest import RestInput
+
+    connector = RestInput(env={"LAYANI_REST_TOKEN": token, "LAYANI_REST_RATE_LIMIT": "0"})
+    bp = connector.blueprint(on_new_message)
+    return next(r.handler for r in bp._future_routes if r.uri == "/webhook")
+
+
+@pytest.fixture()
+def layer():
+    from channels.layer import reset_layer
+
+    fake = FakeLayer()
+    reset_layer(fake)
+    yield fake
+    reset_layer(None)
+
+
+async def test_rest_sender_is_namespaced_and_body_metadata_is_dropped(layer):
+    seen = []
+
+    async def on_new_message(message):
+        seen.append(message)
+        await message.output_channel.send_text_message(message.sender_id, "Halo!")
+
+    handler = rest_handler(on_new_message)
+    body = {
+        "sender": "+6281234567890",
+        "message": "cek status",
+        "metadata": {"channel": "sms", "staff": "petugas"},
+        "input_channel": "twilio",
+    }
+    response = await handler(FakeRequest(body))
+    assert response.status == 200
+    assert json.loads(response.body) == [{"recipient_id": "+6281234567890", "text": "Halo!"}]
+    [message] = seen
+    assert message.sender_id == "rest:+6281234567890"
+    assert message.input_channel == "rest"
+    assert not message.metadata
+    assert layer.senders == ["rest:+6281234567890"]  # the turn ran in the sender's queue
+
+
+async def test_a_full_turn_queue_is_503_with_retry_after(layer):
+    layer.busy = True
+
+    async def on_new_message(message):  # pragma: no cover - must not run
+        raise AssertionError("a turn ran although the queue was full")
+
+    response = await rest_handler(on_new_message)(FakeRequest({"sender": "w", "message": "halo"}))
+    assert response.status == 503
+    assert int(response.headers["Retry-After"]) > 0
+    assert [m["text"] for m in json.loads(response.body)] == [messages.BUSY]
