@@ -143,7 +143,7 @@ async def fuzz_webchat(stack, args, tally: Tally, worker: int) -> None:
     session: list[str] = []
     client.on("session_confirm", lambda data: session.append(data))
     client.on("bot_uttered", lambda data: inbox.put_nowait(time.monotonic()))
-    await client.connect(stack.url, headers={"Origin": stack.url}, transports=["websocket"])
+    await client.connect(stack.url, headers={"Origin": stack.url}, transports=["polling"])
     await client.emit("session_request", {"session_id": None})
     for _ in range(100):
         if session:
