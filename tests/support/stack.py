@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-from cryptography.fernet import Fernet
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -198,6 +197,8 @@ def start_stack(
     extra_env: dict[str, str] | None = None,
     ready_timeout: float = 900,
 ) -> Stack:
+    from layani.paths import VAR_DIR
+    from layani.pii_key import generated_key
     from layani.run import build_env, gateway_command
     from layani.run import commands as launcher_commands
 
@@ -213,9 +214,9 @@ def start_stack(
             "LAYANI_API_TOKEN": secrets.token_urlsafe(16),
             "LAYANI_OUTBOUND_TOKEN": secrets.token_urlsafe(16),
             "LAYANI_TURN_TOKEN": secrets.token_urlsafe(16),
-            # A fresh personal-data key per stack: PostgreSQL stacks refuse to start without
-            # one, and SQLite stacks would otherwise write var/pii.key into the checkout.
-            "LAYANI_PII_KEY": env.get("LAYANI_PII_KEY") or Fernet.generate_key().decode(),
+            # The key the test process itself falls back to (var/pii.key), so tests can read
+            # what the stack sealed; given explicitly because PostgreSQL stacks need one.
+            "LAYANI_PII_KEY": env.get("LAYANI_PII_KEY") or generated_key(VAR_DIR),
             "LOG_LEVEL": "DEBUG",
         }
     )
