@@ -65,7 +65,13 @@ MIN_DESCRIPTION_CHARS = 15
 MIN_DESCRIPTION_WORDS = 3
 
 # Intents that leave the form to other rules (the form rejects the turn).
-INTERRUPTING_INTENTS = {"request_human", "start_application", "check_status", "list_my_reports"}
+INTERRUPTING_INTENTS = {
+    "request_human",
+    "start_application",
+    "check_status",
+    "list_my_reports",
+    "delete_my_data",
+}
 # Opening phrases of start_complaint that carry no detail ("saya mau lapor", "pengaduan min").
 _TRIGGER = re.compile(
     r"^\s*(?:(?:halo|hai|pagi|siang|sore|malam|permisi|assalamualaikum)\w*\s*,?\s*)?"
