@@ -263,3 +263,16 @@ def test_hapus_data_saya_then_tidak_keeps_everything(rasa_stack):
     )
     # The draft is intact and the request did not become an answer: the NIK is asked again.
     say(rasa_stack, sender, "ajukan permohonan", "Kita lanjutkan permohonan Anda", "Berapa NIK")
+
+
+@pytest.mark.integration
+def test_hapus_data_saya_in_the_middle_of_a_complaint_is_not_taken_as_the_report(rasa_stack):
+    sender = f"lapor-{uuid.uuid4().hex[:8]}"
+    say(rasa_stack, sender, "mau lapor", "Ceritakan masalahnya")
+    say(rasa_stack, sender, "hapus data saya", "Lanjutkan menghapus?")
+    say(rasa_stack, sender, "tidak", "data Anda tidak dihapus")
+    assert not query(
+        rasa_stack,
+        "SELECT id FROM tickets WHERE sender_id = :s",
+        s=rasa_stack.conversation_id(sender),
+    )
