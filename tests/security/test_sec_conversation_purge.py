@@ -59,26 +59,28 @@ def add_conversation(store, sender: str, age_days: float) -> None:
 
 
 def senders(store) -> set[str]:
+    """This module's conversations (the PostgreSQL database is shared by the test session)."""
     with store.engine.connect() as conn:
-        return {r[0] for r in conn.execute(sa.text("SELECT DISTINCT sender_id FROM events"))}
+        rows = conn.execute(sa.text("SELECT DISTINCT sender_id FROM events"))
+        return {r[0] for r in rows if r[0].startswith("rest:purge-")}
 
 
 def test_purge_deletes_conversations_idle_past_the_default_retention(profile, capsys):
     store = tracker_store(profile)
     store.domain = Domain.load(str(DOMAIN_DIR))
-    add_conversation(store, "rest:lama", age_days=91)
-    add_conversation(store, "rest:baru", age_days=89)
+    add_conversation(store, "rest:purge-lama", age_days=91)
+    add_conversation(store, "rest:purge-baru", age_days=89)
 
     assert cli.main(["conversations", "purge", "--profile", profile, "--dry-run"]) == 0
     assert "1 conversations" in capsys.readouterr().out
-    assert senders(store) == {"rest:lama", "rest:baru"}
+    assert senders(store) == {"rest:purge-lama", "rest:purge-baru"}
 
     assert cli.main(["conversations", "purge", "--profile", profile]) == 0
     assert "Deleted 1 conversations" in capsys.readouterr().out
-    assert senders(store) == {"rest:baru"}
+    assert senders(store) == {"rest:purge-baru"}
 
     assert cli.main(["conversations", "purge", "--profile", profile, "--older-than", "100"]) == 0
-    assert senders(store) == {"rest:baru"}
+    assert senders(store) == {"rest:purge-baru"}
     assert cli.main(["conversations", "purge", "--profile", profile, "--older-than", "60"]) == 0
     assert senders(store) == set()
 
@@ -86,7 +88,7 @@ def test_purge_deletes_conversations_idle_past_the_default_retention(profile, ca
 def test_retention_comes_from_the_setting(profile, monkeypatch, capsys):
     store = tracker_store(profile)
     store.domain = Domain.load(str(DOMAIN_DIR))
-    add_conversation(store, "rest:sebulan", age_days=31)
+    add_conversation(store, "rest:purge-sebulan", age_days=31)
     monkeypatch.setenv("LAYANI_CONVERSATION_RETENTION_DAYS", "30")
     assert cli.main(["conversations", "purge", "--profile", profile]) == 0
     assert senders(store) == set()
