@@ -80,7 +80,7 @@ def tickets_of(stack, sender: str) -> list[sa.engine.Row]:
                     "SELECT id, kind, agency, category_or_service, status, data, "
                     "description, owner_key FROM tickets WHERE sender_id = :s"
                 ),
-                {"s": sender},
+                {"s": stack.conversation_id(sender)},
             ).all()
     finally:
         engine.dispose()
