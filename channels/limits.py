@@ -12,7 +12,13 @@ length (code points), the unit both the normaliser and the featurisers pay for.
 
 from __future__ import annotations
 
+import re
+
 from channels import messages
+
+# C0 controls (but tab, newline, carriage return) and DEL: never meaningful in a citizen's text,
+# and NUL is refused by PostgreSQL.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 MAX_MESSAGE_CHARS: dict[str, int] = {
     "socketio": 1500,
@@ -37,3 +43,11 @@ def too_long(channel: str, text: str) -> bool:
 def too_long_reply(channel: str) -> str:
     """The kind reply for an over-long message (GSM-7, one text for every channel)."""
     return messages.TOO_LONG.format(limit=max_chars(channel))
+
+
+def clean_text(text: str) -> str:
+    """The citizen's text as every later stage can handle it: lone UTF-16 surrogates (valid in
+    JSON escapes, invalid Unicode: spaCy and the databases raise on them) become "?", control
+    characters become spaces. Every connector calls this before building a UserMessage."""
+    text = text.encode("utf-8", "replace").decode("utf-8")
+    return _CONTROL.sub(" ", text)

@@ -38,7 +38,7 @@ from sanic.response import HTTPResponse
 from channels import messages
 from channels.layer import Busy, drain_on_stop, get_layer
 from channels.layer.ratelimit import build_rate_limiter, client_address
-from channels.limits import too_long, too_long_reply
+from channels.limits import clean_text, too_long, too_long_reply
 from layani.identity import REST_PREFIX
 
 logger = logging.getLogger(__name__)
@@ -173,7 +173,7 @@ class RestInput(InputChannel):
 
             collector = CollectingOutputChannel()
             message = UserMessage(
-                text, collector, tracker_sender(sender), input_channel=self.name()
+                clean_text(text), collector, tracker_sender(sender), input_channel=self.name()
             )
 
             async def turn() -> None:

@@ -60,7 +60,7 @@ from socketio import exceptions as sio_exceptions
 from channels.layer import drain_on_stop, get_layer
 from channels.layer.ratelimit import client_address
 from channels.layer.turns import call_in_loop
-from channels.limits import too_long, too_long_reply
+from channels.limits import clean_text, too_long, too_long_reply
 
 logger = logging.getLogger(__name__)
 
@@ -302,7 +302,7 @@ class SocketIOInput(RasaSocketIOInput):
                 await get_layer().reply_instead(notice, too_long_reply(self.name()))
                 return
             message = UserMessage(
-                text,
+                clean_text(text),
                 output,
                 sender_id,
                 input_channel=self.name(),

@@ -29,6 +29,7 @@ from telegram.request import HTTPXRequest
 
 from channels.layer import drain_on_stop, get_layer
 from channels.layer.turns import PerLoop
+from channels.limits import clean_text
 from channels.settings import load as load_settings
 from channels.turn_endpoint import add_turn_route
 
@@ -214,7 +215,7 @@ class TelegramInput(InputChannel):
                     return
             await on_new_message(
                 UserMessage(
-                    data,
+                    clean_text(data),
                     output,
                     envelope["sender_id"],
                     input_channel=self.name(),

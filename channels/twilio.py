@@ -52,6 +52,7 @@ from channels.gateway.twilio import (  # noqa: F401  (re-exported: tests, older 
 from channels.layer import drain_on_stop, get_layer
 from channels.layer.outbound import SendError, status_error
 from channels.layer.turns import PerLoop
+from channels.limits import clean_text
 from channels.settings import load as load_settings
 from channels.turn_endpoint import add_turn_route
 from layani import sms
@@ -333,7 +334,7 @@ class TwilioInput(InputChannel):
             if text is None:
                 return
             message = UserMessage(
-                text,
+                clean_text(text),
                 output,
                 sender,
                 input_channel=self.name(),
