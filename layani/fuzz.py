@@ -10,6 +10,9 @@ What it does:
    per entry point, each waiting for its reply before the next message, so the turn time is what
    one citizen waits. About one request in twenty is a malformed body instead, which must get
    a 4xx.
+   A message that asks for an officer hands the conversation over, and the bot then stays
+   silent by design: after 10 s without a reply the worker continues as a new citizen (counted
+   as no-reply).
 3. Prints, per entry point: requests, 2xx/4xx/5xx, messages with no reply, turn-time
    percentiles for messages within the length cap, and for the whole stack: processes that
    died and tracebacks in their logs. Exit status 1 when any 5xx, crash or traceback occurred,
@@ -41,7 +44,7 @@ TW_SID = "AC" + "f" * 32
 TW_TOKEN = "fuzz-twilio-token"
 PUBLIC = "https://layani.fuzz.invalid"
 REST_TOKEN = "fuzz-rest-token"
-REPLY_TIMEOUT = 20.0
+REPLY_TIMEOUT = 10.0  # no reply by then: the conversation went to an officer
 QUIET = 0.05  # a turn may send several messages; wait this long after the last one
 ENTRY_POINTS = ("rest", "webchat", "telegram", "twilio")
 
@@ -134,12 +137,11 @@ async def fuzz_rest(session, stack, args, tally: Tally, worker: int) -> None:
                 tally.over_cap += 1
 
 
-async def fuzz_webchat(stack, args, tally: Tally, worker: int) -> None:
+async def _webchat_session(stack, inbox: asyncio.Queue):
+    """A connected socket.io client with a confirmed session: (client, session id)."""
     import socketio
 
-    rng = random.Random(f"webchat-{worker}-{args.seed}")
     client = socketio.AsyncClient(reconnection=False)
-    inbox: asyncio.Queue = asyncio.Queue()
     session: list[str] = []
     client.on("session_confirm", lambda data: session.append(data))
     client.on("bot_uttered", lambda data: inbox.put_nowait(time.monotonic()))
@@ -149,6 +151,13 @@ async def fuzz_webchat(stack, args, tally: Tally, worker: int) -> None:
         if session:
             break
         await asyncio.sleep(0.05)
+    return client, (session[0] if session else "")
+
+
+async def fuzz_webchat(stack, args, tally: Tally, worker: int) -> None:
+    rng = random.Random(f"webchat-{worker}-{args.seed}")
+    inbox: asyncio.Queue = asyncio.Queue()
+    client, session_id = await _webchat_session(stack, inbox)
     try:
         for _ in range(args.count // args.workers):
             text = message(rng)
@@ -156,9 +165,7 @@ async def fuzz_webchat(stack, args, tally: Tally, worker: int) -> None:
                 inbox.get_nowait()
             started = time.monotonic()
             try:
-                await client.emit(
-                    "user_uttered", {"message": text, "session_id": session[0] if session else ""}
-                )
+                await client.emit("user_uttered", {"message": text, "session_id": session_id})
             except Exception:
                 tally.transport_errors += 1
                 continue
@@ -168,7 +175,10 @@ async def fuzz_webchat(stack, args, tally: Tally, worker: int) -> None:
                 first = await asyncio.wait_for(inbox.get(), REPLY_TIMEOUT)
             except asyncio.TimeoutError:
                 if text.strip():
+                    # Handed to an officer (the bot is silent by design): a new citizen.
                     tally.no_reply += 1
+                    await client.disconnect()
+                    client, session_id = await _webchat_session(stack, inbox)
                 continue
             await asyncio.sleep(QUIET)
             if _within_cap("socketio", text):
@@ -216,6 +226,7 @@ async def fuzz_telegram(session, stack, fake, args, tally: Tally, worker: int) -
         first = await replies.after(str(user), mark, REPLY_TIMEOUT)
         if first is None:
             tally.no_reply += 1
+            user += 1000  # handed to an officer (silent by design): a new citizen
         elif _within_cap("telegram", text):
             tally.turn_times.append(first - started)
         else:
@@ -228,10 +239,12 @@ async def fuzz_twilio(session, stack, fake, args, tally: Tally, worker: int) -> 
     rng = random.Random(f"twilio-{worker}-{args.seed}")
     signer = RequestValidator(TW_TOKEN)
     replies = Replies(fake, "To")
-    phone = f"+628139{worker:07d}"
+    citizen = 0
+    phone = f"+62813{worker:02d}{citizen:06d}"
     url = f"{stack.webhook_url}/webhooks/twilio/webhook"
     for i in range(args.count // args.workers):
-        text = message(rng, limit=1000).replace("\x00", "")
+        # A form post carries UTF-8 bytes: a lone surrogate cannot reach Twilio's webhook.
+        text = message(rng, limit=1000).encode("utf-8", "replace").decode("utf-8")
         fields = {
             "MessageSid": f"SM{args.seed:06d}{worker:04d}{i:022d}",
             "AccountSid": TW_SID,
@@ -263,6 +276,8 @@ async def fuzz_twilio(session, stack, fake, args, tally: Tally, worker: int) -> 
         first = await replies.after(phone, mark, REPLY_TIMEOUT)
         if first is None:
             tally.no_reply += 1
+            citizen += 1  # handed to an officer (silent by design): a new citizen
+            phone = f"+62813{worker:02d}{citizen:06d}"
         elif _within_cap("sms", text):
             tally.turn_times.append(first - started)
         else:
@@ -337,6 +352,7 @@ def main(argv: list[str] | None = None) -> int:
         "LAYANI_DEAD_LETTER_FILE": str(workdir / "dead_letters.jsonl"),
         # The fuzz citizens send far more than a person would; limits are tested elsewhere.
         "LAYANI_RATE_LIMIT": "0",
+        "LAYANI_WEBCHAT_SESSION_LIMIT": "0",
         "LAYANI_REST_RATE_LIMIT": "0",
     }
     print(f"Starting Layani with {model.name} (workdir {workdir})...", flush=True)
