@@ -77,6 +77,12 @@ def send_to_citizen(
     if template_variables:
         payload["template_variables"] = template_variables
     url = f"{conf.rasa_url.rstrip('/')}/layani/outbound"
+    if not conf.outbound_token:
+        # Fail closed: the outbound API refuses unauthenticated calls anyway.
+        logger.error(
+            "Outbound to %s not sent: LAYANI_OUTBOUND_TOKEN is not set", mask_text(sender_id)
+        )
+        return False
     try:
         with httpx.Client(timeout=timeout, transport=transport) as client:
             response = client.post(

@@ -43,7 +43,7 @@ def outbound(monkeypatch):
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     monkeypatch.setenv("RASA_URL", f"http://127.0.0.1:{server.server_port}")
-    monkeypatch.setenv("LAYANI_API_TOKEN", "rahasia-uji")
+    monkeypatch.setenv("LAYANI_OUTBOUND_TOKEN", "rahasia-uji")
     yield _Outbound
     server.shutdown()
 
@@ -75,7 +75,8 @@ def test_send_to_citizen_reports_refusal_and_masks_the_log(outbound, caplog):
     assert "+6281234567890" not in caplog.text
 
 
-def test_send_to_citizen_with_transport():
+def test_send_to_citizen_with_transport(monkeypatch):
+    monkeypatch.setenv("LAYANI_OUTBOUND_TOKEN", "rahasia-uji")
     seen = []
 
     def handler(request):
@@ -84,6 +85,15 @@ def test_send_to_citizen_with_transport():
 
     assert notify.send_to_citizen("a", "b", transport=httpx.MockTransport(handler)) is False
     assert seen and seen[0].url.path == "/layani/outbound"
+
+
+def test_send_to_citizen_without_outbound_token_fails_closed(monkeypatch):
+    """No secret, no call: nothing goes out unauthenticated (and the caller learns it failed)."""
+    monkeypatch.delenv("LAYANI_OUTBOUND_TOKEN", raising=False)
+    seen = []
+    transport = httpx.MockTransport(lambda request: seen.append(request) or httpx.Response(200))
+    assert notify.send_to_citizen("a", "b", transport=transport) is False
+    assert seen == []
 
 
 def test_status_change_notifies_reporter_in_their_channel_wording(outbound, database):
@@ -119,7 +129,7 @@ def test_cli_changes_status_and_notifies(outbound, database):
     env = {
         "DATABASE_URL": database,
         "RASA_URL": notify.settings.load().rasa_url,
-        "LAYANI_API_TOKEN": "rahasia-uji",
+        "LAYANI_OUTBOUND_TOKEN": "rahasia-uji",
         "PATH": "/usr/bin:/bin",
     }
     run = subprocess.run(
