@@ -189,6 +189,22 @@ def _mount_extra_blueprints(app: Any) -> None:
         app.blueprint(module.blueprint())
 
 
+def require_tracker_store_class(config: Any) -> None:
+    """Exit unless the configured custom tracker store imports.
+
+    Why: Rasa falls back to an in-memory store with only a warning when a `type: module.Class`
+    cannot be imported; conversations would then vanish on restart and the personal-data
+    protection of `layani.tracker_store` would silently be gone.
+    """
+    store_type = getattr(config, "type", None) if config is not None else None
+    if not store_type or "." not in str(store_type):
+        return
+    try:
+        _import(str(store_type))
+    except (ImportError, AttributeError) as exc:
+        raise SystemExit(f"Tracker store {store_type} cannot be loaded: {exc}") from exc
+
+
 def build_app(args: argparse.Namespace) -> Any:
     from rasa.core import agent as rasa_agent
     from rasa.core.run import close_resources, configure_app, load_agent_on_start
@@ -198,6 +214,7 @@ def build_app(args: argparse.Namespace) -> Any:
 
     settings = load_settings()
     endpoints = AvailableEndpoints.read_endpoints(args.endpoints)
+    require_tracker_store_class(endpoints.tracker_store)
     input_channels = load_input_channels(Path(args.credentials))
     # No auth_token here: Rasa's check reads `?token=` and compares with `==`; the API guard
     # below checks the Bearer header in constant time instead.

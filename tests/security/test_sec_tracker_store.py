@@ -193,3 +193,15 @@ def test_purge_deletes_only_idle_conversations(domain, store_kwargs):
     assert conversations == 1 and events > 0
     assert raw_rows(store, "rest:old") == []
     assert raw_rows(store, "rest:new")
+
+
+def test_server_refuses_a_tracker_store_it_cannot_import():
+    """Rasa would fall back to an in-memory store (no protection, nothing kept) with a warning."""
+    from types import SimpleNamespace
+
+    from layani.server import require_tracker_store_class
+
+    require_tracker_store_class(SimpleNamespace(type="layani.tracker_store.PrivateSQLTrackerStore"))
+    require_tracker_store_class(SimpleNamespace(type="SQL"))
+    with pytest.raises(SystemExit, match="cannot be loaded"):
+        require_tracker_store_class(SimpleNamespace(type="layani.tracker_store.Missing"))
