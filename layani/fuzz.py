@@ -60,7 +60,13 @@ class Tally:
     no_reply: int = 0
     over_cap: int = 0
     turn_times: list[float] = field(default_factory=list)
+    slowest: list[tuple[float, str]] = field(default_factory=list)
     wall: float = 0.0
+
+    def turn(self, seconds: float, text: str) -> None:
+        """Record the turn time of a message within the length cap (keeps the 3 slowest)."""
+        self.turn_times.append(seconds)
+        self.slowest = sorted(self.slowest + [(seconds, text[:50])], reverse=True)[:3]
 
     def status(self, code: int) -> None:
         self.requests += 1
@@ -132,7 +138,7 @@ async def fuzz_rest(session, stack, args, tally: Tally, worker: int) -> None:
             continue
         if text is not None and response.status == 200:
             if _within_cap("rest", text):
-                tally.turn_times.append(time.monotonic() - started)
+                tally.turn(time.monotonic() - started, text)
             else:
                 tally.over_cap += 1
 
@@ -182,7 +188,7 @@ async def fuzz_webchat(stack, args, tally: Tally, worker: int) -> None:
                 continue
             await asyncio.sleep(QUIET)
             if _within_cap("socketio", text):
-                tally.turn_times.append(first - started)
+                tally.turn(first - started, text)
             else:
                 tally.over_cap += 1
     finally:
@@ -228,7 +234,7 @@ async def fuzz_telegram(session, stack, fake, args, tally: Tally, worker: int) -
             tally.no_reply += 1
             user += 1000  # handed to an officer (silent by design): a new citizen
         elif _within_cap("telegram", text):
-            tally.turn_times.append(first - started)
+            tally.turn(first - started, text)
         else:
             tally.over_cap += 1
 
@@ -279,7 +285,7 @@ async def fuzz_twilio(session, stack, fake, args, tally: Tally, worker: int) -> 
             citizen += 1  # handed to an officer (silent by design): a new citizen
             phone = f"+62813{worker:02d}{citizen:06d}"
         elif _within_cap("sms", text):
-            tally.turn_times.append(first - started)
+            tally.turn(first - started, text)
         else:
             tally.over_cap += 1
 
@@ -290,6 +296,13 @@ async def run(stack, telegram, twilio, args) -> list[Tally]:
     timeout = aiohttp.ClientTimeout(total=120)
     tallies = []
     async with aiohttp.ClientSession(timeout=timeout) as session:
+        # Warm-up: the first turn of a fresh server loads lazily; it is not a citizen's wait.
+        async with session.post(
+            f"{stack.url}/webhooks/rest/webhook",
+            json={"sender": "fuzz-warmup", "message": "halo"},
+            headers={"Authorization": f"Bearer {REST_TOKEN}"},
+        ) as response:
+            await response.read()
         for name in args.only:
             tally = Tally(name)
             started = time.monotonic()
@@ -306,6 +319,8 @@ async def run(stack, telegram, twilio, args) -> list[Tally]:
             tally.wall = time.monotonic() - started
             tallies.append(tally)
             print(tally.line(), flush=True)
+            for seconds, text in tally.slowest:
+                print(f"{'':9}   slow: {seconds * 1000:6.0f} ms  {text!r}", flush=True)
     return tallies
 
 
