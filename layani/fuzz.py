@@ -11,7 +11,7 @@ What it does:
    one citizen waits. About one request in twenty is a malformed body instead, which must get
    a 4xx.
    A message that asks for an officer hands the conversation over, and the bot then stays
-   silent by design: after 10 s without a reply the worker continues as a new citizen (counted
+   silent by design: after 4 s without a reply the worker continues as a new citizen (counted
    as no-reply).
 3. Prints, per entry point: requests, 2xx/4xx/5xx, messages with no reply, turn-time
    percentiles for messages within the length cap, and for the whole stack: processes that
@@ -44,7 +44,7 @@ TW_SID = "AC" + "f" * 32
 TW_TOKEN = "fuzz-twilio-token"
 PUBLIC = "https://layani.fuzz.invalid"
 REST_TOKEN = "fuzz-rest-token"
-REPLY_TIMEOUT = 10.0  # no reply by then: the conversation went to an officer
+REPLY_TIMEOUT = 4.0  # no reply by then: the conversation went to an officer
 QUIET = 0.05  # a turn may send several messages; wait this long after the last one
 ENTRY_POINTS = ("rest", "webchat", "telegram", "twilio")
 
