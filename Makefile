@@ -41,6 +41,7 @@ install-dev: $(DEV_STAMP)
 
 browsers:
 	@scripts/install-browser.sh
+	@scripts/install-nginx.sh
 
 train: install
 	$(PY) -m layani.train
