@@ -122,12 +122,13 @@ async def fuzz_rest(session, stack, args, tally: Tally, worker: int) -> None:
     rng = random.Random(f"rest-{worker}-{args.seed}")
     url = f"{stack.url}/webhooks/rest/webhook"
     headers = {"Authorization": f"Bearer {REST_TOKEN}", "Content-Type": "application/json"}
-    for _ in range(args.count // args.workers):
+    for i in range(args.count // args.workers):
         if rng.random() < 0.05:
             body, text = malformed_json_bodies(rng), None
         else:
             text = message(rng)
-            body = json.dumps({"sender": f"fuzz-{worker}", "message": text}).encode()
+            sender = f"fuzz-{worker}-{i // args.per_citizen}"
+            body = json.dumps({"sender": sender, "message": text}).encode()
         started = time.monotonic()
         try:
             async with session.post(url, data=body, headers=headers) as response:
@@ -165,7 +166,10 @@ async def fuzz_webchat(stack, args, tally: Tally, worker: int) -> None:
     inbox: asyncio.Queue = asyncio.Queue()
     client, session_id = await _webchat_session(stack, inbox)
     try:
-        for _ in range(args.count // args.workers):
+        for i in range(args.count // args.workers):
+            if i and i % args.per_citizen == 0:
+                await client.disconnect()
+                client, session_id = await _webchat_session(stack, inbox)
             text = message(rng)
             while not inbox.empty():
                 inbox.get_nowait()
@@ -198,11 +202,14 @@ async def fuzz_webchat(stack, args, tally: Tally, worker: int) -> None:
 async def fuzz_telegram(session, stack, fake, args, tally: Tally, worker: int) -> None:
     rng = random.Random(f"telegram-{worker}-{args.seed}")
     replies = Replies(fake, "chat_id")
-    user = 900_000_000 + worker
+    citizen = 0
     url = f"{stack.webhook_url}/webhooks/telegram/webhook"
     headers = {"X-Telegram-Bot-Api-Secret-Token": TG_SECRET, "Content-Type": "application/json"}
     for i in range(args.count // args.workers):
         update_id = args.seed * 10_000_000 + worker * 1_000_000 + i
+        if i and i % args.per_citizen == 0:
+            citizen += 1
+        user = 900_000_000 + worker * 100_000 + citizen
         if rng.random() < 0.05:
             body, text = malformed_json_bodies(rng), None
         else:
@@ -232,7 +239,7 @@ async def fuzz_telegram(session, stack, fake, args, tally: Tally, worker: int) -
         first = await replies.after(str(user), mark, REPLY_TIMEOUT)
         if first is None:
             tally.no_reply += 1
-            user += 1000  # handed to an officer (silent by design): a new citizen
+            citizen += 1  # handed to an officer (silent by design): a new citizen
         elif _within_cap("telegram", text):
             tally.turn(first - started, text)
         else:
@@ -246,9 +253,11 @@ async def fuzz_twilio(session, stack, fake, args, tally: Tally, worker: int) -> 
     signer = RequestValidator(TW_TOKEN)
     replies = Replies(fake, "To")
     citizen = 0
-    phone = f"+62813{worker:02d}{citizen:06d}"
     url = f"{stack.webhook_url}/webhooks/twilio/webhook"
     for i in range(args.count // args.workers):
+        if i and i % args.per_citizen == 0:
+            citizen += 1
+        phone = f"+62813{worker:02d}{citizen:06d}"
         # A form post carries UTF-8 bytes: a lone surrogate cannot reach Twilio's webhook.
         text = message(rng, limit=1000).encode("utf-8", "replace").decode("utf-8")
         fields = {
@@ -283,7 +292,6 @@ async def fuzz_twilio(session, stack, fake, args, tally: Tally, worker: int) -> 
         if first is None:
             tally.no_reply += 1
             citizen += 1  # handed to an officer (silent by design): a new citizen
-            phone = f"+62813{worker:02d}{citizen:06d}"
         elif _within_cap("sms", text):
             tally.turn(first - started, text)
         else:
@@ -334,6 +342,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--count", type=int, default=10_000, help="messages per entry point")
     parser.add_argument("--workers", type=int, default=2, help="citizens per entry point")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--per-citizen",
+        type=int,
+        default=50,
+        help="messages per citizen before the worker becomes a new one (a conversation's "
+        "length is the performance issue's subject, not this run's)",
+    )
     parser.add_argument("--only", default=",".join(ENTRY_POINTS))
     parser.add_argument("--model", help="model archive (default: train if stale)")
     args = parser.parse_args(argv)
