@@ -18,7 +18,6 @@ refused here, and this one is refused there.
 
 from __future__ import annotations
 
-import hmac
 import logging
 from typing import Any
 
@@ -28,6 +27,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from channels.layer.outbound import RAISE_ON_FAILURE, SendError
+from layani.bearer import check_bearer
 from layani.identity import citizen_channel as identity_channel
 from layani.pii import mask_text
 
@@ -39,22 +39,6 @@ MAX_BUTTONS = 10
 
 class BadRequest(ValueError):
     pass
-
-
-def check_bearer(request: Request, expected: str) -> HTTPResponse | None:
-    """None when `Authorization: Bearer <expected>` (constant time), else the answer to send.
-
-    An unset `expected` refuses everyone (503): a route must never open up because a secret
-    was forgotten."""
-    if not expected:
-        return response.json({"error": "not configured on this server"}, status=503)
-    header = request.headers.get("authorization", "")
-    if not header.lower().startswith("bearer "):
-        return response.json({"error": "missing bearer token"}, status=401)
-    given = header[7:].strip()
-    if not hmac.compare_digest(given.encode(), expected.encode()):
-        return response.json({"error": "invalid token"}, status=403)
-    return None
 
 
 def check_token(request: Request) -> HTTPResponse | None:

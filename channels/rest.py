@@ -24,7 +24,6 @@ The reply is Rasa's: a JSON list of `{"recipient_id", "text", "buttons", ...}`, 
 
 from __future__ import annotations
 
-import hmac
 import logging
 import os
 from collections.abc import Awaitable, Callable, Mapping
@@ -39,6 +38,7 @@ from channels import messages
 from channels.layer import Busy, drain_on_stop, get_layer
 from channels.layer.ratelimit import build_rate_limiter, client_address
 from channels.limits import clean_text, too_long, too_long_reply
+from layani.bearer import check_bearer
 from layani.identity import REST_PREFIX
 
 logger = logging.getLogger(__name__)
@@ -132,12 +132,7 @@ class RestInput(InputChannel):
     def check_token(self, request: Request) -> HTTPResponse | None:
         if not self.token:
             return None  # embedded profile only (config_errors refuses it elsewhere)
-        header = request.headers.get("authorization", "")
-        if not header.lower().startswith("bearer "):
-            return response.json({"error": "missing bearer token"}, status=401)
-        if not hmac.compare_digest(header[7:].strip().encode(), self.token.encode()):
-            return response.json({"error": "invalid token"}, status=403)
-        return None
+        return check_bearer(request, self.token)
 
     def address(self, request: Request) -> str:
         """The TCP peer, or X-Forwarded-For when the peer is a trusted proxy."""

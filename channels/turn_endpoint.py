@@ -23,7 +23,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from channels.layer import Busy, get_layer
-from channels.outbound_api import check_bearer
+from layani.bearer import check_bearer
 
 logger = logging.getLogger(__name__)
 

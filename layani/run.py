@@ -6,11 +6,11 @@ gateway (channels/gateway) answers Telegram and Twilio in its own small process 
 turns to the Rasa server, so provider acknowledgements never wait behind NLU inference.
 
 Secrets: the embedded profile generates each missing one (LAYANI_API_TOKEN, LAYANI_OUTBOUND_TOKEN,
-LAYANI_TURN_TOKEN) into var/secrets.env (mode 0600, reused by the next run) and prints only that
-path, never a token: terminal output ends up in scroll-back, screenshots and CI logs. Each
-process gets only the secrets it uses. The production profile generates nothing: a missing
-secret stops the launcher before anything starts (fail closed), and the REST channel stays off
-unless LAYANI_REST_ENABLED=1 with LAYANI_REST_TOKEN.
+LAYANI_TURN_TOKEN, LAYANI_ACTION_TOKEN) into var/secrets.env (mode 0600, reused by the next
+run) and prints only that path, never a token: terminal output ends up in scroll-back,
+screenshots and CI logs. Each process gets only the secrets it uses. The production profile
+generates nothing: a missing secret stops the launcher before anything starts (fail closed),
+and the REST channel stays off unless LAYANI_REST_ENABLED=1 with LAYANI_REST_TOKEN.
 """
 
 from __future__ import annotations
@@ -57,11 +57,16 @@ PRODUCTION_DEFAULTS = {
 }
 
 
-GENERATED_SECRETS = ("LAYANI_API_TOKEN", "LAYANI_OUTBOUND_TOKEN", "LAYANI_TURN_TOKEN")
+GENERATED_SECRETS = (
+    "LAYANI_API_TOKEN",
+    "LAYANI_OUTBOUND_TOKEN",
+    "LAYANI_TURN_TOKEN",
+    "LAYANI_ACTION_TOKEN",
+)
 ALL_SECRETS = (*GENERATED_SECRETS, "LAYANI_REST_TOKEN")
 # Which secrets each process needs; the others are removed from its environment.
 PROCESS_SECRETS: dict[str, tuple[str, ...]] = {
-    "actions": (),
+    "actions": ("LAYANI_ACTION_TOKEN",),
     "rasa": ALL_SECRETS,
     "webhooks": ("LAYANI_TURN_TOKEN",),
     "console": ("LAYANI_API_TOKEN", "LAYANI_OUTBOUND_TOKEN"),

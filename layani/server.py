@@ -24,7 +24,6 @@ Run: python -m layani.server --model models/x.tar.gz --port 5005 --endpoints end
 from __future__ import annotations
 
 import argparse
-import hmac
 import importlib
 import logging
 import os
@@ -36,6 +35,7 @@ from typing import Any
 
 import yaml
 
+from layani.bearer import bearer_token, same_secret
 from layani.paths import ROOT
 from layani.pii import install_log_masking
 
@@ -142,14 +142,6 @@ def warn_missing_route_tokens(env: dict[str, str]) -> None:
             logger.error("%s is not set: %s is refused (503) until it is", name, route)
 
 
-def bearer_token(request: Any) -> str | None:
-    """The token of an `Authorization: Bearer <token>` header, else None (no query strings)."""
-    header = request.headers.get("authorization", "")
-    if not header.lower().startswith("bearer "):
-        return None
-    return header[7:].strip()
-
-
 def install_api_guard(app: Any, api_token: str) -> None:
     """Every route outside PUBLIC_ROUTES needs `Authorization: Bearer <LAYANI_API_TOKEN>`.
 
@@ -157,8 +149,6 @@ def install_api_guard(app: Any, api_token: str) -> None:
     client could dress up. For an unknown path Sanic runs it with no route, on the way to 404.
     """
     from sanic import response
-
-    expected = api_token.encode()
 
     async def guard(request: Any) -> Any:
         route = getattr(request, "route", None)
@@ -171,7 +161,7 @@ def install_api_guard(app: Any, api_token: str) -> None:
         given = bearer_token(request)
         if given is None:
             return response.json({"error": "missing bearer token"}, status=401)
-        if not expected or not hmac.compare_digest(given.encode(), expected):
+        if not same_secret(given, api_token):
             return response.json({"error": "invalid token"}, status=403)
         return None
 

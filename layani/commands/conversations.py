@@ -60,6 +60,8 @@ def tracker_store(profile: str) -> Any:
     saved = dict(os.environ)
     try:  # ${VAR} in the endpoints file expands from os.environ, as in the launched server
         os.environ.update(build_env(profile))
+        # Rasa expands every ${VAR} of the file; only tracker_store is used here.
+        os.environ.setdefault("LAYANI_ACTION_TOKEN", "unused-by-the-purge")
         config = read_endpoint_config(str(ROOT / name), "tracker_store")
     finally:
         os.environ.clear()

@@ -214,6 +214,7 @@ def start_stack(
             "LAYANI_API_TOKEN": secrets.token_urlsafe(16),
             "LAYANI_OUTBOUND_TOKEN": secrets.token_urlsafe(16),
             "LAYANI_TURN_TOKEN": secrets.token_urlsafe(16),
+            "LAYANI_ACTION_TOKEN": secrets.token_urlsafe(16),
             # The key the test process itself falls back to (var/pii.key), so tests can read
             # what the stack sealed; given explicitly because PostgreSQL stacks need one.
             "LAYANI_PII_KEY": env.get("LAYANI_PII_KEY") or generated_key(VAR_DIR),
@@ -299,6 +300,7 @@ def bare_server_env(workdir: Path, profile: str = "production", **overrides: str
             "LAYANI_API_TOKEN": secrets.token_urlsafe(16),
             "LAYANI_OUTBOUND_TOKEN": secrets.token_urlsafe(16),
             "LAYANI_TURN_TOKEN": secrets.token_urlsafe(16),
+            "LAYANI_ACTION_TOKEN": secrets.token_urlsafe(16),
             "LOG_LEVEL": "DEBUG",
             "SANIC_WORKERS": "1",
         }
