@@ -84,8 +84,13 @@ def test_launcher_prints_chat_url_and_where_the_generated_secrets_are(launched):
     assert str(path) in output
     assert path.stat().st_mode & 0o777 == 0o600
     secrets = _secrets(path)
-    assert set(secrets) == {"LAYANI_API_TOKEN", "LAYANI_OUTBOUND_TOKEN", "LAYANI_TURN_TOKEN"}
-    assert len(set(secrets.values())) == 3
+    assert set(secrets) == {
+        "LAYANI_API_TOKEN",
+        "LAYANI_OUTBOUND_TOKEN",
+        "LAYANI_TURN_TOKEN",
+        "LAYANI_ACTION_TOKEN",
+    }
+    assert len(set(secrets.values())) == len(secrets)  # four different secrets
     for value in secrets.values():
         assert value not in output
 

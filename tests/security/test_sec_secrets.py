@@ -138,6 +138,11 @@ def test_launcher_prints_where_generated_secrets_are_never_the_secrets(tmp_path)
     values = dict(
         line.split("=", 1) for line in path.read_text().splitlines() if not line.startswith("#")
     )
-    assert set(values) == {"LAYANI_API_TOKEN", "LAYANI_OUTBOUND_TOKEN", "LAYANI_TURN_TOKEN"}
+    assert set(values) == {
+        "LAYANI_API_TOKEN",
+        "LAYANI_OUTBOUND_TOKEN",
+        "LAYANI_TURN_TOKEN",
+        "LAYANI_ACTION_TOKEN",
+    }
     for value in values.values():
         assert value not in output
