@@ -384,29 +384,22 @@ def report(results: list[Result], args) -> str:
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Channel webhook benchmark (loopback)")
-    parser.add_argument("--citizens", type=int, default=100)
-    parser.add_argument("--messages", type=int, default=5, help="per citizen (<= rate limit)")
-    parser.add_argument("--rate", type=float, default=200.0, help="offered messages per second")
-    parser.add_argument("--connections", type=int, default=100, help="client connections")
-    parser.add_argument("--max-seconds", type=float, default=240.0, help="bound per target")
-    parser.add_argument("--model", help="model archive (default: train if stale)")
-    parser.add_argument("--json", help="also write the figures to this JSON file")
-    args = parser.parse_args(argv)
-
+def start_loopback_stack(model_arg: str | None, prefix: str, extra_env: dict[str, str]):
+    """A Layani stack as `make run` starts it, with both providers configured against local
+    stand-ins that record every reply: (stack, fake Telegram, fake Twilio). Shared by
+    `make bench` and `make fuzz`; `model_arg` None trains the model if stale."""
     sys.path.insert(0, str(ROOT / "tests"))
     from support.fakes_providers import FakeTelegram, FakeTwilio
     from support.stack import start_stack
 
-    if args.model:
-        model = Path(args.model)
+    if model_arg:
+        model = Path(model_arg)
     else:
         from layani.train import train
 
         model = train(if_stale=True)
     telegram, twilio = FakeTelegram(TG_TOKEN).start(), FakeTwilio(TW_SID, TW_TOKEN).start()
-    workdir = Path(tempfile.mkdtemp(prefix="layani-bench-"))
+    workdir = Path(tempfile.mkdtemp(prefix=prefix))
     env = {
         "TELEGRAM_BOT_TOKEN": TG_TOKEN,
         "TELEGRAM_SECRET_TOKEN": TG_SECRET,
@@ -419,11 +412,37 @@ def main(argv: list[str] | None = None) -> int:
         "PUBLIC_BASE_URL": PUBLIC,
         "LOG_LEVEL": "WARNING",
         "LAYANI_DEAD_LETTER_FILE": str(workdir / "dead_letters.jsonl"),
-        "LAYANI_RATE_LIMIT": f"{max(20, args.messages + 5)}/60",
-        "LAYANI_REST_RATE_LIMIT": "0",  # all bench REST clients share one address
+        **extra_env,
     }
     print(f"Starting Layani with {model.name} (workdir {workdir})...", flush=True)
-    stack = start_stack(model, workdir, extra_env=env, ready_timeout=900)
+    try:
+        stack = start_stack(model, workdir, extra_env=env, ready_timeout=900)
+    except Exception:
+        telegram.stop()
+        twilio.stop()
+        raise
+    return stack, telegram, twilio
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Channel webhook benchmark (loopback)")
+    parser.add_argument("--citizens", type=int, default=100)
+    parser.add_argument("--messages", type=int, default=5, help="per citizen (<= rate limit)")
+    parser.add_argument("--rate", type=float, default=200.0, help="offered messages per second")
+    parser.add_argument("--connections", type=int, default=100, help="client connections")
+    parser.add_argument("--max-seconds", type=float, default=240.0, help="bound per target")
+    parser.add_argument("--model", help="model archive (default: train if stale)")
+    parser.add_argument("--json", help="also write the figures to this JSON file")
+    args = parser.parse_args(argv)
+
+    stack, telegram, twilio = start_loopback_stack(
+        args.model,
+        "layani-bench-",
+        {
+            "LAYANI_RATE_LIMIT": f"{max(20, args.messages + 5)}/60",
+            "LAYANI_REST_RATE_LIMIT": "0",  # all bench REST clients share one address
+        },
+    )
     try:
         results = asyncio.run(measure(stack, telegram, twilio, args))
     finally:

@@ -28,21 +28,14 @@ import asyncio
 import json
 import random
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
 
-from layani.bench import percentile
+from layani.bench import PUBLIC, TG_SECRET, TW_SID, TW_TOKEN, percentile, start_loopback_stack
 from layani.fuzz_messages import malformed_json_bodies, message
-from layani.paths import ROOT
 
-TG_TOKEN = "7012345678:AAHfuzzToken"
-TG_SECRET = "fuzz-secret"
-TW_SID = "AC" + "f" * 32
-TW_TOKEN = "fuzz-twilio-token"
-PUBLIC = "https://layani.fuzz.invalid"
 REST_TOKEN = "fuzz-rest-token"
 REPLY_TIMEOUT = 4.0  # no reply by then: the conversation went to an officer
 QUIET = 0.05  # a turn may send several messages; wait this long after the last one
@@ -354,39 +347,18 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     args.only = [n for n in args.only.split(",") if n]
 
-    sys.path.insert(0, str(ROOT / "tests"))
-    from support.fakes_providers import FakeTelegram, FakeTwilio
-    from support.stack import start_stack
-
-    if args.model:
-        model = Path(args.model)
-    else:
-        from layani.train import train
-
-        model = train(if_stale=True)
-    telegram, twilio = FakeTelegram(TG_TOKEN).start(), FakeTwilio(TW_SID, TW_TOKEN).start()
-    workdir = Path(tempfile.mkdtemp(prefix="layani-fuzz-"))
-    env = {
-        "TELEGRAM_BOT_TOKEN": TG_TOKEN,
-        "TELEGRAM_SECRET_TOKEN": TG_SECRET,
-        "TELEGRAM_API_BASE_URL": telegram.url,
-        "TWILIO_ACCOUNT_SID": TW_SID,
-        "TWILIO_AUTH_TOKEN": TW_TOKEN,
-        "TWILIO_SMS_NUMBER": "+14155550100",
-        "TWILIO_WHATSAPP_NUMBER": "+14155238886",
-        "TWILIO_API_BASE_URL": twilio.url,
-        "PUBLIC_BASE_URL": PUBLIC,
-        "LAYANI_REST_ENABLED": "1",
-        "LAYANI_REST_TOKEN": REST_TOKEN,
-        "LOG_LEVEL": "WARNING",
-        "LAYANI_DEAD_LETTER_FILE": str(workdir / "dead_letters.jsonl"),
-        # The fuzz citizens send far more than a person would; limits are tested elsewhere.
-        "LAYANI_RATE_LIMIT": "0",
-        "LAYANI_WEBCHAT_SESSION_LIMIT": "0",
-        "LAYANI_REST_RATE_LIMIT": "0",
-    }
-    print(f"Starting Layani with {model.name} (workdir {workdir})...", flush=True)
-    stack = start_stack(model, workdir, extra_env=env, ready_timeout=900)
+    stack, telegram, twilio = start_loopback_stack(
+        args.model,
+        "layani-fuzz-",
+        {
+            "LAYANI_REST_ENABLED": "1",
+            "LAYANI_REST_TOKEN": REST_TOKEN,
+            # The fuzz citizens send far more than a person would; limits are tested elsewhere.
+            "LAYANI_RATE_LIMIT": "0",
+            "LAYANI_WEBCHAT_SESSION_LIMIT": "0",
+            "LAYANI_REST_RATE_LIMIT": "0",
+        },
+    )
     header = (
         f"{'entry':9} {'reqs':>7} {'2xx':>6} {'4xx':>5} {'5xx':>5} {'xport':>5} {'no-reply':>8} "
         f"{'>cap':>6} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'max ms':>7} {'req/s':>6}"
@@ -399,6 +371,7 @@ def main(argv: list[str] | None = None) -> int:
         stack.stop()
         telegram.stop()
         twilio.stop()
+    workdir = Path(stack.logs["rasa"]).parent
     server_errors = sum(t.server_errors for t in tallies)
     p99 = max((percentile(t.turn_times, 99) for t in tallies if t.turn_times), default=0.0)
     print(

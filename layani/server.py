@@ -35,7 +35,7 @@ from typing import Any
 
 import yaml
 
-from layani.bearer import bearer_token, same_secret
+from layani.bearer import check_bearer
 from layani.paths import ROOT
 from layani.pii import install_log_masking
 
@@ -148,8 +148,6 @@ def install_api_guard(app: Any, api_token: str) -> None:
     Runs after routing (Sanic 21.12), so it sees the matched route's pattern, not a path a
     client could dress up. For an unknown path Sanic runs it with no route, on the way to 404.
     """
-    from sanic import response
-
     async def guard(request: Any) -> Any:
         route = getattr(request, "route", None)
         if route is None:
@@ -158,12 +156,7 @@ def install_api_guard(app: Any, api_token: str) -> None:
             return None
         if request.method == "OPTIONS":
             return None  # CORS preflight carries no credentials and runs nothing
-        given = bearer_token(request)
-        if given is None:
-            return response.json({"error": "missing bearer token"}, status=401)
-        if not same_secret(given, api_token):
-            return response.json({"error": "invalid token"}, status=403)
-        return None
+        return check_bearer(request, api_token)
 
     app.register_middleware(guard, "request")
 
