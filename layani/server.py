@@ -148,6 +148,7 @@ def install_api_guard(app: Any, api_token: str) -> None:
     Runs after routing (Sanic 21.12), so it sees the matched route's pattern, not a path a
     client could dress up. For an unknown path Sanic runs it with no route, on the way to 404.
     """
+
     async def guard(request: Any) -> Any:
         route = getattr(request, "route", None)
         if route is None:
