@@ -46,13 +46,19 @@ def check_token(request: Request) -> HTTPResponse | None:
     return check_bearer(request, getattr(request.app.ctx, "layani_outbound_token", "") or "")
 
 
-def parse_body(request: Request) -> tuple[str, str, list[dict[str, str]], str | None]:
+def json_object(request: Request) -> dict[str, Any]:
+    """The request body as a JSON object; anything else is a BadRequest (a 400, never a 500)."""
     try:
         body = request.json
     except Exception as exc:  # sanic raises InvalidUsage on bad JSON
         raise BadRequest("body must be JSON") from exc
     if not isinstance(body, dict):
         raise BadRequest("body must be a JSON object")
+    return body
+
+
+def parse_body(request: Request) -> tuple[str, str, list[dict[str, str]], str | None]:
+    body = json_object(request)
     sender_id, text = body.get("sender_id"), body.get("text")
     if not isinstance(sender_id, str) or not sender_id.strip():
         raise BadRequest("sender_id must be a non-empty string")

@@ -38,6 +38,7 @@ from channels import messages
 from channels.layer import Busy, drain_on_stop, get_layer
 from channels.layer.ratelimit import build_rate_limiter, client_address
 from channels.limits import clean_text, too_long, too_long_reply
+from channels.outbound_api import BadRequest, json_object
 from layani.bearer import check_bearer
 from layani.identity import REST_PREFIX
 
@@ -72,18 +73,9 @@ def config_errors(env: Mapping[str, str]) -> list[str]:
     ]
 
 
-class BadRequest(ValueError):
-    pass
-
-
 def parse_body(request: Request) -> tuple[str, str]:
     """(sender, text) from `{"sender": str, "message": str}`; anything else is a BadRequest."""
-    try:
-        body = request.json
-    except Exception as exc:  # sanic raises InvalidUsage on bad JSON
-        raise BadRequest("body must be JSON") from exc
-    if not isinstance(body, dict):
-        raise BadRequest("body must be a JSON object")
+    body = json_object(request)
     sender, text = body.get("sender"), body.get("message")
     if not isinstance(sender, str) or not sender.strip():
         raise BadRequest("sender must be a non-empty string")
