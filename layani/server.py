@@ -259,6 +259,9 @@ def main(argv: list[str] | None = None) -> None:
     from rasa.utils.tensorflow.environment import setup_tf_environment
 
     setup_tf_environment()
+    from layani import rasa_speedups
+
+    rasa_speedups.install()
     app, endpoints = build_app(args)
     workers = rasa.core.utils.number_of_sanic_workers(endpoints.lock_store if endpoints else None)
     logger.info(

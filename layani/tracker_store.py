@@ -16,6 +16,15 @@ SQLite or PostgreSQL exactly like Rasa's `SQL` type) changes only what is writte
 - Only the events Rasa itself would add are transformed (Rasa saves only events not stored
   yet), so a turn costs the same whatever the length of the conversation.
 
+Recent window: Rasa rebuilds the whole session's tracker on every turn and its policies walk all
+of it, so a turn at message 300 of one conversation cost 3-7x a turn at message 10 (measured,
+docs/performance.md). A session longer than WINDOW_TRIGGER events is loaded as its last
+WINDOW_EVENTS events, cut at a user message, behind a short prefix that restores the state the
+cut dropped: every slot's latest value and the active form (after the last restart or slot
+reset). Policies look back at most a few turns (max_history), so predictions do not change. Save
+then appends only what the turn added, counted from what was loaded (`_additional_events`), and
+`retrieve_full_tracker` (transcripts, the console) still reads every event.
+
 Erasure ("hapus data saya", actions/privacy.py): a turn whose new events contain
 `action_erase_my_data` followed by `Restarted` deletes every stored event of the conversation
 instead of saving, so the next message starts an empty conversation. Retention:
@@ -25,6 +34,7 @@ LAYANI_CONVERSATION_RETENTION_DAYS.
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import time
@@ -48,6 +58,12 @@ logger = logging.getLogger(__name__)
 SEALED_KEY = "layani_sealed"
 ERASE_ACTION = "action_erase_my_data"
 SECONDS_PER_DAY = 86400
+# A session longer than this many events is loaded as a window of its latest events.
+WINDOW_TRIGGER = 160
+WINDOW_EVENTS = 100
+# Set on a tracker loaded as a window: (events loaded, events stored at that moment).
+WINDOW_MARK = "_layani_window"
+RESET_EVENTS = ("restart", "reset_slots")
 
 
 def load_cipher() -> MultiFernet:
@@ -176,17 +192,79 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
                 )
             session.commit()
 
+    def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterable[Event]:
+        """Events of `tracker` not stored yet; for a windowed tracker, counted from the window."""
+        mark = getattr(tracker, WINDOW_MARK, None)
+        if mark is None:
+            return super()._additional_events(session, tracker)
+        loaded, stored_then = mark
+        stored_now = self._event_query(
+            session, tracker.sender_id, fetch_events_from_all_sessions=False
+        ).count()
+        start = max(0, loaded + (stored_now - stored_then))
+        return itertools.islice(tracker.events, start, len(tracker.events))
+
     async def _retrieve(
         self, sender_id: str, fetch_events_from_all_sessions: bool
     ) -> DialogueStateTracker | None:
         with self.session_scope() as session:
-            rows = self._event_query(
+            query = self._event_query(
                 session, sender_id, fetch_events_from_all_sessions=fetch_events_from_all_sessions
-            ).all()
-            events = [restore_event(json.loads(row.data), self.cipher) for row in rows]
+            )
+            stored = None if fetch_events_from_all_sessions else query.count()
+            if stored is not None and stored > WINDOW_TRIGGER:
+                events = self._window_events(query)
+            else:
+                events = [json.loads(row.data) for row in query.all()]
+            events = [restore_event(data, self.cipher) for data in events]
         if not self.domain or not events:
             return None
-        return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+        tracker = DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+        if stored is not None and stored > WINDOW_TRIGGER:
+            setattr(tracker, WINDOW_MARK, (len(events), stored))
+        return tracker
+
+    def _window_events(self, query: Any) -> list[dict[str, Any]]:
+        """The latest WINDOW_EVENTS events from a user message on, behind the restored state."""
+        import sqlalchemy as sa
+
+        event = self.SQLEvent
+        tail = list(
+            reversed(query.order_by(None).order_by(event.id.desc()).limit(WINDOW_EVENTS).all())
+        )
+        first_user = next((i for i, row in enumerate(tail) if row.type_name == "user"), None)
+        if first_user is None:  # no user message in the window: nothing safe to cut at
+            return [json.loads(row.data) for row in query.all()]
+        tail = tail[first_user:]
+        before = query.order_by(None).filter(event.id < tail[0].id)
+        reset = (
+            before.filter(event.type_name.in_(RESET_EVENTS))
+            .with_entities(sa.func.max(event.id))
+            .scalar()
+        )
+        state = before.filter(event.id > (reset or 0))
+        latest_slots = [
+            row[0]
+            for row in state.filter(event.type_name == "slot")
+            .with_entities(sa.func.max(event.id))
+            .group_by(event.action_name)
+            .all()
+        ]
+        restored = (
+            state.filter(event.id.in_(latest_slots)).order_by(event.id).all()
+            if latest_slots
+            else []
+        )
+        loop = state.filter(event.type_name == "active_loop").order_by(event.id.desc()).first()
+        timestamp = tail[0].timestamp
+        prefix = [
+            {"event": "action", "name": "action_session_start", "timestamp": timestamp},
+            {"event": "session_started", "timestamp": timestamp},
+            *(json.loads(row.data) for row in restored),
+            *([json.loads(loop.data)] if loop is not None else []),
+            {"event": "action", "name": ACTION_LISTEN_NAME, "timestamp": timestamp},
+        ]
+        return prefix + [json.loads(row.data) for row in tail]
 
     def purge_inactive(
         self, older_than_days: int, now: float | None = None, dry_run: bool = False
