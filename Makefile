@@ -44,44 +44,45 @@ browsers:
 	@scripts/install-nginx.sh
 
 train: install
-	$(PY) -m layani.train
+	$(PY) -m tooling.train
 
 run: install
-	$(PY) -m layani.train --if-stale
+	$(PY) -m tooling.train --if-stale
 	$(PY) -m layani.run
 
 run-production: install
-	$(PY) -m layani.train --if-stale
+	$(PY) -m tooling.train --if-stale
 	$(PY) -m layani.run --profile production
 
 validate: install
-	$(PY) -m layani.validate
+	$(PY) -m tooling.validate
 
 test-unit: install-dev
 	$(BIN)/pytest -m "not integration and not browser" -q
 
 conversations: install-dev
-	$(PY) -m layani.train --if-stale
-	$(PY) -m layani.conversation_tests
+	$(PY) -m tooling.train --if-stale
+	$(PY) -m tooling.conversation_tests
 
 test: install-dev browsers validate
-	$(PY) -m layani.train --if-stale
+	$(PY) -m tooling.train --if-stale
 	$(BIN)/pytest -q -p no:cacheprovider --durations=15
-	$(PY) -m layani.conversation_tests
+	$(PY) -m tooling.conversation_tests
 
 eval: install-dev
-	$(PY) -m layani.evaluation
+	$(PY) -m tooling.evaluation
 
 bench: install-dev
-	$(PY) -m layani.bench
+	$(PY) -m tooling.bench
 
 # Generated and hostile messages against every public entry point (docs/security.md).
 fuzz: install-dev
-	$(PY) -m layani.fuzz
+	$(PY) -m tooling.fuzz
 
 check: install-dev
-	$(BIN)/ruff check layani actions channels storage console tests
-	$(BIN)/ruff format --check layani actions channels storage console tests
+	$(BIN)/ruff check layani actions channels storage console tooling tests
+	$(BIN)/ruff format --check layani actions channels storage console tooling tests
+	$(BIN)/pytest -q -p no:cacheprovider tests/unit/test_layering.py
 
 clean:
 	rm -rf $(VENV) models var reports .rasa

@@ -1,6 +1,6 @@
 """Start Layani: action server, Rasa server (web chat, REST, API), webhook gateway, console.
 
-`make run` calls this after `layani.train --if-stale`. Each part runs as its own process so a
+`make run` calls this after `tooling.train --if-stale`. Each part runs as its own process so a
 crash in one is visible and Ctrl-C (SIGINT/SIGTERM) stops all of them cleanly. The webhook
 gateway (channels/gateway) answers Telegram and Twilio in its own small process and hands the
 turns to the Rasa server, so provider acknowledgements never wait behind NLU inference.
@@ -25,8 +25,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from layani.model_files import model_path
 from layani.paths import ROOT, VAR_DIR
-from layani.train import model_path
 
 EMBEDDED_DEFAULTS = {
     "RASA_PORT": "5005",

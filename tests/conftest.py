@@ -30,7 +30,7 @@ def model_path() -> Path:
     override = os.environ.get("LAYANI_TEST_MODEL")
     if override:  # iterate on code against an existing model without retraining
         return Path(override)
-    from layani.train import train
+    from tooling.train import train
 
     return train(if_stale=True)
 

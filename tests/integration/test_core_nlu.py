@@ -11,7 +11,7 @@ from collections import defaultdict
 
 import pytest
 
-from layani.evaluation import (
+from tooling.evaluation import (
     HELDOUT_DIR,
     load_heldout_file,
     predicted_label,

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from layani.packtool.similarity import normalise
-from layani.packtool.tabular import parse_sheet
+from tooling.packtool.similarity import normalise
+from tooling.packtool.tabular import parse_sheet
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "examples" / "packs" / "sample_agency.csv"
@@ -93,7 +93,7 @@ def test_imported_pack_is_answered_after_make_train(tmp_path: Path) -> None:
     shutil.rmtree(project / "nlu_data" / "agencies" / AGENCY, ignore_errors=True)
     env = dict(os.environ, LAYANI_ROOT=str(project), LAYANI_PACKS=AGENCY, PYTHONHASHSEED="0")
     env.pop("PYTHONPATH", None)
-    layani = [sys.executable, "-m", "layani.cli", "pack"]
+    layani = [sys.executable, "-m", "tooling.cli", "pack"]
 
     _run(layani + ["new", AGENCY], project, env)
     shutil.copy(SAMPLE_INFO, project / "nlu_data" / "agencies" / AGENCY / "agency.yml")

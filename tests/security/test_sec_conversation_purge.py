@@ -16,9 +16,9 @@ from cryptography.fernet import Fernet
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, UserUttered
 
-from layani import cli
-from layani.commands.conversations import tracker_store
 from layani.paths import DOMAIN_DIR
+from tooling import cli
+from tooling.commands.conversations import tracker_store
 
 
 @pytest.fixture(params=["embedded", "production"])

@@ -8,8 +8,8 @@ import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
-from layani.packtool.importing import import_sheet
-from layani.packtool.scaffold import new_pack
+from tooling.packtool.importing import import_sheet
+from tooling.packtool.scaffold import new_pack
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "examples" / "packs" / "sample_agency.csv"

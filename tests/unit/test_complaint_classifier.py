@@ -70,7 +70,7 @@ def test_evaluate_reports_confusions(tmp_path):
 
 def _cli(*args, stdin=None):
     return subprocess.run(
-        [sys.executable, "-m", "layani.cli", *args],
+        [sys.executable, "-m", "tooling.cli", *args],
         input=stdin,
         capture_output=True,
         text=True,

@@ -8,10 +8,10 @@ import sys
 
 import pytest
 
-from layani.cli import main
-from layani.commands.console import read_password
 from storage import console as accounts
 from storage.db import dispose_engines, session_scope
+from tooling.cli import main
+from tooling.commands.console import read_password
 
 
 @pytest.fixture()
@@ -83,7 +83,7 @@ def test_officer_needs_an_existing_agency_and_seed_creates_catalogue_agencies(
 
 def test_password_is_never_a_command_line_argument():
     result = subprocess.run(
-        [sys.executable, "-m", "layani.cli", "console", "create-admin", "x", "--password", "p"],
+        [sys.executable, "-m", "tooling.cli", "console", "create-admin", "x", "--password", "p"],
         capture_output=True,
         text=True,
     )

@@ -1,4 +1,4 @@
-"""Scoring logic of `make eval` (layani/evaluation.py) on hand-made predictions."""
+"""Scoring logic of `make eval` (tooling/evaluation.py) on hand-made predictions."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from layani.evaluation import (
+from tooling.evaluation import (
     HELDOUT_DIR,
     REGISTERS,
     Example,

@@ -1,10 +1,10 @@
-"""`make validate` (layani/validate.py): which Rasa warnings fail the build."""
+"""`make validate` (tooling/validate.py): which Rasa warnings fail the build."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from layani.validate import is_our_problem, referenced_in_code
+from tooling.validate import is_our_problem, referenced_in_code
 
 
 def test_any_ordinary_warning_is_a_failure() -> None:

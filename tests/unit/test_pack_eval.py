@@ -6,8 +6,8 @@ from pathlib import Path
 
 from pack_helpers import SAMPLE, dishub_row, make_pack, write_sheet
 
-from layani.cli import main
-from layani.packtool.evaluate import evaluate, render
+from tooling.cli import main
+from tooling.packtool.evaluate import evaluate, render
 
 
 def test_eval_reports_accuracy_and_a_colliding_pack(tmp_path: Path, capsys) -> None:

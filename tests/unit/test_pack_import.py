@@ -9,11 +9,11 @@ import pytest
 import yaml
 from pack_helpers import DISHUB_QUESTIONS, SAMPLE, TODAY, dishub_row, fill_info, write_sheet
 
-from layani.cli import main
-from layani.packtool.importing import import_sheet
-from layani.packtool.lint import lint
-from layani.packtool.scaffold import PackExists, new_pack
-from layani.packtool.tabular import SheetError, parse_sheet
+from tooling.cli import main
+from tooling.packtool.importing import import_sheet
+from tooling.packtool.lint import lint
+from tooling.packtool.scaffold import PackExists, new_pack
+from tooling.packtool.tabular import SheetError, parse_sheet
 
 
 @pytest.fixture()

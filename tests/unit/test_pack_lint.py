@@ -15,7 +15,7 @@ from pack_helpers import (
     write_sheet,
 )
 
-from layani.packtool.lint import lint
+from tooling.packtool.lint import lint
 
 
 def _lint(agencies: Path, names=None):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from layani.packtool.model import Example
-from layani.packtool.similarity import find_collisions, normalise
+from tooling.packtool.model import Example
+from tooling.packtool.similarity import find_collisions, normalise
 
 
 def ex(text: str, topic: str, agency: str = "a", line: int = 1) -> Example:

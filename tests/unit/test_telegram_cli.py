@@ -12,7 +12,7 @@ from aiohttp import web
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from support.fakes_providers import FakeTelegram, _Server  # noqa: E402
 
-from layani.commands import channels as cli  # noqa: E402
+from tooling.commands import channels as cli  # noqa: E402
 
 TOKEN, SECRET = "7012345678:AAHcliTestToken", "cli-secret_1"
 

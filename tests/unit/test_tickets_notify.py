@@ -136,7 +136,7 @@ def test_cli_changes_status_and_notifies(outbound, database):
         [
             sys.executable,
             "-m",
-            "layani.cli",
+            "tooling.cli",
             "complaint",
             "status",
             view.id.lower(),
@@ -154,7 +154,7 @@ def test_cli_changes_status_and_notifies(outbound, database):
     assert tickets.get_ticket(view.id).last_note == "Petugas akan datang besok"
     assert "Petugas akan datang besok" in outbound.received[-1]["json"]["text"]
     bad = subprocess.run(
-        [sys.executable, "-m", "layani.cli", "complaint", "status", view.id, "selesai"],
+        [sys.executable, "-m", "tooling.cli", "complaint", "status", view.id, "selesai"],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -162,7 +162,7 @@ def test_cli_changes_status_and_notifies(outbound, database):
     )
     assert bad.returncode == 1 and "diverifikasi" in bad.stderr
     missing = subprocess.run(
-        [sys.executable, "-m", "layani.cli", "complaint", "status", "ADU-0000-0000", "diproses"],
+        [sys.executable, "-m", "tooling.cli", "complaint", "status", "ADU-0000-0000", "diproses"],
         cwd=ROOT,
         env=env,
         capture_output=True,

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import layani.importer as importer
-import layani.train as training
+import layani.model_files as model_files
+import tooling.train as training
 
 
 def test_same_sources_give_same_model_name():
@@ -30,7 +31,7 @@ def test_changed_training_data_changes_the_hash(tmp_path, monkeypatch):
     data = tmp_path / "nlu.yml"
     data.write_text("version: '3.1'\nnlu: []\n")
     monkeypatch.setattr(importer, "source_files", lambda: [data])
-    monkeypatch.setattr(training, "ROOT", Path("/"))
-    before = training.content_hash()
+    monkeypatch.setattr(model_files, "ROOT", Path("/"))
+    before = model_files.content_hash()
     data.write_text("version: '3.1'\nnlu:\n- intent: greet\n  examples: '- halo'\n")
-    assert training.content_hash() != before
+    assert model_files.content_hash() != before

@@ -17,7 +17,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from layani.train import train
+    from tooling.train import train
 
     train(Path(args.config), Path(args.out), if_stale=args.if_stale)
     return 0

@@ -26,7 +26,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from layani.packtool.model import Example
+from tooling.packtool.model import Example
 
 NEAR_THRESHOLD = 0.85
 _PUNCT = re.compile(r"[^\w\s]|_", re.UNICODE)

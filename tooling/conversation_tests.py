@@ -10,7 +10,7 @@ import subprocess
 import sys
 
 from layani.paths import ROOT
-from layani.train import train
+from tooling.train import train
 
 TESTS_DIR = ROOT / "tests" / "conversations"
 OUT_DIR = ROOT / "reports" / "conversations"

@@ -1,4 +1,4 @@
-"""`python -m console.bench`: how fast the console answers with a realistic backlog.
+"""`python -m tooling.console_bench`: how fast the console answers with a realistic backlog.
 
 Seeds a throw-away SQLite database (default 500 open handoffs and 3,000 tickets across two
 agencies), runs the real console app on a local port and prints latency percentiles for the

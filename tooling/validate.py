@@ -28,11 +28,11 @@ from pathlib import Path
 
 from layani.paths import CONFIG_FILE, DOMAIN_DIR, ROOT
 
-logger = logging.getLogger("layani.validate")
+logger = logging.getLogger("tooling.validate")
 
 UNUSED_UTTERANCE_RE = re.compile(r"The utterance '([^']+)' is not used in any story or rule")
 UNUSED_INTENT_RE = re.compile(r"The intent '([^']+)' is not used in any story or rule")
-CODE_DIRS = ("actions", "layani", "channels", "console")
+CODE_DIRS = ("actions", "layani", "channels", "console", "tooling")
 _IGNORED_CATEGORIES = (DeprecationWarning, PendingDeprecationWarning, FutureWarning, ImportWarning)
 # Rasa 3.6 emits this for EVERY domain that has slots (rasa/shared/core/slot_mappings.py,
 # validate_slot_mappings): a migration notice, not a finding about our data.

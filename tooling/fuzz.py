@@ -4,7 +4,7 @@ What it does:
 1. Starts local stand-ins for the Telegram Bot API and Twilio (they record every reply) and a
    Layani stack as `make run` starts it (action server, Rasa server, webhook gateway) with both
    providers configured and the REST channel enabled behind its own token.
-2. Sends `--count` generated messages (layani/fuzz_messages.py; fixed seed) to each entry
+2. Sends `--count` generated messages (tooling/fuzz_messages.py; fixed seed) to each entry
    point with valid authentication: web chat (socket.io), REST, the Telegram webhook (secret
    header) and the Twilio webhook (real X-Twilio-Signature). Closed loop, `--workers` citizens
    per entry point, each waiting for its reply before the next message, so the turn time is what
@@ -18,7 +18,7 @@ What it does:
    died and tracebacks in their logs. Exit status 1 when any 5xx, crash or traceback occurred,
    or p99 of capped messages is 1 s or more.
 
-Usage: python -m layani.fuzz [--count 10000] [--workers 2] [--model PATH] [--only rest,telegram]
+Usage: python -m tooling.fuzz [--count 10000] [--workers 2] [--model PATH] [--only rest,telegram]
 """
 
 from __future__ import annotations
@@ -33,8 +33,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
 
-from layani.bench import PUBLIC, TG_SECRET, TW_SID, TW_TOKEN, percentile, start_loopback_stack
-from layani.fuzz_messages import malformed_json_bodies, message
+from tooling.bench import PUBLIC, TG_SECRET, TW_SID, TW_TOKEN, percentile, start_loopback_stack
+from tooling.fuzz_messages import malformed_json_bodies, message
 
 REST_TOKEN = "fuzz-rest-token"
 REPLY_TIMEOUT = 4.0  # no reply by then: the conversation went to an officer

@@ -1,51 +1,26 @@
 """Train the assistant, or skip training when a model for the current sources already exists.
 
-The model file is `models/layani-<hash>.tar.gz`, where the hash covers config.yml, every domain
-and training file the importer would read (so the enabled packs too), and Layani's own NLU
-components. Same sources, same name: a second `make run` with nothing changed does not retrain,
-and tests reuse the model by hash. The result is a normal Rasa model in Rasa's default `models/`,
-loadable with `rasa.core.agent.Agent.load`.
+The model file is `models/layani-<hash>.tar.gz`, named by `layani/model_files.py` (the launcher
+finds it there too): the hash covers config.yml, every domain and training file the importer
+would read (so the enabled packs too), and Layani's own NLU components. Same sources, same
+name: a second `make run` with nothing changed does not retrain, and tests reuse the model by
+hash. The result is a normal Rasa model in Rasa's default `models/`, loadable with
+`rasa.core.agent.Agent.load`.
 """
 
 from __future__ import annotations
 
 import argparse
 import fcntl
-import hashlib
 import logging
 import os
 import sys
-from collections.abc import Iterable
 from pathlib import Path
 
-from layani import packs
+from layani.model_files import model_path
 from layani.paths import CONFIG_FILE, MODELS_DIR, ROOT
 
-logger = logging.getLogger("layani.train")
-MODEL_PREFIX = "layani-"
-
-
-def _component_sources() -> Iterable[Path]:
-    return (
-        sorted((ROOT / "layani" / "nlu").rglob("*.py"))
-        + sorted((ROOT / "layani" / "nlu").rglob("*.txt"))
-        + sorted((ROOT / "layani" / "policies").rglob("*.py"))
-    )
-
-
-def content_hash(config: Path = CONFIG_FILE) -> str:
-    from layani.importer import source_files
-
-    digest = hashlib.sha256()
-    digest.update(",".join(packs.enabled_packs()).encode())
-    for path in [config, *source_files(), *_component_sources()]:
-        digest.update(str(path.relative_to(ROOT)).encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
-
-
-def model_path(config: Path = CONFIG_FILE, models_dir: Path = MODELS_DIR) -> Path:
-    return models_dir / f"{MODEL_PREFIX}{content_hash(config)}.tar.gz"
+logger = logging.getLogger("tooling.train")
 
 
 def train(
@@ -83,11 +58,6 @@ def train(
             raise SystemExit(f"Training failed (code {result.code})")
         print(f"Model written: {result.model}")
         return Path(result.model)
-
-
-def latest_model(models_dir: Path = MODELS_DIR) -> Path | None:
-    models = sorted(models_dir.glob(f"{MODEL_PREFIX}*.tar.gz"), key=lambda p: p.stat().st_mtime)
-    return models[-1] if models else None
 
 
 def main(argv: list | None = None) -> int:

@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from layani import packs
-from layani.packtool import rules
-from layani.packtool.lint import lint
-from layani.packtool.model import Problem
-from layani.packtool.scaffold import new_pack
-from layani.packtool.tabular import parse_sheet
-from layani.packtool.writer import merge
 from layani.paths import AGENCIES_DIR
+from tooling.packtool import rules
+from tooling.packtool.lint import lint
+from tooling.packtool.model import Problem
+from tooling.packtool.scaffold import new_pack
+from tooling.packtool.tabular import parse_sheet
+from tooling.packtool.writer import merge
 
 
 @dataclass

@@ -11,13 +11,13 @@ import importlib
 import sys
 
 COMMANDS = [
-    "layani.commands.train",
-    "layani.commands.complaints",
-    "layani.commands.applications",
-    "layani.commands.conversations",
-    "layani.commands.packs",
-    "layani.commands.console",
-    "layani.commands.channels",
+    "tooling.commands.train",
+    "tooling.commands.complaints",
+    "tooling.commands.applications",
+    "tooling.commands.conversations",
+    "tooling.commands.packs",
+    "tooling.commands.console",
+    "tooling.commands.channels",
 ]
 
 

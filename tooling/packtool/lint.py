@@ -19,10 +19,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from layani.catalogue import load_catalogue
-from layani.packtool import rules
-from layani.packtool.model import Pack, Problem, load_packs
-from layani.packtool.similarity import duplicates_within, find_collisions
 from layani.paths import AGENCIES_DIR
+from tooling.packtool import rules
+from tooling.packtool.model import Pack, Problem, load_packs
+from tooling.packtool.similarity import duplicates_within, find_collisions
 
 INFO_FIELDS = ("id", "name", "contact", "office_hours", "locations", "complaint_categories")
 
@@ -389,11 +389,11 @@ _QUOTED = re.compile(r"'([^']+)'")
 def _validation_command(root: Path) -> tuple[list[str], re.Pattern]:
     """The project's strict validator (`make validate`), or plain Rasa in an older checkout.
 
-    `layani.validate` fails on every Rasa warning except documented false alarms (responses
+    `tooling.validate` fails on every Rasa warning except documented false alarms (responses
     sent by actions, `utter_faq/*`), and lists the remaining ones as numbered lines.
     """
-    if (root / "layani" / "validate.py").is_file():
-        return [sys.executable, "-m", "layani.validate"], _NUMBERED
+    if (root / "tooling" / "validate.py").is_file():
+        return [sys.executable, "-m", "tooling.validate"], _NUMBERED
     return [
         sys.executable,
         "-m",

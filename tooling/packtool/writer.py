@@ -19,8 +19,8 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
 
-from layani.packtool.model import FAQ_PREFIX, RESPONSE_PREFIX
-from layani.packtool.tabular import SheetTopic
+from tooling.packtool.model import FAQ_PREFIX, RESPONSE_PREFIX
+from tooling.packtool.tabular import SheetTopic
 
 
 def _yaml() -> YAML:

@@ -19,8 +19,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from layani.packtool import rules
-from layani.packtool.similarity import normalise
+from tooling.packtool import rules
+from tooling.packtool.similarity import normalise
 
 COLUMNS: dict[str, tuple[str, ...]] = {
     "topic": ("topic", "topic_id", "topik", "id_topik", "id"),

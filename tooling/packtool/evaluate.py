@@ -20,9 +20,9 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from layani.packtool.model import Example, load_packs
-from layani.packtool.similarity import find_collisions, normalise
 from layani.paths import AGENCIES_DIR, COMMON_NLU_DIR
+from tooling.packtool.model import Example, load_packs
+from tooling.packtool.similarity import find_collisions, normalise
 
 EVAL_NEAR_THRESHOLD = 0.8
 

@@ -44,7 +44,7 @@ from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
 
 from layani.paths import CONFIG_FILE, ROOT
 
-logger = logging.getLogger("layani.evaluation")
+logger = logging.getLogger("tooling.evaluation")
 
 HELDOUT_DIR = ROOT / "eval" / "heldout"
 REPORTS_DIR = ROOT / "reports"

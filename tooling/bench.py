@@ -13,7 +13,7 @@ What it does, on loopback only:
    of the gateway (the webhook path) and of the Rasa server (the turns).
 4. Prints the figures and Layani/REST ratios. Bounded in count and time (`--max-seconds`).
 
-Usage: python -m layani.bench [--citizens 100] [--messages 5] [--rate 200] [--model PATH]
+Usage: python -m tooling.bench [--citizens 100] [--messages 5] [--rate 200] [--model PATH]
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ TG_TOKEN = "7012345678:AAHbenchToken"
 TG_SECRET = "bench-secret"
 TW_SID = "AC" + "b" * 32
 TW_TOKEN = "bench-twilio-token"
-PUBLIC = "https://layani.bench.invalid"
+PUBLIC = "https://tooling.bench.invalid"
 _RUNS = itertools.count(1)
 
 
@@ -395,7 +395,7 @@ def start_loopback_stack(model_arg: str | None, prefix: str, extra_env: dict[str
     if model_arg:
         model = Path(model_arg)
     else:
-        from layani.train import train
+        from tooling.train import train
 
         model = train(if_stale=True)
     telegram, twilio = FakeTelegram(TG_TOKEN).start(), FakeTwilio(TW_SID, TW_TOKEN).start()

@@ -68,7 +68,7 @@ def _print_problems(problems, verbose: bool = True) -> None:
 
 
 def cmd_new(args) -> int:
-    from layani.packtool.scaffold import PackExists, new_pack
+    from tooling.packtool.scaffold import PackExists, new_pack
 
     try:
         paths = new_pack(args.agency, _dir(args))
@@ -85,8 +85,8 @@ def cmd_new(args) -> int:
 
 
 def cmd_import(args) -> int:
-    from layani.packtool.importing import import_sheet
-    from layani.packtool.tabular import SheetError
+    from tooling.packtool.importing import import_sheet
+    from tooling.packtool.tabular import SheetError
 
     try:
         result = import_sheet(args.agency, Path(args.sheet), _dir(args))
@@ -111,7 +111,7 @@ def cmd_import(args) -> int:
 
 
 def cmd_lint(args) -> int:
-    from layani.packtool.lint import lint
+    from tooling.packtool.lint import lint
 
     problems = lint(args.pack, _dir(args), run_rasa=not args.no_rasa)
     _print_problems(problems, args.verbose)
@@ -127,7 +127,7 @@ def cmd_lint(args) -> int:
 
 
 def cmd_eval(args) -> int:
-    from layani.packtool.evaluate import evaluate, render
+    from tooling.packtool.evaluate import evaluate, render
 
     try:
         report = evaluate(args.agency, _dir(args), folds=args.folds, threshold=args.threshold)

@@ -10,8 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from layani import packs
-from layani.packtool import rules
 from layani.paths import AGENCIES_DIR
+from tooling.packtool import rules
 
 
 class PackExists(Exception):

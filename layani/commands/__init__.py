@@ -1,1 +1,0 @@
-"""Sub-commands of `layani`, one module per area (see layani/cli.py)."""

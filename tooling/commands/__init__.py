@@ -1,0 +1,1 @@
+"""Sub-commands of `layani`, one module per area (see tooling/cli.py)."""
