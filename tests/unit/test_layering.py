@@ -10,10 +10,15 @@ every module, including imports inside functions, `TYPE_CHECKING` blocks and
 from __future__ import annotations
 
 import ast
+import sys
 from collections import defaultdict
+from importlib import metadata
 from pathlib import Path
 
 import pytest
+import tomli as tomllib
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("layani", "actions", "channels", "storage", "console", "tooling")
@@ -182,3 +187,94 @@ def test_no_cycle_between_packages():
 )
 def test_cycle_finder(edges, expected):
     assert _find_cycle(edges) == expected
+
+
+# --- Third-party imports are declared -----------------------------------------------------------
+
+# Imported under a name no installed distribution provides (tests' helpers put on sys.path).
+LOCAL_TEST_MODULES = {p.stem for p in (ROOT / "tests").rglob("*.py")} | {
+    p.name for p in (ROOT / "tests").rglob("*") if p.is_dir()
+}
+
+
+def _third_party_imports(folders: tuple[str, ...]) -> dict[str, str]:
+    """Top-level names of non-stdlib, non-project imports -> one file that imports each."""
+    found: dict[str, str] = {}
+    for folder in folders:
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Import):
+                    names = [alias.name for alias in node.names]
+                elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+                    names = [node.module]
+                else:
+                    continue
+                for name in names:
+                    top = name.split(".")[0]
+                    if (
+                        top in sys.stdlib_module_names
+                        or top in PACKAGES
+                        or top in ("__future__", "tests")
+                        or top in LOCAL_TEST_MODULES
+                    ):
+                        continue
+                    found.setdefault(top, str(path.relative_to(ROOT)))
+    return found
+
+
+def _providers() -> dict[str, set[str]]:
+    """Import name -> normalised names of the installed distributions that ship it (RECORD)."""
+    providers: dict[str, set[str]] = defaultdict(set)
+    for dist in metadata.distributions():
+        name = canonicalize_name(dist.metadata["Name"])
+        for file in dist.files or ():
+            top = file.parts[0]
+            if top.endswith((".dist-info", ".egg-info", ".data")) or top == "..":
+                continue
+            providers[top.removesuffix(".py")].add(name)
+    return providers
+
+
+def _declared(*groups: str) -> set[str]:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    requirements = list(project["dependencies"])
+    for group in groups:
+        requirements += project["optional-dependencies"][group]
+    return {canonicalize_name(Requirement(r).name) for r in requirements}
+
+
+def _pinned() -> dict[str, str]:
+    pins = {}
+    for line in (ROOT / "requirements" / "constraints.txt").read_text().splitlines():
+        line = line.split("#")[0].strip()
+        if "==" in line:
+            name, version = line.split("==", 1)
+            pins[canonicalize_name(name)] = version.split(";")[0].strip()
+    return pins
+
+
+@pytest.mark.parametrize(
+    "folders, groups",
+    # Tooling runs from a development install (`make eval|bench|fuzz` install ".[dev]").
+    [(RUNTIME, ()), (("tooling", "tests"), ("dev",))],
+    ids=["runtime", "tooling-and-tests"],
+)
+def test_every_direct_import_is_declared(folders, groups):
+    providers, declared = _providers(), _declared(*groups)
+    missing = sorted(
+        f"{top} (imported by {where}; provided by {sorted(providers.get(top, [])) or '?'})"
+        for top, where in _third_party_imports(folders).items()
+        if not providers.get(top, set()) & declared
+    )
+    assert missing == []
+
+
+def test_declared_dependencies_are_pinned_to_what_is_installed():
+    pins = _pinned()
+    wrong = sorted(
+        f"{name}: pinned {pins.get(name)}, installed {metadata.version(name)}"
+        for name in _declared("dev")
+        if pins.get(name) != metadata.version(name)
+    )
+    assert wrong == []
