@@ -41,14 +41,26 @@ from layani.pii import install_log_masking
 
 logger = logging.getLogger("layani.server")
 
-# Credentials key -> connector class. Layani's own connectors replace Rasa's built-ins
-# (see channels/ for why).
-CHANNEL_CLASSES: dict[str, str] = {
-    "rest": "channels.rest.RestInput",
-    "socketio": "channels.socketio.SocketIOInput",
-    "telegram": "channels.telegram.TelegramInput",
-    "twilio": "channels.twilio.TwilioInput",
-}
+
+def channel_classes() -> dict[str, type]:
+    """Credentials key -> connector class: every channel this server can run, in plain code.
+
+    Layani's own connectors replace Rasa's built-ins (see channels/ for why). Imported when
+    the server builds its app, not when this module is imported, so tools that only read
+    `startup_errors` or the route rules do not load Rasa's channel stack.
+    """
+    from channels.rest import RestInput
+    from channels.socketio import SocketIOInput
+    from channels.telegram import TelegramInput
+    from channels.twilio import TwilioInput
+
+    return {
+        "rest": RestInput,
+        "socketio": SocketIOInput,
+        "telegram": TelegramInput,
+        "twilio": TwilioInput,
+    }
+
 
 # Routes anyone may call (Sanic route patterns, without the leading slash): the health check,
 # the web chat page and its files, socket.io, the channels' webhooks and health checks, and the
@@ -59,11 +71,6 @@ PUBLIC_ROUTES = re.compile(
     r"|webhooks/[^/]+/?|webhooks/[^/]+/(webhook|turn)|layani/outbound)$"
 )
 
-# Modules exposing `blueprint() -> sanic.Blueprint`, mounted at the server root when present.
-EXTRA_BLUEPRINTS: list[str] = [
-    "channels.webchat_page",
-    "channels.outbound_api",
-]
 
 _VAR = re.compile(r"\$\{([A-Z0-9_]+)\}")
 
@@ -96,6 +103,7 @@ def load_input_channels(credentials_file: Path, env: dict[str, str] | None = Non
 
     env = dict(os.environ if env is None else env)
     raw = yaml.safe_load(credentials_file.read_text(encoding="utf-8")) or {}
+    classes = channel_classes()
     channels = []
     for name, creds in raw.items():
         missing = _missing_vars(creds, env)
@@ -105,16 +113,9 @@ def load_input_channels(credentials_file: Path, env: dict[str, str] | None = Non
         if missing:
             logger.info("Channel %s disabled: set %s to enable it", name, ", ".join(missing))
             continue
-        if name not in CHANNEL_CLASSES:
+        if name not in classes:
             raise ValueError(f"Unknown channel '{name}' in {credentials_file}")
-        try:
-            cls = _import(CHANNEL_CLASSES[name])
-        except (ImportError, AttributeError) as exc:
-            if name in ("rest",):
-                raise
-            logger.warning("Channel %s unavailable: %s", name, exc)
-            continue
-        channels.append(cls.from_credentials(_expand(creds or {}, env)))
+        channels.append(classes[name].from_credentials(_expand(creds or {}, env)))
         logger.info("Channel %s enabled at /webhooks/%s/webhook", name, name)
     return channels
 
@@ -163,14 +164,11 @@ def install_api_guard(app: Any, api_token: str) -> None:
 
 
 def _mount_extra_blueprints(app: Any) -> None:
-    for module_name in EXTRA_BLUEPRINTS:
-        try:
-            module = importlib.import_module(module_name)
-        except ImportError as exc:
-            if exc.name != module_name:
-                raise
-            continue
-        app.blueprint(module.blueprint())
+    """The routes beside the channels: the web chat page and the outbound API."""
+    from channels import outbound_api, webchat_page
+
+    app.blueprint(webchat_page.blueprint())
+    app.blueprint(outbound_api.blueprint())
 
 
 def require_tracker_store_class(config: Any) -> None:

@@ -10,6 +10,7 @@ every module, including imports inside functions, `TYPE_CHECKING` blocks and
 from __future__ import annotations
 
 import ast
+import re
 import sys
 from collections import defaultdict
 from importlib import metadata
@@ -17,7 +18,6 @@ from pathlib import Path
 
 import pytest
 import tomli as tomllib
-from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -241,7 +241,7 @@ def _declared(*groups: str) -> set[str]:
     requirements = list(project["dependencies"])
     for group in groups:
         requirements += project["optional-dependencies"][group]
-    return {canonicalize_name(Requirement(r).name) for r in requirements}
+    return {canonicalize_name(re.match(r"[A-Za-z0-9._-]+", r).group()) for r in requirements}
 
 
 def _pinned() -> dict[str, str]:
