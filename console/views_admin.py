@@ -10,7 +10,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from console import access
-from console.app import client_ip, db, read_form, render
+from console.context import client_ip, db, read_form, render
 from storage import console as accounts
 
 

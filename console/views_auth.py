@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from console.app import (
+from console.context import (
     HASH_POOL_KEY,
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,

@@ -16,7 +16,7 @@ from typing import Any
 from aiohttp import web
 
 from console import access
-from console.app import RASA_KEY, blocking, client_ip, db, error_page, read_form, render
+from console.context import RASA_KEY, blocking, client_ip, db, error_page, read_form, render
 from console.rasa import RasaUnavailable
 from console.transcript import rows, within
 from layani.pii import mask_text

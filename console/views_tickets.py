@@ -12,7 +12,7 @@ import logging
 from aiohttp import web
 
 from console import access, personal
-from console.app import blocking, client_ip, config, db, error_page, read_form, render
+from console.context import blocking, client_ip, config, db, error_page, read_form, render
 from layani.pii import mask_text
 from storage import console as accounts
 from storage import tickets
