@@ -185,7 +185,7 @@ async def favicon(request: web.Request) -> web.Response:
 
 
 def create_app(conf: ConsoleConfig | None = None) -> web.Application:
-    from console import views_admin, views_auth, views_handoffs, views_tickets
+    from console import views_admin, views_auth, views_handoffs, views_ratings, views_tickets
 
     conf = conf or ConsoleConfig.from_environment()
     app = web.Application(middlewares=[security_headers, authentication, csrf])
@@ -197,7 +197,7 @@ def create_app(conf: ConsoleConfig | None = None) -> web.Application:
     app.router.add_get("/health", health)
     app.router.add_get("/favicon.ico", favicon)
     app.router.add_static("/static/", str(HERE / "static"), append_version=False)
-    for module in (views_auth, views_handoffs, views_tickets, views_admin):
+    for module in (views_auth, views_handoffs, views_tickets, views_admin, views_ratings):
         module.setup(app)
 
     async def close_rasa(app: web.Application) -> None:

@@ -15,8 +15,17 @@ from typing import Any
 
 from aiohttp import web
 
-from console import access
-from console.context import RASA_KEY, blocking, client_ip, db, error_page, read_form, render
+from console import access, views_ratings
+from console.context import (
+    RASA_KEY,
+    blocking,
+    client_ip,
+    config,
+    db,
+    error_page,
+    read_form,
+    render,
+)
 from console.rasa import RasaUnavailable
 from console.transcript import rows, within
 from layani.pii import mask_text
@@ -183,8 +192,12 @@ async def resolve(request: web.Request) -> web.StreamResponse:
             accounts.audit(
                 session, user, "handoff_resolve", "handoff", str(row.id), ip=client_ip(request)
             )
+            return True
+        return False
 
-    await db(request, close)
+    if await db(request, close):
+        # Once, by whoever closed it; last, so the question is the conversation's last message.
+        await blocking(views_ratings.ask_after_handoff, row, config(request).database_url)
     raise web.HTTPSeeOther("/handoffs")
 
 

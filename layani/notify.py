@@ -60,12 +60,32 @@ def render_response(name: str, channel: str | None = None, **values: Any) -> str
     )
 
 
+def render_message(
+    name: str, channel: str | None = None, **values: Any
+) -> tuple[str, list[dict[str, str]]]:
+    """Text and buttons of domain response `name` for `channel`. `{name}` placeholders in a
+    button payload are replaced literally (payloads hold JSON braces, so no str.format)."""
+    text = render_response(name, channel, **values)
+    variants = _responses()[name]
+    chosen = next((v for v in variants if channel and v.get("channel") == channel), None)
+    if chosen is None:
+        chosen = next((v for v in variants if not v.get("channel")), variants[0])
+    buttons = []
+    for button in chosen.get("buttons") or []:
+        payload = str(button.get("payload", ""))
+        for key, value in values.items():
+            payload = payload.replace("{" + key + "}", "" if value is None else str(value))
+        buttons.append({"title": str(button.get("title", "")), "payload": payload})
+    return text, buttons
+
+
 def send_to_citizen(
     sender_id: str,
     text: str,
     template_variables: dict[str, str] | None = None,
     timeout: float = 10.0,
     transport: httpx.BaseTransport | None = None,
+    buttons: list[dict[str, str]] | None = None,
 ) -> bool:
     """POST the message to the Rasa server's outbound API; True when it accepted it.
 
@@ -76,6 +96,8 @@ def send_to_citizen(
     payload: dict[str, Any] = {"sender_id": sender_id, "text": text}
     if template_variables:
         payload["template_variables"] = template_variables
+    if buttons:
+        payload["buttons"] = buttons
     url = f"{conf.rasa_url.rstrip('/')}/layani/outbound"
     if not conf.outbound_token:
         # Fail closed: the outbound API refuses unauthenticated calls anyway.
@@ -121,3 +143,27 @@ def notify_status_change(ticket: TicketView, transport: httpx.BaseTransport | No
         template_variables={"1": ticket.id, "2": ticket.status},
         transport=transport,
     )
+
+
+CSAT_ASK_RESPONSES = {"ticket": "utter_csat_ask_ticket", "handoff": "utter_csat_ask_handoff"}
+
+
+def ask_for_rating(
+    sender_id: str,
+    channel: str | None,
+    subject_kind: str,
+    subject_ref: str,
+    transport: httpx.BaseTransport | None = None,
+) -> bool:
+    """Ask the citizen to rate a finished complaint or a closed handoff (storage.ratings).
+
+    Buttons on channels that have them (Telegram, web chat); SMS and WhatsApp variants carry no
+    buttons and ask for a single-digit reply, in one GSM-7 segment on SMS.
+    """
+    text, buttons = render_message(
+        CSAT_ASK_RESPONSES[subject_kind],
+        channel,
+        ticket_id=subject_ref,
+        subject=f"{subject_kind}:{subject_ref}",
+    )
+    return send_to_citizen(sender_id, text, buttons=buttons or None, transport=transport)

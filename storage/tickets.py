@@ -364,6 +364,10 @@ def _notify(view: TicketView, url: str | None) -> TicketView:
         logger.exception("Notification for %s failed", view.id)
         ok, detail = False, type(exc).__name__
     record_event(view.id, "notified" if ok else "notify_failed", detail, "sistem", url=url)
+    if ok:
+        from storage import ratings
+
+        ratings.ask_after_ticket(view, url=url)  # finished complaints only; never raises
     return get_ticket(view.id, url=url) or view
 
 
