@@ -60,9 +60,10 @@ def score_of(tracker: Tracker) -> int | None:
     lone = _LONE_SCORE.match(text)
     if lone:
         return int(lone.group(1))
-    digits = _WORDED_SCORE.findall(text)
-    # "nilai 4", "4 dari 5": the first digit 1..5 when the text holds no other number.
-    if digits and not re.search(r"\d{2,}|[06-9]", re.sub(r"\bdari\s*5\b", "", text)):
+    # "nilai 4", "4 dari 5": exactly one digit 1..5 and no other number ("3 atau 4" is unclear).
+    rest = re.sub(r"\bdari\s*5\b", "", text)
+    digits = _WORDED_SCORE.findall(rest)
+    if len(digits) == 1 and not re.search(r"\d{2,}|[06-9]", rest):
         return int(digits[0])
     return None
 
