@@ -15,7 +15,7 @@ from typing import Any
 
 from aiohttp import web
 
-from console import access, views_ratings
+from console import access
 from console.context import (
     RASA_KEY,
     blocking,
@@ -29,6 +29,7 @@ from console.context import (
 from console.rasa import RasaUnavailable
 from console.transcript import rows, within
 from layani.pii import mask_text
+from services import ratings as rating_requests
 from storage import console as accounts
 from storage import handoff as queue
 
@@ -197,7 +198,7 @@ async def resolve(request: web.Request) -> web.StreamResponse:
 
     if await db(request, close):
         # Once, by whoever closed it; last, so the question is the conversation's last message.
-        await blocking(views_ratings.ask_after_handoff, row, config(request).database_url)
+        await blocking(rating_requests.ask_after_handoff, row, config(request).database_url)
     raise web.HTTPSeeOther("/handoffs")
 
 

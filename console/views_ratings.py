@@ -5,14 +5,13 @@ Officers see the ratings of their own agency, admins and auditors every agency
 sealed (`storage.ratings`) and opened only here, for staff; the public transparency page shows
 counts and averages only. The figures on top are per agency and unsuppressed (staff view).
 
-Also the question after a closed handoff: `ask_after_handoff` is called by
+The question after a closed handoff is `services.ratings.ask_after_handoff`, called by
 `console.views_handoffs.resolve` once the officer has closed the conversation.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from aiohttp import web
 
@@ -59,19 +58,6 @@ async def ratings_page(request: web.Request) -> web.Response:
         score=score,
         summary=summary,
         scope=scope,
-    )
-
-
-def ask_after_handoff(row: Any, database_url: str | None = None) -> bool:
-    """Ask the citizen of a just-closed handoff (`storage.handoff.Handoff`) for a rating."""
-    return ratings.ask(
-        ratings.handoff_owner_key(row.sender_id, row.channel),
-        row.sender_id,
-        row.channel,
-        "handoff",
-        str(row.id),
-        row.agency_id,
-        url=database_url,
     )
 
 

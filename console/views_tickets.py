@@ -14,6 +14,7 @@ from aiohttp import web
 from console import access, personal
 from console.context import blocking, client_ip, config, db, error_page, read_form, render
 from layani.pii import mask_text
+from services import ticket_status
 from storage import console as accounts
 from storage import tickets
 from storage.models import KINDS, STATUSES
@@ -139,7 +140,7 @@ async def change_status(request: web.Request) -> web.StreamResponse:
     note = str(form.get("note", "")).strip()[:1000] or None
     try:
         updated = await blocking(
-            tickets.change_status,
+            ticket_status.change_status,
             view.id,
             new_status,
             note=note,

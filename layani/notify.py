@@ -1,9 +1,11 @@
-"""Client that asks the Rasa server to send a message to a citizen (status notifications).
+"""Client that asks the Rasa server to send a message to a citizen, and the domain texts it sends.
 
-The Rasa server's `POST /layani/outbound` (channels/outbound_api.py) sends the text through the
+Callers: `services.ticket_status` (status notifications), `services.ratings` (rating questions),
+the console and the actions (`render_response`). This module knows nothing of storage. The Rasa
+server's `POST /layani/outbound` (channels/outbound_api.py) sends the text through the
 citizen's own channel and records it in their conversation; this module only makes that call.
 The text itself comes from a domain response (`bot/domain/*.yml`), rendered here with the channel
-variant of the ticket's channel, so citizen-facing wording stays in the domain like everywhere else.
+variant of the citizen's channel, so citizen-facing wording stays in the domain as everywhere else.
 
 Failures (server down, 4xx/5xx, timeout) are logged with personal data masked and reported as
 False; they are never raised, because the caller is a member of staff changing a status.
@@ -13,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import httpx
 import yaml
@@ -22,13 +24,7 @@ from layani import settings
 from layani.paths import DOMAIN_DIR
 from layani.pii import mask_text
 
-if TYPE_CHECKING:  # pragma: no cover
-    from storage.tickets import TicketView
-
 logger = logging.getLogger(__name__)
-
-STATUS_CHANGED_RESPONSE = "utter_ticket_status_changed"
-STATUS_CHANGED_WITH_NOTE_RESPONSE = "utter_ticket_status_changed_note"
 
 
 class _Blank(dict):
@@ -122,27 +118,6 @@ def send_to_citizen(
         )
         return False
     return True
-
-
-def notify_status_change(ticket: TicketView, transport: httpx.BaseTransport | None = None) -> bool:
-    """Tell the reporter of `ticket` its new status (and the public note, if any)."""
-    note = ticket.last_note if ticket.history and ticket.history[-1].note else None
-    due = ticket.due_date.strftime("%d-%m-%Y") if ticket.due_date else ""
-    name = STATUS_CHANGED_WITH_NOTE_RESPONSE if note else STATUS_CHANGED_RESPONSE
-    text = render_response(
-        name,
-        ticket.channel,
-        ticket_id=ticket.id,
-        status=ticket.status,
-        note=note or "",
-        due_date=due,
-    )
-    return send_to_citizen(
-        ticket.sender_id,
-        text,
-        template_variables={"1": ticket.id, "2": ticket.status},
-        transport=transport,
-    )
 
 
 CSAT_ASK_RESPONSES = {"ticket": "utter_csat_ask_ticket", "handoff": "utter_csat_ask_handoff"}

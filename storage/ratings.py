@@ -17,7 +17,8 @@ Two tables (Alembic branch `ratings`, revision 0300_ratings):
   `stage` is "score" until the citizen answers with a score, then "comment" (a comment may be
   added until the same expiry).
 
-Times are naive UTC like the rest of `storage`.
+Times are naive UTC like the rest of `storage`. Storage only stores: asking the citizen (record
+a request, send the question) is `services.ratings`.
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
-import logging
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -36,10 +36,7 @@ from layani.paths import VAR_DIR
 from storage.db import database_url, session_scope
 from storage.models import Base, utcnow
 
-logger = logging.getLogger(__name__)
-
 SUBJECT_KINDS = ("ticket", "handoff")
-ASKED_AFTER_STATUSES = ("selesai", "ditolak")
 SCORES = (1, 2, 3, 4, 5)
 REQUEST_DAYS = 7
 COMMENT_MAX_CHARS = 1000
@@ -401,47 +398,3 @@ def cancel_request(subject_kind: str, subject_ref: str, url: str | None = None) 
                 RatingRequest.subject_ref == str(subject_ref),
             )
         )
-
-
-def ask(
-    owner_key: str,
-    sender_id: str,
-    channel: str,
-    subject_kind: str,
-    subject_ref: str,
-    agency: str | None,
-    url: str | None = None,
-) -> bool:
-    """Record the request, then send the question (layani.notify.ask_for_rating).
-
-    Recorded first so that a quick answer always finds it; removed again when the question
-    could not be delivered. Never raises: callers are status changes and handoff closes.
-    """
-    from layani import notify
-
-    try:
-        request_rating(owner_key, subject_kind, subject_ref, agency, channel, url=url)
-        if notify.ask_for_rating(sender_id, channel, subject_kind, subject_ref):
-            return True
-        cancel_request(subject_kind, subject_ref, url=url)
-    except Exception:  # noqa: BLE001 - a rating question must never break a status change
-        logger.exception("Rating question for %s %s failed", subject_kind, subject_ref)
-    return False
-
-
-def ask_after_ticket(ticket, url: str | None = None) -> bool:  # type: ignore[no-untyped-def]
-    """Ask for a rating when a complaint (a `storage.tickets.TicketView`) is finished."""
-    if ticket.kind != "complaint" or ticket.status not in ASKED_AFTER_STATUSES:
-        return False
-    return ask(
-        ticket.owner_key, ticket.sender_id, ticket.channel, "ticket", ticket.id, ticket.agency, url
-    )
-
-
-def handoff_owner_key(sender_id: str, channel: str | None) -> str:
-    """The owner key of a handoff's citizen: handoffs store the channel the connector saw
-    (`sms`/`whatsapp` for Twilio), owner keys are built from the input channel."""
-    from layani.identity import owner_key
-
-    input_channel = "twilio" if channel in ("sms", "whatsapp") else (channel or "rest")
-    return owner_key(sender_id, input_channel)

@@ -8,9 +8,10 @@ Used by the action server (citizens), the CLI and the staff console, so every ru
 - a citizen can only read their own ticket: `get_for_owner` answers None both for an id that does
   not exist and for someone else's, from the same single query;
 - status moves forward one step at a time (diterima -> diverifikasi -> diproses -> selesai) or to
-  `ditolak` from any open status; each change is recorded with a public note, then the reporter is
-  told through `layani.notify`. A failed notification is logged and recorded in the history, never
-  raised to the member of staff who made the change.
+  `ditolak` from any open status; each change is recorded with a public note.
+
+Storage only stores: telling the reporter about a status change is `services.ticket_status`,
+which the console, the CLI and the actions call (it uses `change_status` and `record_event`).
 """
 
 from __future__ import annotations
@@ -307,14 +308,11 @@ def change_status(
     new_status: str,
     note: str | None = None,
     actor: str = "petugas",
-    notify: bool = True,
     url: str | None = None,
 ) -> TicketView:
-    """Move a ticket to `new_status` with a public `note`, then tell the reporter.
+    """Move a ticket to `new_status` with a public `note`; the ticket as it is now.
 
-    The change is committed before the notification is attempted; the notification outcome is
-    added to the history (event "notified" or "notify_failed"). Raises TicketNotFound or
-    InvalidTransition; never raises because a notification failed.
+    Raises TicketNotFound or InvalidTransition. Tells nobody: `services.ticket_status` does.
     """
     if new_status not in STATUSES:
         raise InvalidTransition(f"unknown status {new_status!r}")
@@ -349,26 +347,7 @@ def change_status(
     logger.info("Ticket %s -> %s by %s", canonical, new_status, actor)
     view = get_ticket(canonical, url=url)
     assert view is not None
-    if notify:
-        view = _notify(view, url)
     return view
-
-
-def _notify(view: TicketView, url: str | None) -> TicketView:
-    from layani import notify
-
-    try:
-        ok = notify.notify_status_change(view)
-        detail = None
-    except Exception as exc:  # noqa: BLE001 - staff must never see a notifier crash
-        logger.exception("Notification for %s failed", view.id)
-        ok, detail = False, type(exc).__name__
-    record_event(view.id, "notified" if ok else "notify_failed", detail, "sistem", url=url)
-    if ok:
-        from storage import ratings
-
-        ratings.ask_after_ticket(view, url=url)  # finished complaints only; never raises
-    return get_ticket(view.id, url=url) or view
 
 
 def record_event(

@@ -114,7 +114,7 @@ def test_retention_purges_identity_numbers_but_keeps_the_ticket(database):
 
     closed, open_recent = _submit("a"), _submit("b")
     for status in ("diverifikasi", "diproses", "selesai"):
-        change_status(closed.id, status, notify=False)
+        change_status(closed.id, status)
     now = dt.datetime.utcnow()
     assert personal_data.purge_expired(now=now) == 0
     later = now + dt.timedelta(days=personal_data.RETENTION_DAYS_AFTER_CLOSE + 1)

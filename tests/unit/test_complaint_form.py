@@ -339,7 +339,7 @@ def test_check_status_owner_sees_status_note_and_due_date(database):
         category_or_service="jalan_rusak",
         description="jalan bolong",
     )
-    tickets.change_status(view.id, "diverifikasi", "Tim survei dijadwalkan Senin", notify=False)
+    tickets.change_status(view.id, "diverifikasi", "Tim survei dijadwalkan Senin")
     [message] = _status("warga-1", f"cek status {view.id.lower()}")
     assert message["response"] == "utter_ticket_status_complaint_note"
     assert message["ticket_id"] == view.id

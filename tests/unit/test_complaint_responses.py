@@ -20,7 +20,7 @@ RESPONSES = DOMAIN["responses"]
 def _code_references() -> set:
     names = set()
     for path in list((ROOT / "actions" / "complaints").glob("*.py")) + [
-        ROOT / "layani" / "notify.py"
+        ROOT / "services" / "ticket_status.py"
     ]:
         names |= set(re.findall(r"[\"'](utter_[a-z0-9_]+)[\"']", Path(path).read_text()))
     return names

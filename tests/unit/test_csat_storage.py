@@ -14,6 +14,7 @@ from cryptography.fernet import Fernet
 
 from layani.gsm7 import is_gsm7, segment_count
 from layani.notify import render_message
+from services import ticket_status
 from storage import db, ratings, tickets
 
 PHONE_OWNER = "phone:+6281234567890"
@@ -199,11 +200,11 @@ def _complaint(channel="sms"):
 
 def test_finishing_a_complaint_asks_for_a_rating(database, outbound):
     ticket = _complaint()
-    tickets.change_status(ticket.id, "diverifikasi")
+    ticket_status.change_status(ticket.id, "diverifikasi")
     assert len(outbound.received) == 1  # the status message only
     assert ratings.pending_for(PHONE_OWNER) is None
-    tickets.change_status(ticket.id, "diproses")
-    tickets.change_status(ticket.id, "selesai")
+    ticket_status.change_status(ticket.id, "diproses")
+    ticket_status.change_status(ticket.id, "selesai")
     status_message, question = outbound.received[-2:]
     assert "selesai" in status_message["text"]
     assert ticket.id in question["text"] and "buttons" not in question  # SMS: a digit reply
@@ -213,7 +214,7 @@ def test_finishing_a_complaint_asks_for_a_rating(database, outbound):
 
 def test_rejected_complaint_on_telegram_is_asked_with_buttons(database, outbound):
     ticket = _complaint(channel="telegram")
-    tickets.change_status(ticket.id, "ditolak", note="Bukan kewenangan kota")
+    ticket_status.change_status(ticket.id, "ditolak", note="Bukan kewenangan kota")
     question = outbound.received[-1]
     assert len(question["buttons"]) == 5 and ticket.id in question["buttons"][0]["payload"]
 
@@ -221,7 +222,7 @@ def test_rejected_complaint_on_telegram_is_asked_with_buttons(database, outbound
 def test_no_request_is_kept_when_the_question_could_not_be_sent(database, outbound):
     ticket = _complaint()
     outbound.accept = 1  # the status message goes out, the question is refused
-    tickets.change_status(ticket.id, "ditolak")
+    ticket_status.change_status(ticket.id, "ditolak")
     assert len(outbound.received) == 2
     assert ratings.pending_for(PHONE_OWNER) is None
 
@@ -236,5 +237,5 @@ def test_applications_are_not_asked(database, outbound):
         agency="polri",
         description="",
     )
-    tickets.change_status(view.id, "ditolak")
+    ticket_status.change_status(view.id, "ditolak")
     assert len(outbound.received) == 1 and ratings.pending_for(PHONE_OWNER) is None

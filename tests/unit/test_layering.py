@@ -21,8 +21,8 @@ import tomli as tomllib
 from packaging.utils import canonicalize_name
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("layani", "actions", "channels", "storage", "console", "tooling")
-RUNTIME = ("layani", "actions", "channels", "storage", "console")
+PACKAGES = ("layani", "actions", "channels", "storage", "services", "console", "tooling")
+RUNTIME = ("layani", "actions", "channels", "storage", "services", "console")
 
 # Modules of `layani` that start a process or plug a higher layer into Rasa: they wire
 # packages together, so they may import actions/channels/storage. Every other module of
@@ -123,7 +123,6 @@ def test_runtime_never_imports_tooling():
     assert _violations(RUNTIME, lambda _m, target: not _within(target, ("tooling",))) == []
 
 
-@pytest.mark.xfail(strict=True, reason="storage.tickets calls layani.notify (issue 17, step 2)")
 def test_storage_imports_nothing_above_it():
     def allowed(_module, target):
         return _within(target, ("storage",) + STORAGE_MAY_IMPORT) or target == "layani"
@@ -131,7 +130,14 @@ def test_storage_imports_nothing_above_it():
     assert _violations(("storage",), allowed) == []
 
 
-@pytest.mark.xfail(strict=True, reason="layani.notify reads storage.tickets (issue 17, step 2)")
+def test_services_import_only_storage_and_the_foundation():
+    def allowed(_module, target):
+        hosts = _within(target, LAYANI_HOSTS)
+        return _within(target, ("services", "storage", "layani")) and not hosts
+
+    assert _violations(("services",), allowed) == []
+
+
 def test_layani_foundation_imports_no_other_package():
     def allowed(module, target):
         return _within(module, LAYANI_HOSTS) or _within(target, ("layani",))
@@ -173,7 +179,6 @@ def _find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
     return None
 
 
-@pytest.mark.xfail(strict=True, reason="storage.tickets <-> layani.notify (issue 17, step 2)")
 def test_no_cycle_between_packages():
     assert _find_cycle(_unit_graph()) is None
 

@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import sqlalchemy as sa
 
+from services import ticket_status
 from storage import db, sla, tickets
 from storage.ids import ALPHABET
 
@@ -99,9 +100,9 @@ def test_list_for_owner_is_newest_first_and_only_own(database):
 
 def test_status_moves_forward_with_history_and_public_note(database):
     view = _complaint()
-    tickets.change_status(view.id, "diverifikasi", "Sudah dicek petugas", notify=False)
-    tickets.change_status(view.id, "diproses", "", notify=False)
-    done = tickets.change_status(view.id, "selesai", "Lubang sudah ditambal", notify=False)
+    tickets.change_status(view.id, "diverifikasi", "Sudah dicek petugas")
+    tickets.change_status(view.id, "diproses", "")
+    done = tickets.change_status(view.id, "selesai", "Lubang sudah ditambal")
     assert done.status == "selesai"
     assert [h.status for h in done.history if h.event == "status"] == [
         "diterima",
@@ -126,30 +127,27 @@ def test_status_moves_forward_with_history_and_public_note(database):
 def test_invalid_transitions_are_refused(database, path, bad):
     view = _complaint()
     for status in path:
-        tickets.change_status(view.id, status, notify=False)
+        tickets.change_status(view.id, status)
     with pytest.raises(tickets.InvalidTransition):
-        tickets.change_status(view.id, bad, notify=False)
+        tickets.change_status(view.id, bad)
 
 
 def test_reject_from_any_open_status(database):
     for steps in ((), ("diverifikasi",), ("diverifikasi", "diproses")):
         view = _complaint()
         for status in steps:
-            tickets.change_status(view.id, status, notify=False)
-        assert (
-            tickets.change_status(view.id, "ditolak", "Bukan wewenang", notify=False).status
-            == "ditolak"
-        )
+            tickets.change_status(view.id, status)
+        assert tickets.change_status(view.id, "ditolak", "Bukan wewenang").status == "ditolak"
 
 
 def test_change_status_of_missing_ticket(database):
     with pytest.raises(tickets.TicketNotFound):
-        tickets.change_status("ADU-0000-0000", "diverifikasi", notify=False)
+        tickets.change_status("ADU-0000-0000", "diverifikasi")
 
 
 def test_failed_notification_is_recorded_not_raised(database):
     view = _complaint()
-    changed = tickets.change_status(view.id, "diverifikasi", "Dicek")
+    changed = ticket_status.change_status(view.id, "diverifikasi", "Dicek")
     assert changed.status == "diverifikasi"
     assert changed.history[-1].event == "notify_failed"
     assert changed.last_note == "Dicek"
@@ -191,7 +189,7 @@ def test_console_filters(database):
     b = _complaint(
         category_or_service="sampah", description="Sampah numpuk di TPS", location="Pasar Kosambi"
     )
-    tickets.change_status(b.id, "diverifikasi", notify=False)
+    tickets.change_status(b.id, "diverifikasi")
     assert {t.id for t in tickets.search_tickets(agency="dinas_pupr")} == {a.id}
     assert {t.id for t in tickets.search_tickets(status="diverifikasi")} == {b.id}
     assert {t.id for t in tickets.search_tickets(text="kosambi")} == {b.id}

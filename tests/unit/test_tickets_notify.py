@@ -14,6 +14,7 @@ import pytest
 
 from layani import notify
 from layani.paths import ROOT
+from services import ticket_status
 from storage import db, tickets
 
 
@@ -105,8 +106,8 @@ def test_status_change_notifies_reporter_in_their_channel_wording(outbound, data
         category_or_service="jalan_rusak",
         description="jalan bolong",
     )
-    tickets.change_status(view.id, "diverifikasi", notify=False)
-    changed = tickets.change_status(
+    tickets.change_status(view.id, "diverifikasi")
+    changed = ticket_status.change_status(
         view.id, "diproses", "Perbaikan dijadwalkan 3 Desember", actor="petugas-pupr"
     )
     [call] = outbound.received

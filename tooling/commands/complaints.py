@@ -53,10 +53,11 @@ def _category(args: argparse.Namespace) -> int:
 
 
 def _status(args: argparse.Namespace) -> int:
+    from services import ticket_status
     from storage import tickets
 
     try:
-        view = tickets.change_status(
+        view = ticket_status.change_status(
             args.ticket_id,
             args.status,
             note=args.note,
