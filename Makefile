@@ -80,8 +80,8 @@ fuzz: install-dev
 	$(PY) -m tooling.fuzz
 
 check: install-dev
-	$(BIN)/ruff check layani actions channels storage console tooling tests
-	$(BIN)/ruff format --check layani actions channels storage console tooling tests
+	$(BIN)/ruff check layani actions channels storage services console tooling tests
+	$(BIN)/ruff format --check layani actions channels storage services console tooling tests
 	$(BIN)/pytest -q -p no:cacheprovider tests/unit/test_layering.py
 
 clean:

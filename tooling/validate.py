@@ -32,7 +32,7 @@ logger = logging.getLogger("tooling.validate")
 
 UNUSED_UTTERANCE_RE = re.compile(r"The utterance '([^']+)' is not used in any story or rule")
 UNUSED_INTENT_RE = re.compile(r"The intent '([^']+)' is not used in any story or rule")
-CODE_DIRS = ("actions", "layani", "channels", "console", "tooling")
+CODE_DIRS = ("actions", "layani", "channels", "services", "console", "tooling")
 _IGNORED_CATEGORIES = (DeprecationWarning, PendingDeprecationWarning, FutureWarning, ImportWarning)
 # Rasa 3.6 emits this for EVERY domain that has slots (rasa/shared/core/slot_mappings.py,
 # validate_slot_mappings): a migration notice, not a finding about our data.
