@@ -239,3 +239,16 @@ def test_applications_are_not_asked(database, outbound):
     )
     ticket_status.change_status(view.id, "ditolak")
     assert len(outbound.received) == 1 and ratings.pending_for(PHONE_OWNER) is None
+
+
+def test_migration_matches_the_models(database):
+    """The Alembic branch `ratings` creates every column the models declare, and the unique
+    subject constraint the transparency page and the replace rule rely on."""
+    from storage.models import Base
+
+    inspector = sa.inspect(db.get_engine(database))
+    for table in ("ratings", "rating_requests"):
+        columns = {c["name"] for c in inspector.get_columns(table)}
+        assert columns == set(Base.metadata.tables[table].columns.keys()), table
+    unique = inspector.get_unique_constraints("ratings")
+    assert any(u["column_names"] == ["subject_kind", "subject_ref"] for u in unique)
