@@ -110,7 +110,8 @@ class ActionCsatRate(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         score = score_of(tracker)
-        if score is None:
+        if score is None or tracker.active_loop_name:
+            # Not a score, or a form is active (it rejected the digit; still the form's turn).
             return [FollowupAction(FALLBACK_ACTION)]
         try:
             recorded = await asyncio.to_thread(
@@ -133,6 +134,8 @@ class ActionCsatComment(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        if tracker.active_loop_name:
+            return [FollowupAction(FALLBACK_ACTION)]
         owner = owner_of(tracker)
         text = comment_of(tracker)
         try:

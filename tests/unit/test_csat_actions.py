@@ -31,11 +31,13 @@ def tracker(
     input_channel: str = "twilio",
     channel: str = "sms",
     entities: list[dict[str, Any]] | None = None,
+    active_loop: str | None = None,
 ) -> Tracker:
     parse = {"intent": {"name": intent, "confidence": 0.9}, "entities": entities or []}
     latest = {"text": text, "metadata": {"channel": channel}, **parse}
     event = {"event": "user", "text": text, "parse_data": parse, "input_channel": input_channel}
-    return Tracker(sender, {}, latest, [event], False, None, {}, "action_listen")
+    loop = {"name": active_loop} if active_loop else {}
+    return Tracker(sender, {}, latest, [event], False, None, loop, "action_listen")
 
 
 async def run(action, trk: Tracker):
@@ -128,3 +130,9 @@ async def test_comment_without_a_rating_is_a_normal_message():
         csat.ActionCsatComment(), tracker("komentar bagus", "csat_comment")
     )
     assert responses == [] and _is_fallback(events)
+
+
+async def test_digit_during_a_form_is_never_a_rating():
+    _ask()
+    _, events = await run(csat.ActionCsatRate(), tracker("1", active_loop="complaint_form"))
+    assert _is_fallback(events) and ratings.get_rating("ticket", "ADU-AAAA-0001") is None
