@@ -1,8 +1,10 @@
 """Telegram webhook in the gateway: secret token, update_id, and what an update becomes.
 
-Works on the update's JSON directly (no Rasa, no python-telegram-bot objects): this runs for
-every delivery, so it is kept to dictionary look-ups. What each update becomes (metadata always
-has `channel: telegram`; the sender id is the user id):
+Updates are read with python-telegram-bot's types (`Update.de_json`): the library keeps up with
+the Bot API's fields, and an update that is not one (a field missing or of the wrong type) is a
+`ValueError`, which the webhook answers with 400. Parsing costs about 0.1 ms per update, small
+beside the rest of a delivery. What each update becomes (metadata always has
+`channel: telegram`; the sender id is the user id):
 
 - text -> the text.
 - photo -> caption or `/share_media`; metadata `photo` = the largest size
@@ -23,6 +25,8 @@ from __future__ import annotations
 
 import hmac
 from typing import Any
+
+from telegram import CallbackQuery, Chat, Message, Update
 
 from channels import messages
 
@@ -49,25 +53,25 @@ class TelegramWebhook:
 
         Returns {"status", "envelope"?, "once"?, "callback_query_id"?}: `envelope` is a turn or a
         notice to queue; `once` a key that must be claimed first (group refusal once per chat).
+        Raises ValueError when `data` is not a Telegram update.
         """
-        query = data.get("callback_query")
-        if isinstance(query, dict):
-            return self._callback(data, query)
-        message = data.get("message") or data.get("edited_message")
-        if not isinstance(message, dict) or not isinstance(message.get("from"), dict):
+        update = parse_update(data)
+        if update.callback_query is not None:
+            return self._callback(update, update.callback_query)
+        message = update.message or update.edited_message
+        if message is None or message.from_user is None:
             return {"status": "ignored"}
-        chat = message.get("chat") or {}
-        chat_id = str(chat.get("id", ""))
-        if chat.get("type") != "private":
+        chat_id = str(message.chat.id)
+        if message.chat.type != Chat.PRIVATE:
             return {
                 "status": "group",
                 "once": f"telegram:group:{chat_id}",
                 "envelope": _say(chat_id, chat_id, messages.GROUP_CHAT_REFUSED),
             }
-        sender_id = str(message["from"].get("id", ""))
+        sender_id = str(message.from_user.id)
         if not sender_id:
             return {"status": "ignored"}
-        if data.get("edited_message") is not None:
+        if update.edited_message is not None:
             return {
                 "status": "edited",
                 "envelope": _say(sender_id, chat_id, messages.EDITED_IGNORED),
@@ -85,18 +89,17 @@ class TelegramWebhook:
                 "chat_id": chat_id,
                 "text": text,
                 "metadata": metadata,
-                "message_id": f"telegram-{data['update_id']}",
+                "message_id": f"telegram-{update.update_id}",
             },
         }
 
-    def _callback(self, data: dict[str, Any], query: dict[str, Any]) -> dict[str, Any]:
-        sender_id = str((query.get("from") or {}).get("id", ""))
-        result: dict[str, Any] = {"status": "ignored", "callback_query_id": query.get("id")}
-        chat = (query.get("message") or {}).get("chat") or {}
-        if chat and chat.get("type") != "private":
+    def _callback(self, update: Update, query: CallbackQuery) -> dict[str, Any]:
+        sender_id = str(query.from_user.id) if query.from_user is not None else ""
+        result: dict[str, Any] = {"status": "ignored", "callback_query_id": query.id}
+        if query.message is not None and query.message.chat.type != Chat.PRIVATE:
             result["status"] = "group"
             return result
-        payload = query.get("data") or ""
+        payload = query.data or ""
         if not payload or not sender_id or not isinstance(payload, str):
             return result
         result["status"] = "turn"
@@ -107,7 +110,7 @@ class TelegramWebhook:
             "chat_id": sender_id,
             "text": payload,
             "metadata": {"channel": "telegram", "button": True},
-            "message_id": f"telegram-{data['update_id']}",
+            "message_id": f"telegram-{update.update_id}",
         }
         return result
 
@@ -126,56 +129,68 @@ def _say(queue_key: str, chat_id: str, text: str) -> dict[str, Any]:
     }
 
 
-def content(message: dict[str, Any]) -> tuple[str | None, dict[str, Any]]:
+def parse_update(data: dict[str, Any]) -> Update:
+    """The `Update` for a webhook body; ValueError when it is not a Telegram update.
+
+    python-telegram-bot raises whatever its constructors raise on bad input (KeyError for a
+    missing field, TypeError, AttributeError, OverflowError for an impossible date, ...); all of
+    them mean the same thing to a webhook: the sender's fault, a 400.
+    """
+    try:
+        update = Update.de_json(data, None)
+    except Exception as exc:  # noqa: BLE001 - see above: any parse failure is a bad update
+        raise ValueError(f"not a Telegram update ({type(exc).__name__})") from exc
+    if update is None:
+        raise ValueError("not a Telegram update")
+    return update
+
+
+def content(message: Message) -> tuple[str | None, dict[str, Any]]:
     """(text for Rasa or None, metadata) of a private message; see the module docstring."""
     metadata: dict[str, Any] = {"channel": "telegram"}
-    caption = (message.get("caption") or "").strip()
-    if message.get("text"):
-        return str(message["text"]), metadata
-    photos = [p for p in message.get("photo") or [] if isinstance(p, dict)]
-    if photos:
+    caption = (message.caption or "").strip()
+    if message.text:
+        return str(message.text), metadata
+    if message.photo:
         largest = max(
-            photos,
-            key=lambda p: (
-                int(p.get("width", 0)) * int(p.get("height", 0)),
-                p.get("file_size") or 0,
-            ),
+            message.photo,
+            key=lambda p: (int(p.width or 0) * int(p.height or 0), p.file_size or 0),
         )
         metadata["photo"] = {
-            "file_id": largest.get("file_id"),
-            "file_unique_id": largest.get("file_unique_id"),
-            "width": largest.get("width"),
-            "height": largest.get("height"),
+            "file_id": largest.file_id,
+            "file_unique_id": largest.file_unique_id,
+            "width": largest.width,
+            "height": largest.height,
         }
         return caption or SHARE_MEDIA, metadata
-    document = message.get("document")
-    if isinstance(document, dict) and str(document.get("mime_type") or "").startswith("image/"):
+    document = message.document
+    if document is not None and str(document.mime_type or "").startswith("image/"):
         metadata["photo"] = {
-            "file_id": document.get("file_id"),
-            "file_unique_id": document.get("file_unique_id"),
-            "mime_type": document.get("mime_type"),
+            "file_id": document.file_id,
+            "file_unique_id": document.file_unique_id,
+            "mime_type": document.mime_type,
         }
         return caption or SHARE_MEDIA, metadata
-    location = message.get("location")
-    if isinstance(location, dict):
+    location = message.location
+    if location is not None:
         try:
             metadata["location"] = {
-                "latitude": float(location["latitude"]),
-                "longitude": float(location["longitude"]),
+                "latitude": float(location.latitude),
+                "longitude": float(location.longitude),
             }
-        except (KeyError, TypeError, ValueError):
+        except (TypeError, ValueError):
             return None, metadata
         return SHARE_MEDIA, metadata
-    contact = message.get("contact")
-    if isinstance(contact, dict):
-        owner = contact.get("user_id")
-        if owner is None or owner != (message.get("from") or {}).get("id"):
+    contact = message.contact
+    if contact is not None:
+        sender = message.from_user
+        if contact.user_id is None or sender is None or contact.user_id != sender.id:
             metadata["_note"] = messages.CONTACT_NOT_OWN
             return None, metadata
-        phone = str(contact.get("phone_number") or "").strip()
+        phone = str(contact.phone_number or "").strip()
         metadata["contact"] = {
             "phone_number": phone if phone.startswith("+") else "+" + phone,
-            "first_name": contact.get("first_name"),
+            "first_name": contact.first_name,
         }
         return SHARE_MEDIA, metadata
     return None, metadata

@@ -119,7 +119,8 @@ _update_ids = iter(range(100_000, 10_000_000))
 
 def update(user: int, text: str = "halo", chat_type: str = "private", **extra) -> dict:
     chat = {"id": user if chat_type == "private" else -100 - user, "type": chat_type}
-    message = {"message_id": 1, "date": 1, "from": {"id": user}, "chat": chat, "text": text}
+    sender = {"id": user, "is_bot": False, "first_name": "Warga"}  # as Telegram sends it
+    message = {"message_id": 1, "date": 1, "from": sender, "chat": chat, "text": text}
     return {"update_id": next(_update_ids), "message": message, **extra}
 
 

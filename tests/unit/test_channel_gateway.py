@@ -162,9 +162,10 @@ def test_button_press_is_acknowledged_and_groups_refused_once(gateway):
         "update_id": next(_update_ids),
         "callback_query": {
             "id": "cbq-508",
-            "from": {"id": 508},
+            "from": {"id": 508, "is_bot": False, "first_name": "Warga"},
+            "chat_instance": "-508",
             "data": "/help",
-            "message": {"message_id": 3, "chat": {"id": 508, "type": "private"}},
+            "message": {"message_id": 3, "date": 1, "chat": {"id": 508, "type": "private"}},
         },
     }
     assert post_telegram(gateway, press).json()["status"] == "accepted"
