@@ -42,6 +42,7 @@ import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+import sqlalchemy as sa
 from cryptography.fernet import InvalidToken, MultiFernet
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
@@ -66,6 +67,22 @@ WINDOW_EVENTS = 100
 WINDOW_MARK = "_layani_window"
 RESET_EVENTS = ("restart", "reset_slots")
 
+# The latest session's events (Rasa's `_event_query`: from the latest `session_started` on, or
+# all), as plain SQL: building the ORM query with its subquery cost more CPU per turn than
+# running it (SQLAlchemy's cache-key generation was 10 % of a turn under load).
+_SESSION_FILTER = """
+    sender_id = :sender AND (
+        timestamp >= (SELECT max(timestamp) FROM events
+                      WHERE sender_id = :sender AND type_name = 'session_started')
+        OR NOT EXISTS (SELECT 1 FROM events
+                       WHERE sender_id = :sender AND type_name = 'session_started'))
+"""
+SESSION_LATEST = sa.text(
+    f"SELECT id, type_name, timestamp, data FROM events WHERE {_SESSION_FILTER} "
+    "ORDER BY id DESC LIMIT :limit"
+)
+SESSION_COUNT = sa.text(f"SELECT count(*) FROM events WHERE {_SESSION_FILTER}")
+
 
 def load_cipher() -> MultiFernet:
     """The personal-data cipher, with `storage.personal_data`'s rule for an unset key: generated
@@ -76,6 +93,9 @@ def load_cipher() -> MultiFernet:
 
 
 _DIGIT = re.compile(r"\d")
+# Parse-data keys that hold only the model's own labels and the domain's answers, never the
+# citizen's words: walking them string by string cost more than the rest of the save.
+MODEL_OUTPUT_KEYS = frozenset({"intent", "intent_ranking", "response_selector"})
 
 
 def mask_strings(value: Any) -> Any:
@@ -123,7 +143,10 @@ def protect_event(data: dict[str, Any], cipher: MultiFernet) -> dict[str, Any]:
         data = dict(data)
         data["text"] = mask_text(data.get("text") or "") or data.get("text")
         if data.get("parse_data"):  # text, entities, a copy of the metadata
-            data["parse_data"] = mask_strings(data["parse_data"])
+            data["parse_data"] = {
+                key: value if key in MODEL_OUTPUT_KEYS else mask_strings(value)
+                for key, value in data["parse_data"].items()
+            }
         if data.get("metadata"):
             data["metadata"] = mask_strings(data["metadata"])
     elif kind == "bot":
@@ -171,7 +194,6 @@ def use_write_ahead_log(engine: Any) -> None:
     of the process; only a power cut can lose the last turns (the conversation store, not the
     complaints, which live in the application database).
     """
-    import sqlalchemy as sa
 
     @sa.event.listens_for(engine, "connect")
     def _on_connect(connection: Any, _record: Any) -> None:
@@ -207,31 +229,29 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
                 session.commit()
                 logger.info("Conversation erased on the citizen's request (%d events)", deleted)
                 return
+            rows = []
             for event in events:
                 data = event.as_dict()
-                session.add(
-                    self.SQLEvent(
-                        sender_id=tracker.sender_id,
-                        type_name=event.type_name,
-                        timestamp=data.get("timestamp"),
-                        intent_name=data.get("parse_data", {})
+                rows.append(
+                    {
+                        "sender_id": tracker.sender_id,
+                        "type_name": event.type_name,
+                        "timestamp": data.get("timestamp"),
+                        "intent_name": data.get("parse_data", {})
                         .get("intent", {})
                         .get(INTENT_NAME_KEY),
-                        action_name=data.get("name"),
-                        data=json.dumps(protect_event(data, self.cipher)),
-                    )
+                        "action_name": data.get("name"),
+                        "data": json.dumps(protect_event(data, self.cipher)),
+                    }
                 )
+            if rows:  # one INSERT for the turn, without the ORM's unit of work
+                session.execute(self.SQLEvent.__table__.insert(), rows)
             session.commit()
 
     def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterable[Event]:
         """Events of `tracker` not stored yet; for a windowed tracker, counted from the window."""
-        mark = getattr(tracker, WINDOW_MARK, None)
-        if mark is None:
-            return super()._additional_events(session, tracker)
-        loaded, stored_then = mark
-        stored_now = self._event_query(
-            session, tracker.sender_id, fetch_events_from_all_sessions=False
-        ).count()
+        stored_now = session.execute(SESSION_COUNT, {"sender": tracker.sender_id}).scalar()
+        loaded, stored_then = getattr(tracker, WINDOW_MARK, None) or (stored_now, stored_now)
         start = max(0, loaded + (stored_now - stored_then))
         return itertools.islice(tracker.events, start, len(tracker.events))
 
@@ -247,12 +267,9 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
                 events = [json.loads(row.data) for row in query.all()]
             else:
                 # One query: the latest WINDOW_TRIGGER + 1 events tell whether that is all.
-                latest = (
-                    query.order_by(None)
-                    .order_by(self.SQLEvent.id.desc())
-                    .limit(WINDOW_TRIGGER + 1)
-                    .all()
-                )
+                latest = session.execute(
+                    SESSION_LATEST, {"sender": sender_id, "limit": WINDOW_TRIGGER + 1}
+                ).all()
                 if len(latest) <= WINDOW_TRIGGER:
                     events = [json.loads(row.data) for row in reversed(latest)]
                 else:
@@ -269,8 +286,6 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
     def _window_events(self, query: Any, tail: list[Any]) -> list[dict[str, Any]]:
         """`tail` (the latest stored rows, oldest first) from its first user message on, behind
         the state the older events left (latest slot values, the active form)."""
-        import sqlalchemy as sa
-
         event = self.SQLEvent
         first_user = next((i for i, row in enumerate(tail) if row.type_name == "user"), None)
         if first_user is None:  # no user message in the window: nothing safe to cut at
@@ -313,8 +328,6 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
 
         Returns (conversations, events) deleted, or that would be with `dry_run`.
         """
-        import sqlalchemy as sa
-
         cutoff = (now if now is not None else time.time()) - older_than_days * SECONDS_PER_DAY
         event = self.SQLEvent
         with self.session_scope() as session:
