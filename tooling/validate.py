@@ -50,8 +50,9 @@ def referenced_in_code(code_dirs: Iterable[str] = CODE_DIRS, root: Path = ROOT) 
 
 
 def implicitly_used(domain: object) -> set[str]:
-    """Responses Rasa itself uses: form questions `utter_ask_[<form>_]<slot>`."""
-    used: set[str] = set()
+    """Responses Rasa itself uses: form questions `utter_ask_[<form>_]<slot>`, and
+    `utter_default`, which Rasa's core fallback `action_default_fallback` sends."""
+    used: set[str] = {"utter_default"}
     for form, spec in (getattr(domain, "forms", None) or {}).items():
         for slot in (spec or {}).get("required_slots", []) or []:
             used.update({f"utter_ask_{slot}", f"utter_ask_{form}_{slot}"})
