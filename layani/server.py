@@ -171,7 +171,7 @@ def _mount_extra_blueprints(app: Any) -> None:
     app.blueprint(outbound_api.blueprint())
 
 
-def require_tracker_store_class(config: Any) -> None:
+def require_tracker_store_class(config: Any, kind: str = "Tracker store") -> None:
     """Exit unless the configured custom tracker store imports.
 
     Why: Rasa falls back to an in-memory store with only a warning when a `type: module.Class`
@@ -184,7 +184,13 @@ def require_tracker_store_class(config: Any) -> None:
     try:
         _import(str(store_type))
     except (ImportError, AttributeError) as exc:
-        raise SystemExit(f"Tracker store {store_type} cannot be loaded: {exc}") from exc
+        raise SystemExit(f"{kind} {store_type} cannot be loaded: {exc}") from exc
+
+
+def require_lock_store_class(config: Any) -> None:
+    """Exit unless the configured custom lock store imports: without the atomic lock
+    (layani/lock_store.py) replicas could run two turns of one conversation at once."""
+    require_tracker_store_class(config, kind="Lock store")
 
 
 def build_app(args: argparse.Namespace) -> Any:
@@ -197,6 +203,7 @@ def build_app(args: argparse.Namespace) -> Any:
     settings = load_settings()
     endpoints = AvailableEndpoints.read_endpoints(args.endpoints)
     require_tracker_store_class(endpoints.tracker_store)
+    require_lock_store_class(endpoints.lock_store)
     input_channels = load_input_channels(Path(args.credentials))
     # No auth_token here: Rasa's check reads `?token=` and compares with `==`; the API guard
     # below checks the Bearer header in constant time instead.
