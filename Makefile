@@ -13,7 +13,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONHASHSEED := 0
 
-.PHONY: help install install-dev venv train run run-production test test-unit validate conversations eval bench fuzz check browsers clean
+.PHONY: help install install-dev venv train run run-production test test-unit validate conversations eval bench bench-bare fuzz check browsers clean
 
 help:
 	@echo "make run    - install, train if stale, start Layani on embedded defaults"
@@ -74,6 +74,10 @@ eval: install-dev
 
 bench: install-dev
 	$(PY) -m tooling.bench
+
+# Layani against the bot `rasa init` makes, side by side in one run (docs/performance.md).
+bench-bare: install-dev
+	$(PY) -m tooling.bench_bare
 
 # Generated and hostile messages against every public entry point (docs/security.md).
 fuzz: install-dev
