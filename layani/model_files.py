@@ -20,11 +20,22 @@ MODEL_PREFIX = "layani-"
 
 
 def _component_sources() -> Iterable[Path]:
-    return (
-        sorted((ROOT / "layani" / "nlu").rglob("*.py"))
-        + sorted((ROOT / "layani" / "nlu").rglob("*.txt"))
-        + sorted((ROOT / "layani" / "policies").rglob("*.py"))
-    )
+    """The code and word lists Layani's own Rasa components run (NLU, language layer, policy)."""
+    found: list[Path] = []
+    for folder in ("layani/nlu", "layani/language", "layani/policies"):
+        for pattern in ("*.py", "*.txt", "*.yml"):
+            found += sorted((ROOT / folder).rglob(pattern))
+    return found
+
+
+def component_hash() -> str:
+    """Hash of the components' own code: Rasa's training cache fingerprints a component's
+    config and inputs but not its code, so its cache folder is named by this."""
+    digest = hashlib.sha256()
+    for path in _component_sources():
+        digest.update(str(path.relative_to(ROOT)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def content_hash(config: Path = CONFIG_FILE) -> str:

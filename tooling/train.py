@@ -6,6 +6,15 @@ would read (so the enabled packs too), and Layani's own NLU components. Same sou
 name: a second `make run` with nothing changed does not retrain, and tests reuse the model by
 hash. The result is a normal Rasa model in Rasa's default `models/`, loadable with
 `rasa.core.agent.Agent.load`.
+
+Faster paths (docs/performance.md, "Training"):
+- Rasa's training cache: components whose config and inputs did not change are reused, so a
+  change to responses, rules or stories retrains only the policies. Rasa fingerprints a
+  component's config and data but not its code, so the cache folder is named by the hash of
+  Layani's own component code (`layani.model_files.component_hash`): changed code, fresh cache.
+- `--finetune`: when a pack changed its NLU examples but added no intent or FAQ topic, continue
+  training the latest model for a fraction of the epochs (Rasa's fine-tuning) instead of
+  training from scratch. Rasa refuses when labels changed; then train normally.
 """
 
 from __future__ import annotations
@@ -17,7 +26,7 @@ import os
 import sys
 from pathlib import Path
 
-from layani.model_files import model_path
+from layani.model_files import component_hash, model_path
 from layani.paths import CONFIG_FILE, MODELS_DIR, ROOT
 
 logger = logging.getLogger("tooling.train")
@@ -28,6 +37,8 @@ def train(
     models_dir: Path = MODELS_DIR,
     if_stale: bool = False,
     name: str | None = None,
+    finetune_from: Path | None = None,
+    epoch_fraction: float = 0.3,
 ) -> Path:
     """Train (or reuse) the model for the current sources and return its path."""
     models_dir.mkdir(parents=True, exist_ok=True)
@@ -41,6 +52,10 @@ def train(
             print(f"Model is up to date: {shown}")
             return target
         os.environ.setdefault("LOG_LEVEL", "INFO")
+        os.environ.setdefault(
+            "RASA_CACHE_DIRECTORY", str(ROOT / ".rasa" / f"cache-{component_hash()}")
+        )
+        os.environ.setdefault("RASA_MAX_CACHE_SIZE", "3000")  # MB; one model's parts are ~500
         import rasa.api
 
         from layani.importer import domain_files, training_files
@@ -52,7 +67,8 @@ def train(
             training_files=[str(p) for p in training_files()],
             output=str(models_dir),
             fixed_model_name=target.name[: -len(".tar.gz")],
-            force_training=True,
+            model_to_finetune=str(finetune_from) if finetune_from else None,
+            finetuning_epoch_fraction=epoch_fraction,
         )
         if result.code != 0 or not result.model:
             raise SystemExit(f"Training failed (code {result.code})")
@@ -65,9 +81,35 @@ def main(argv: list | None = None) -> int:
     parser.add_argument("--if-stale", action="store_true", help="skip when the model is current")
     parser.add_argument("--config", default=str(CONFIG_FILE))
     parser.add_argument("--out", default=str(MODELS_DIR))
+    parser.add_argument(
+        "--finetune",
+        nargs="?",
+        const="latest",
+        metavar="MODEL",
+        help="continue training MODEL (default: the newest in --out) on the changed data",
+    )
+    parser.add_argument("--epoch-fraction", type=float, default=0.3, help="with --finetune")
     args = parser.parse_args(argv)
-    train(Path(args.config), Path(args.out), if_stale=args.if_stale)
+    finetune_from = None
+    if args.finetune:
+        finetune_from = (
+            newest_model(Path(args.out)) if args.finetune == "latest" else Path(args.finetune)
+        )
+        if finetune_from is None:
+            raise SystemExit("--finetune: no model to continue from; train once without it")
+    train(
+        Path(args.config),
+        Path(args.out),
+        if_stale=args.if_stale,
+        finetune_from=finetune_from,
+        epoch_fraction=args.epoch_fraction,
+    )
     return 0
+
+
+def newest_model(models_dir: Path) -> Path | None:
+    models = sorted(models_dir.glob("layani-*.tar.gz"), key=lambda p: p.stat().st_mtime)
+    return models[-1] if models else None
 
 
 if __name__ == "__main__":
