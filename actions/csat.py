@@ -53,10 +53,12 @@ def _entity(tracker: Tracker, name: str) -> str | None:
 
 def score_of(tracker: Tracker) -> int | None:
     """The score 1..5 the message gives, or None (e.g. "7", "12", a sentence with two digits)."""
-    value = _entity(tracker, "csat_score")
-    if value is not None:
-        return int(value) if value in {"1", "2", "3", "4", "5"} else None
     text = str((tracker.latest_message or {}).get("text") or "")
+    if text.startswith("/"):  # a button payload: its entity is the score
+        value = _entity(tracker, "csat_score")
+        return int(value) if value in {"1", "2", "3", "4", "5"} else None
+    # Typed text: read from the text itself, not from what DIET tagged (it may tag one digit
+    # of "3 atau 4").
     lone = _LONE_SCORE.match(text)
     if lone:
         return int(lone.group(1))

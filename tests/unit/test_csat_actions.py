@@ -67,6 +67,16 @@ def test_texts_that_are_not_a_score(text):
     assert csat.score_of(tracker(text)) is None
 
 
+def test_typed_text_is_read_itself_not_from_a_tagged_digit():
+    tagged = [{"entity": "csat_score", "value": "3"}]
+    assert csat.score_of(tracker("nilai 3 atau 4", entities=tagged)) is None
+    payload = '/csat_rate{"csat_score": "3"}'
+    assert csat.score_of(tracker(payload, entities=tagged)) == 3
+    assert (
+        csat.score_of(tracker(payload, entities=[{"entity": "csat_score", "value": "9"}])) is None
+    )
+
+
 async def test_sms_digit_with_a_pending_question_is_recorded_and_thanked():
     _ask()
     responses, events = await run(csat.ActionCsatRate(), tracker("4"))
