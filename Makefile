@@ -71,6 +71,7 @@ test: install-dev browsers validate
 
 eval: install-dev
 	$(PY) -m tooling.evaluation
+	$(PY) -m tooling.dialogue_eval
 
 bench: install-dev
 	$(PY) -m tooling.bench

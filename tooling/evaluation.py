@@ -71,6 +71,9 @@ class Example:
     label: str
     register: str
     source: str
+    # Regional variety of a `regional` block (javanese, sundanese, betawi, minang, banjar, bugis,
+    # english ...), from the block's optional `metadata: {variety: ...}`; "" when not given.
+    variety: str = ""
 
 
 @dataclass
@@ -108,6 +111,13 @@ class Scores:
     # Accuracy per held-out file (an out-of-scope message is right as out_of_scope or fallback):
     # a set somebody else wrote and dropped into eval/heldout/ gets its own line.
     by_source: dict[str, float] = field(default_factory=dict)
+    # Regional variety (metadata.variety): accuracy per variety for FAQ, core and all messages,
+    # and out-of-scope recall by register and by variety.
+    faq_by_variety: dict[str, float] = field(default_factory=dict)
+    core_by_variety: dict[str, float] = field(default_factory=dict)
+    all_by_variety: dict[str, float] = field(default_factory=dict)
+    oos_by_register: dict[str, float] = field(default_factory=dict)
+    oos_by_variety: dict[str, float] = field(default_factory=dict)
 
 
 def strip_annotations(text: str) -> str:
@@ -131,7 +141,9 @@ def load_heldout_file(path: Path) -> list[Example]:
     for number, block in enumerate(data.get("nlu") or [], start=1):
         if "intent" not in block:
             continue
-        register = ((block.get("metadata") or {}).get("register") or "").strip()
+        metadata = block.get("metadata") or {}
+        register = (metadata.get("register") or "").strip()
+        variety = str(metadata.get("variety") or "").strip().lower()
         if register not in REGISTERS:
             raise ValueError(
                 f"{path.name}: block {number} ({block['intent']}) has register {register!r}; "
@@ -142,7 +154,9 @@ def load_heldout_file(path: Path) -> list[Example]:
             if line.startswith("- "):
                 text = strip_annotations(line[2:])
                 if text:
-                    examples.append(Example(text, str(block["intent"]), register, path.name))
+                    examples.append(
+                        Example(text, str(block["intent"]), register, path.name, variety)
+                    )
     return examples
 
 
@@ -283,6 +297,29 @@ def score(name: str, examples: Sequence[Example], predictions: Sequence[Predicti
                 result[register] = acc
         return result
 
+    varieties = sorted({ex.variety for ex, _ in rows if ex.variety})
+
+    def by_variety(select) -> dict[str, float]:
+        result = {}
+        for variety in varieties:
+            acc = _accuracy(
+                (ex.label, p.label) for ex, p in rows if select(ex) and ex.variety == variety
+            )
+            if acc is not None:
+                result[variety] = acc
+        return result
+
+    def oos_recall_where(keep) -> float | None:
+        chosen = [p for ex, p in rows if is_oos(ex) and keep(ex)]
+        return (
+            sum(p.label in (OUT_OF_SCOPE, FALLBACK) for p in chosen) / len(chosen)
+            if chosen
+            else None
+        )
+
+    oos_by_register = {r: oos_recall_where(lambda ex, r=r: ex.register == r) for r in REGISTERS}
+    oos_by_variety = {v: oos_recall_where(lambda ex, v=v: ex.variety == v) for v in varieties}
+
     gold = [ex.label for ex, _ in rows]
     pred = [p.label for _, p in rows]
     labels = sorted(set(gold))
@@ -332,12 +369,18 @@ def score(name: str, examples: Sequence[Example], predictions: Sequence[Predicti
                 "gold": ex.label,
                 "predicted": p.label,
                 "register": ex.register,
+                "variety": ex.variety,
                 "source": ex.source,
             }
             for ex, p in rows
             if ex.label != p.label
         ],
         by_source=by_source,
+        faq_by_variety=by_variety(is_faq),
+        core_by_variety=by_variety(is_core),
+        all_by_variety=by_variety(lambda ex: True),
+        oos_by_register={k: v for k, v in oos_by_register.items() if v is not None},
+        oos_by_variety={k: v for k, v in oos_by_variety.items() if v is not None},
     )
 
 
@@ -435,12 +478,30 @@ def summary_rows(scores: Sequence[Scores]) -> list[tuple[str, list[str]]]:
     ]
     for register in REGISTERS:
         rows.append((f"  all, {register}", [_pct(s.all_by_register.get(register)) for s in scores]))
+    varieties = sorted(
+        {v for s in scores for v in (*s.core_by_variety, *s.faq_by_variety, *s.oos_by_variety)}
+    )
+    for kind, attr in (("FAQ", "faq_by_variety"), ("core", "core_by_variety")):
+        for variety in varieties:
+            values = [_pct(getattr(s, attr).get(variety)) for s in scores]
+            if any(v != "n/a" for v in values):
+                rows.append((f"  {kind}, regional variety {variety}", values))
     sources = sorted({source for s in scores for source in s.by_source})
     for source in sources:
         rows.append((f"  file {source}", [_pct(s.by_source.get(source)) for s in scores]))
     rows += [
         ("out-of-scope recall (out_of_scope or fallback)", [_pct(s.oos_recall) for s in scores]),
         ("out-of-scope recall (out_of_scope only)", [_pct(s.oos_recall_strict) for s in scores]),
+    ]
+    for register in REGISTERS:
+        rows.append(
+            (f"  out-of-scope, {register}", [_pct(s.oos_by_register.get(register)) for s in scores])
+        )
+    for variety in varieties:
+        values = [_pct(s.oos_by_variety.get(variety)) for s in scores]
+        if any(v != "n/a" for v in values):
+            rows.append((f"  out-of-scope, regional variety {variety}", values))
+    rows += [
         ("in-scope messages sent to fallback", [_pct(s.in_scope_to_fallback) for s in scores]),
         ("parse latency p50", [f"{s.latency_p50_ms:.1f} ms" for s in scores]),
         ("parse latency p99", [f"{s.latency_p99_ms:.1f} ms" for s in scores]),

@@ -158,3 +158,29 @@ def test_sweep_starts_from_the_trained_fallback_threshold(tmp_path: Path) -> Non
     (tmp_path / "default.yml").write_text("language: id\n", encoding="utf-8")
     assert fallback_settings(tmp_path / "default.yml") == (0.3, 0.1)
     assert fallback_settings(None) == (0.3, 0.1)
+
+
+def test_regional_variety_is_read_and_scored(tmp_path: Path) -> None:
+    """`metadata.variety` of a regional block gives its own accuracy line for core, FAQ and
+    out-of-scope recall, so a weak variety (e.g. Banjar) is not hidden in the regional mean."""
+    path = tmp_path / "core_x.yml"
+    path.write_text(
+        'version: "3.1"\nnlu:\n'
+        "  - intent: goodbye\n    metadata: {register: regional, variety: Javanese}\n"
+        "    examples: |\n      - wis yo\n      - pamit rumiyin\n"
+        "  - intent: goodbye\n    metadata: {register: regional, variety: banjar}\n"
+        "    examples: |\n      - ulun bulik\n"
+        "  - intent: out_of_scope\n    metadata: {register: regional, variety: banjar}\n"
+        "    examples: |\n      - resep soto banjar\n"
+        "  - intent: thanks\n    metadata: {register: formal}\n"
+        "    examples: |\n      - Terima kasih\n",
+        encoding="utf-8",
+    )
+    examples = load_heldout_file(path)
+    assert [e.variety for e in examples] == ["javanese", "javanese", "banjar", "banjar", ""]
+    labels = ["goodbye", "nlu_fallback", "faq/skck", "nlu_fallback", "thanks"]
+    s = score("m", examples, [Prediction(label, 0.01) for label in labels])
+    assert s.core_by_variety == {"javanese": 0.5, "banjar": 0.0}
+    assert s.oos_by_variety == {"banjar": 1.0}
+    assert s.oos_by_register == {"regional": 1.0}
+    assert s.core_by_register == {"regional": pytest.approx(1 / 3), "formal": 1.0}
