@@ -252,6 +252,23 @@ def record_rating(
         raise InvalidRating(f"score must be 1..5, not {score!r}")
     now = now or utcnow()
     sealed = seal(comment.strip()[:COMMENT_MAX_CHARS], url) if comment and comment.strip() else None
+    try:
+        return _upsert(subject_kind, subject_ref, score, channel, agency, sealed, now, url)
+    except sa.exc.IntegrityError:
+        # Two answers for a new subject at once (a double tap): the other insert won; update it.
+        return _upsert(subject_kind, subject_ref, score, channel, agency, sealed, now, url)
+
+
+def _upsert(
+    subject_kind: str,
+    subject_ref: str,
+    score: int,
+    channel: str,
+    agency: str | None,
+    sealed: str | None,
+    now: dt.datetime,
+    url: str | None,
+) -> RatingView:
     with session_scope(url) as session:
         row = session.execute(
             sa.select(Rating).where(

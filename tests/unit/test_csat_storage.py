@@ -252,3 +252,17 @@ def test_migration_matches_the_models(database):
         assert columns == set(Base.metadata.tables[table].columns.keys()), table
     unique = inspector.get_unique_constraints("ratings")
     assert any(u["column_names"] == ["subject_kind", "subject_ref"] for u in unique)
+
+
+def test_simultaneous_first_answers_leave_one_rating(database):
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(4) as pool:
+        views = list(
+            pool.map(
+                lambda score: ratings.record_rating("ticket", "ADU-AAAA-9999", score, "telegram"),
+                [1, 2, 3, 4],
+            )
+        )
+    assert {v.score for v in views} == {1, 2, 3, 4}
+    assert _raw(database, "SELECT COUNT(*) FROM ratings") == [(1,)]
