@@ -13,7 +13,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONHASHSEED := 0
 
-.PHONY: help install install-dev venv train run run-production test test-unit validate conversations eval bench bench-bare fuzz check browsers clean
+.PHONY: help install install-dev venv train run run-production test scale-test test-unit validate conversations eval bench bench-bare fuzz check browsers clean
 
 help:
 	@echo "make run    - install, train if stale, start Layani on embedded defaults"
@@ -66,8 +66,17 @@ conversations: install-dev
 
 test: install-dev browsers validate
 	$(PY) -m tooling.train --if-stale
-	$(BIN)/pytest -q -p no:cacheprovider --durations=15
+	$(BIN)/pytest -q -p no:cacheprovider --durations=15 --ignore=tests/scale
+	$(MAKE) scale-test
 	$(PY) -m tooling.conversation_tests
+
+# Two Rasa replicas and two action servers behind Debian's nginx, one replica killed mid-run,
+# and the deployment files (docs/deployment.md). Prints throughput with 1 and 2 replicas.
+scale-test: install-dev
+	@scripts/install-nginx.sh
+	@deploy/install-compose.sh
+	$(PY) -m tooling.train --if-stale
+	$(BIN)/pytest -q -s -p no:cacheprovider tests/scale
 
 eval: install-dev
 	$(PY) -m tooling.evaluation

@@ -13,7 +13,9 @@ without interleaving anything else:
 - the holder is the lowest live ticket in a sorted set, so exactly one locker holds it;
 - every ticket expires (Redis' own clock, `TIME`, so replica clocks do not matter) unless its
   owner keeps it alive. A live owner refreshes its ticket every quarter lifetime while it waits
-  and while it holds the lock; a replica killed with SIGKILL stops refreshing, and the
+  and while it holds the lock, from a thread of its own: a turn's NLU inference blocks the
+  event loop, and on a starved machine for seconds, so a refresh scheduled on that loop came
+  too late (seen in the scale test). A replica killed with SIGKILL stops refreshing, and the
   conversation is free again after at most one lifetime instead of blocking forever.
   `TICKET_LOCK_LIFETIME` can therefore be short (seconds): a slow turn keeps its ticket anyway.
 - the keys of a conversation carry a Redis TTL as well, so abandoned queues vanish on their own.
@@ -28,6 +30,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import threading
+import time
 from collections import deque
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -210,6 +215,11 @@ class AtomicRedisLockStore(LockStore):
         self.red = redis.Redis(**self._connection)
         self._sync_scripts = {name: self.red.register_script(s) for name, s in _SCRIPTS.items()}
         self._async: dict[int, tuple[Any, dict[str, Any]]] = {}
+        # Tickets this process waits for or holds -> lifetime (s), refreshed by `_keeper`.
+        self._live: dict[tuple[str, int], float] = {}
+        self._live_guard = threading.Lock()
+        self._keeper: threading.Thread | None = None
+        self._keeper_pid = 0
         super().__init__()
 
     # Keys -----------------------------------------------------------------------------------
@@ -250,12 +260,12 @@ class AtomicRedisLockStore(LockStore):
             ticket = int(await scripts["issue"](keys=keys, args=[lifetime]))
         except redis.RedisError as exc:
             raise LockError(f"Could not issue a ticket: {exc}") from exc
-        keeper = asyncio.ensure_future(self._keep_alive(scripts, keys, ticket, lock_lifetime))
+        self._hold(conversation_id, ticket, lock_lifetime)
         try:
             await self._wait_turn(scripts, keys, conversation_id, ticket)
             yield TicketLock(conversation_id, deque([Ticket(ticket, 0.0)]))
         finally:
-            keeper.cancel()
+            self._drop(conversation_id, ticket)
             try:
                 await scripts["release"](keys=keys, args=[ticket])
             except redis.RedisError:
@@ -276,24 +286,49 @@ class AtomicRedisLockStore(LockStore):
                 )
             await asyncio.sleep(self.poll_seconds)
 
-    @staticmethod
-    async def _keep_alive(
-        scripts: dict[str, Any], keys: list[str], ticket: int, lifetime: float
-    ) -> None:
-        """Refresh the ticket every quarter lifetime while this process waits or holds it."""
-        interval = max(0.05, lifetime / 4)
-        try:
-            while True:
-                await asyncio.sleep(interval)
-                if not int(
-                    await scripts["refresh"](keys=keys, args=[ticket, _lifetime_ms(lifetime)])
-                ):
-                    logger.warning("Lock ticket %s expired while in use", ticket)
-                    return
-        except asyncio.CancelledError:
-            raise
-        except redis.RedisError:
-            logger.exception("Could not keep lock ticket %s alive", ticket)
+    def _hold(self, conversation_id: str, ticket: int, lifetime: float) -> None:
+        with self._live_guard:
+            self._live[(conversation_id, ticket)] = lifetime
+            # A thread does not survive fork (Sanic workers): start one per process.
+            if self._keeper is None or self._keeper_pid != os.getpid():
+                self._keeper_pid = os.getpid()
+                self._keeper = threading.Thread(
+                    target=self._keep_alive, name="layani-lock-keeper", daemon=True
+                )
+                self._keeper.start()
+
+    def _drop(self, conversation_id: str, ticket: int) -> None:
+        with self._live_guard:
+            self._live.pop((conversation_id, ticket), None)
+
+    def _keep_alive(self) -> None:
+        """Refresh every live ticket of this process each quarter of the shortest lifetime."""
+        refresh = self._sync_scripts["refresh"]
+        while True:
+            with self._live_guard:
+                live = dict(self._live)
+            if not live:
+                time.sleep(0.2)
+                continue
+            time.sleep(max(0.05, min(live.values()) / 4))
+            for (conversation_id, ticket), lifetime in live.items():
+                with self._live_guard:
+                    if (conversation_id, ticket) not in self._live:
+                        continue  # released meanwhile: refreshing would find nothing anyway
+                try:
+                    alive = refresh(
+                        keys=self.keys(conversation_id), args=[ticket, _lifetime_ms(lifetime)]
+                    )
+                except redis.RedisError:
+                    logger.exception("Could not keep lock ticket %s alive", ticket)
+                    continue
+                if not int(alive):
+                    logger.warning(
+                        "Lock ticket %s expired while in use (this process was stalled for "
+                        "more than TICKET_LOCK_LIFETIME)",
+                        ticket,
+                    )
+                    self._drop(conversation_id, ticket)
 
     # The rest of Rasa's LockStore interface, each step atomic --------------------------------
 

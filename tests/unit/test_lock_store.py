@@ -130,6 +130,33 @@ async def test_a_live_slow_holder_keeps_its_turn_beyond_one_lifetime(redis_url):
     assert events == ["slow in", "slow out", "next in"]
 
 
+async def test_a_holder_whose_event_loop_is_blocked_keeps_its_turn(redis_url):
+    """NLU inference blocks the turn's event loop (for seconds on a starved machine): the
+    ticket is kept alive from a thread, so another replica does not step in meanwhile."""
+    import threading
+
+    store = make_store(redis_url)
+    cid = conversation()
+    events: list[str] = []
+
+    def other_replica() -> None:
+        async def run() -> None:
+            await asyncio.sleep(0.2)
+            async with make_store(redis_url).lock(cid, lock_lifetime=0.4):
+                events.append("other in")
+
+        asyncio.run(run())
+
+    async with store.lock(cid, lock_lifetime=0.4):
+        events.append("blocked in")
+        thread = threading.Thread(target=other_replica)
+        thread.start()
+        time.sleep(1.6)  # the loop is blocked for four lifetimes: no coroutine runs
+        events.append("blocked out")
+    thread.join(timeout=30)
+    assert events == ["blocked in", "blocked out", "other in"]
+
+
 async def test_abandoned_conversation_keys_expire_in_redis(redis_url):
     store = make_store(redis_url)
     cid = conversation()
