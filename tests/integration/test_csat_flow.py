@@ -304,3 +304,44 @@ async def test_web_chat_button_rates_the_finished_complaint(stack):
 
 def _buttons(message: dict) -> list[dict]:
     return message.get("quick_replies") or message.get("buttons") or []
+
+
+# --- REST, closed with the CLI (the independent check) ------------------------------
+
+
+def test_rest_complaint_closed_with_the_cli_is_rated_by_a_reply(stack):
+    import subprocess
+    import sys
+
+    from support.stack import ROOT
+
+    from storage import tickets
+
+    sender = "csat-rest-1"
+    stack.rest(sender, "halo")
+    conversation = stack.conversation_id(sender)
+    ticket = tickets.create_ticket(
+        kind="complaint",
+        owner_key=conversation,
+        sender_id=conversation,
+        channel="rest",
+        category_or_service="sampah",
+        description="Sampah menumpuk di TPS Pasar Kosambi",
+        location="Pasar Kosambi",
+    )
+    for status in ("diverifikasi", "diproses", "selesai"):
+        subprocess.run(
+            [sys.executable, "-m", "tooling.cli", "complaint", "status", ticket.id, status],
+            env=stack.env,
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
+    # REST cannot push: the question is recorded in the conversation, with its buttons.
+    bot = [e for e in stack.tracker(sender)["events"] if e["event"] == "bot"]
+    assert ticket.id in bot[-1]["text"] and len(bot[-1]["data"]["buttons"]) == 5
+    replies = stack.texts(sender, "4")
+    assert any(THANKS in r for r in replies), replies
+    rating = _rating(ticket.id)
+    assert (rating.score, rating.channel, rating.agency) == (4, "rest", ticket.agency)
