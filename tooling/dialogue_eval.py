@@ -47,6 +47,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from rasa.shared.core.trackers import EventVerbosity
 
 from layani.paths import ROOT
 
@@ -56,41 +57,44 @@ DIALOGUE_DIR = ROOT / "eval" / "dialogue"
 REPORTS_DIR = ROOT / "reports"
 
 COMPLAINT_START = "saya mau lapor"
-COMPLAINT_TEXT = "lampu jalan di depan rumah saya mati sudah seminggu, gelap sekali kalau malam"
+COMPLAINT_TEXT = "lampu jalan di gang kami mati sudah seminggu, gelap sekali kalau malam"
 COMPLAINT_PLACE = "Jl. Melati No. 12 RT 03 RW 05, Kelurahan Sukamaju, Kecamatan Cibeunying"
-APPLICATION_PREFIX = [
-    "saya mau mengajukan surat keterangan domisili",
-    "Siti Aminah",
-    "12-05-1990",
-    "3273015205900003",
-    "Jl. Kenanga No. 7 RT 02 RW 04, Kelurahan Sukasari",
-    "untuk melamar pekerjaan",
-]
 
-# Citizen messages that lead a fresh conversation to each context's bot turn.
+# Citizen messages that start a fresh conversation towards each context's bot turn; inside a
+# form the runner then answers whatever the form asks (FORM_ANSWERS) until REACHED holds.
 PREFIXES: dict[str, list[str]] = {
     "after_greeting": ["halo"],
     "after_faq_answer": ["apa saja syarat membuat SKCK?"],
     "complaint_description_asked": [COMPLAINT_START],
-    "complaint_category_guess": [COMPLAINT_START, COMPLAINT_TEXT],
-    "complaint_photo_asked": [COMPLAINT_START, COMPLAINT_TEXT, "ya", COMPLAINT_PLACE],
-    "complaint_confirm": [COMPLAINT_START, COMPLAINT_TEXT, "ya", COMPLAINT_PLACE, "lewati"],
-    "complaint_saved": [COMPLAINT_START, COMPLAINT_TEXT, "ya", COMPLAINT_PLACE, "lewati"],
-    "application_confirm": APPLICATION_PREFIX,
+    "complaint_category_guess": [COMPLAINT_START],
+    "complaint_photo_asked": [COMPLAINT_START],
+    "complaint_confirm": [COMPLAINT_START],
+    "complaint_saved": [COMPLAINT_START],
+    "application_confirm": ["saya mau mengajukan surat keterangan domisili"],
     "fallback_offer_human": ["xqzv plork", "mnbv wxyt qq"],
     "delete_data_confirm": ["hapus data saya"],
     "bot_challenge_answered": ["kamu robot ya?"],
     "anything_else": ["hapus data saya", "tidak"],
 }
 
-# Steps a prefix may need after its messages: the complaint contact question is answered with
-# "lewati" until the confirmation is asked; complaint_saved then confirms.
-UNTIL: dict[str, tuple[str, str]] = {
-    "complaint_confirm": ("lewati", "utter_ask_complaint_confirm"),
-    "complaint_saved": ("lewati", "utter_ask_complaint_confirm"),
-    "application_confirm": ("lewati", "confirm"),
+# The answer to each form question on the way to a context (requested slot -> message).
+FORM_ANSWERS: dict[str, str] = {
+    "complaint_description": COMPLAINT_TEXT,
+    "complaint_category": "ya",
+    "complaint_category_guess": "ya",
+    "complaint_location": COMPLAINT_PLACE,
+    "complaint_photo": "lewati",
+    "complaint_contact": "lewati",
+    "complaint_confirm": "ya, kirim",
+    "application_service": "surat keterangan domisili",
+    "applicant_name": "Siti Aminah",
+    "applicant_birth_date": "12-05-1990",
+    "applicant_nik": "3273015205900003",
+    "applicant_address": "Jl. Kenanga No. 7 RT 02 RW 04, Kelurahan Sukasari",
+    "domisili_purpose": "untuk melamar pekerjaan",
+    "applicant_phone": "081234567890",
 }
-AFTER: dict[str, list[str]] = {"complaint_saved": ["ya, kirim"]}
+MAX_FORM_TURNS = 10
 
 
 @dataclass
@@ -176,7 +180,9 @@ CONTEXT_OUTCOMES: dict[tuple[str, str], Callable[[Turn], bool]] = {
         and t.requested_slot not in (None, "complaint_category", "complaint_category_guess")
     ),
     ("complaint_category_guess", "deny"): lambda t: (
-        t.active_loop == "complaint_form" and t.requested_slot == "complaint_category"
+        t.active_loop == "complaint_form"
+        and t.requested_slot == "complaint_category"
+        and t.said("utter_ask_complaint_category", "utter_complaint_category_choose")
     ),
     ("complaint_photo_asked", "affirm"): lambda t: t.active_loop == "complaint_form" and t.replied,
     ("complaint_description_asked", "cancel"): lambda t: (
@@ -268,9 +274,12 @@ def _turn_from_events(events: list[dict[str, Any]]) -> Turn:
             turn.texts.append(event.get("text") or "")
         elif kind == "slot":
             turn.slots[event.get("name")] = event.get("value")
-    # Form state at the end of the turn (over the whole conversation).
+    # Form state at the end of the turn (over the whole conversation; a restart, e.g. after
+    # "hapus data saya", starts from scratch).
     for event in events:
-        if event.get("event") == "active_loop":
+        if event.get("event") == "restart":
+            turn.active_loop = turn.requested_slot = None
+        elif event.get("event") == "active_loop":
             turn.active_loop = event.get("name")
         elif event.get("event") == "slot" and event.get("name") == "requested_slot":
             turn.requested_slot = event.get("value")
@@ -345,23 +354,21 @@ class Driver:
     async def say(self, sender: str, text: str) -> Turn:
         await self.agent.handle_text(text, sender_id=sender)
         tracker = await self.agent.tracker_store.retrieve(sender)
-        return _turn_from_events(tracker.current_state(None).get("events") or [])
+        state = tracker.current_state(EventVerbosity.ALL)
+        return _turn_from_events(state.get("events") or [])
 
     async def reach(self, context: str, sender: str) -> Turn:
-        """Send the context's prefix; return the bot's last turn."""
+        """Send the context's prefix, then answer the form until its bot turn; return it."""
         turn = Turn()
         for text in PREFIXES[context]:
             turn = await self.say(sender, text)
-        if context in UNTIL:
-            answer, goal = UNTIL[context]
-            for _ in range(6):
-                if REACHED[context](turn) or turn.active_loop is None:
-                    break
-                turn = await self.say(sender, answer)
-                if goal in (turn.requested_slot or "") or turn.said(goal):
-                    break
-        for text in AFTER.get(context, []):
-            turn = await self.say(sender, text)
+        for _ in range(MAX_FORM_TURNS):
+            if REACHED[context](turn) or turn.active_loop is None:
+                break
+            answer = FORM_ANSWERS.get(turn.requested_slot or "")
+            if answer is None:
+                break
+            turn = await self.say(sender, answer)
         return turn
 
 
