@@ -92,4 +92,16 @@ def blueprint() -> Blueprint:
             return response.text("Not found", status=404)
         return _serve(request, asset, "public, max-age=3600")
 
+    @bp.get("/transparansi")
+    async def transparency(request: Request) -> HTTPResponse:
+        # The page lives in the console process. Behind the gateway (deploy/nginx.conf) the
+        # citizen site proxies /transparansi there; run directly (embedded), send the
+        # citizen to the console port on the same host.
+        from layani import settings
+
+        host = (request.host or "").rsplit(":", 1)[0]
+        if not re.fullmatch(r"[A-Za-z0-9.\-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\]", host):
+            host = "localhost"
+        return response.redirect(f"http://{host}:{settings.load().console_port}/transparansi")
+
     return bp

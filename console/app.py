@@ -44,12 +44,13 @@ from console.context import (  # noqa: F401  (re-exported: older imports of cons
 )
 from console.login_guard import HashPool, LoginThrottle
 from console.rasa import RasaClient
+from console.views_public import PUBLIC_PATHS as PUBLIC_FIGURES
 from storage import console as accounts
 
 logger = logging.getLogger(__name__)
 
 HERE = Path(__file__).resolve().parent
-PUBLIC_PATHS = ("/login", "/health", "/favicon.ico", "/static/")
+PUBLIC_PATHS = ("/login", "/health", "/favicon.ico", "/static/", *PUBLIC_FIGURES)
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
@@ -185,7 +186,15 @@ async def favicon(request: web.Request) -> web.Response:
 
 
 def create_app(conf: ConsoleConfig | None = None) -> web.Application:
-    from console import views_admin, views_auth, views_handoffs, views_ratings, views_tickets
+    from console import (
+        views_admin,
+        views_auth,
+        views_figures,
+        views_handoffs,
+        views_public,
+        views_ratings,
+        views_tickets,
+    )
 
     conf = conf or ConsoleConfig.from_environment()
     app = web.Application(middlewares=[security_headers, authentication, csrf])
@@ -199,6 +208,8 @@ def create_app(conf: ConsoleConfig | None = None) -> web.Application:
     app.router.add_static("/static/", str(HERE / "static"), append_version=False)
     for module in (views_auth, views_handoffs, views_tickets, views_admin, views_ratings):
         module.setup(app)
+    views_public.setup(app)  # /transparansi: public, no login (PUBLIC_FIGURES)
+    views_figures.setup(app)
 
     async def close_rasa(app: web.Application) -> None:
         await app[RASA_KEY].close()

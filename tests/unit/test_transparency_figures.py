@@ -146,7 +146,7 @@ def test_derived_figures_are_withheld_for_small_cells(url):
 
 def test_satisfaction_average_withheld_below_five_and_distribution(url):
     ids = [complaint(url, i=i) for i in range(6)]
-    for tid, score in zip(ids[:4], (5, 5, 4, 1)):
+    for tid, score in zip(ids[:4], (5, 5, 4, 1), strict=True):
         ratings.record_rating("ticket", tid, score, "sms", agency="dinas_pupr", url=url)
     f = tr.figures(period(), url=url, max_age=0)
     assert f["satisfaction"]["responses"] == "<5"
