@@ -417,6 +417,7 @@ def publish(raw: Raw, suppress: bool = True, generated_at: dt.datetime | None = 
 
     overall_timing = timing(raw.timing)
     statuses = _sum((r[4], r[5]) for r in complaints)
+    a_statuses = _sum((r[4], r[5]) for r in applications)
     return {
         "generated_at": (generated_at or utcnow()).replace(microsecond=0).isoformat() + "Z",
         "period": {"from": raw.period.start.isoformat(), "to": raw.period.end.isoformat()},
@@ -432,7 +433,7 @@ def publish(raw: Raw, suppress: bool = True, generated_at: dt.datetime | None = 
         "applications": {
             "total": count(a_total),
             "by_service": group(_sum((r[3], r[5]) for r in applications), a_total),
-            "by_status": group(_sum((r[4], r[5]) for r in applications), a_total),
+            "by_status": group({s: a_statuses[s] for s in STATUSES if s in a_statuses}, a_total),
         },
         "agencies": agencies_detail,
         "weekly": weekly,
@@ -455,9 +456,10 @@ def figures(
     agencies: list[str] | None = None,
     suppress: bool = True,
     url: str | None = None,
-    max_age: float = CACHE_SECONDS,
+    max_age: float | None = None,
 ) -> dict:
-    """Published figures, at most `max_age` seconds old (0 = always fresh)."""
+    """Published figures, at most `max_age` seconds old (default CACHE_SECONDS; 0 = fresh)."""
+    max_age = CACHE_SECONDS if max_age is None else max_age
     url = database_url(url)
     key = (url, period, tuple(agencies) if agencies is not None else None, suppress)
     now = time.monotonic()

@@ -18,6 +18,7 @@ COMMANDS = [
     "tooling.commands.packs",
     "tooling.commands.console",
     "tooling.commands.channels",
+    "tooling.commands.demo",
 ]
 
 
