@@ -233,3 +233,21 @@ def test_cache_serves_figures_at_most_max_age_old(url):
     assert tr.figures(period(), url=url, max_age=60)["complaints"]["total"] == 5  # cached
     assert tr.figures(period(), url=url, max_age=0)["complaints"]["total"] == 6
     assert first["complaints"]["total"] == 5
+
+
+def test_stale_figures_are_served_while_one_refresh_runs_and_never_past_twice_max_age(url):
+    import time
+
+    for i in range(5):
+        complaint(url, i=i)
+    assert tr.figures(period(), url=url, max_age=0.5)["complaints"]["total"] == 5
+    complaint(url, i=7)
+    time.sleep(0.6)  # stale: served at once, refreshed behind the visitor
+    assert tr.figures(period(), url=url, max_age=0.5)["complaints"]["total"] == 5
+    deadline = time.monotonic() + 5
+    while tr.figures(period(), url=url, max_age=0.5)["complaints"]["total"] != 6:
+        assert time.monotonic() < deadline, "background refresh never landed"
+        time.sleep(0.05)
+    complaint(url, i=8)
+    time.sleep(1.1)  # older than twice max_age: computed now, not served stale
+    assert tr.figures(period(), url=url, max_age=0.5)["complaints"]["total"] == 7
