@@ -29,11 +29,16 @@ def _label(value: object) -> str:
     return str(value)
 
 
-def hbar(items: list[tuple[str, object]], width: int = 640, row: int = 26) -> str:
+def _short(text: str, limit: int) -> str:
+    """A label cut to fit the chart; the table beside the chart has it in full."""
+    return text if len(text) <= limit else text[: max(1, limit - 1)] + "…"
+
+
+def hbar(items: list[tuple[str, object]], width: int = 400, row: int = 26) -> str:
     """Horizontal bars, one per (label, value); values are numbers or "<5"."""
     if not items:
         return ""
-    label_w = min(260, 12 + 7 * max(len(str(k)) for k, _ in items))
+    label_w = min(170, 12 + 7 * max(len(str(k)) for k, _ in items))
     plot_w = width - label_w - 60
     peak = max((_number(v) or 0.0) for _, v in items) or 1.0
     height = row * len(items) + 8
@@ -46,7 +51,7 @@ def hbar(items: list[tuple[str, object]], width: int = 640, row: int = 26) -> st
         number = _number(value)
         parts.append(
             f'<text x="{label_w - 6}" y="{y + row * 0.65:.1f}" text-anchor="end" '
-            f'font-size="13" fill="{TEXT}">{escape(str(key))}</text>'
+            f'font-size="13" fill="{TEXT}">{escape(_short(str(key), (label_w - 12) // 7))}</text>'
         )
         if number is None:
             parts.append(
@@ -68,7 +73,7 @@ def hbar(items: list[tuple[str, object]], width: int = 640, row: int = 26) -> st
     return "".join(parts)
 
 
-def columns(items: list[tuple[str, object]], width: int = 640, height: int = 200) -> str:
+def columns(items: list[tuple[str, object]], width: int = 420, height: int = 190) -> str:
     """Vertical columns over time (e.g. complaints per week); labels under every other column."""
     if not items:
         return ""
