@@ -32,6 +32,7 @@ import statistics
 import threading
 import time
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,6 +51,8 @@ EARLIEST = dt.date(2000, 1, 1)
 CACHE_SECONDS = 30.0
 CACHE_ENTRIES = 256
 NO_AGENCY = "tanpa_instansi"  # ratings of handoffs whose agency is unknown
+CHEAP_SECONDS = 0.15  # a computation faster than this is redone whenever the data changed
+_POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="transparency")
 
 
 class InvalidPeriod(ValueError):
@@ -315,18 +318,45 @@ class Raw:
 
 
 def collect(period: Period, agencies: list[str] | None = None, url: str | None = None) -> Raw:
-    """Run the aggregate queries (one connection, read only). `agencies=None` = every agency."""
+    """Run the aggregate queries (read only). `agencies=None` = every agency.
+
+    On PostgreSQL the slow one (timings) runs on its own connection in a second thread while
+    the two grouped counts run here: the server works on both at once (two backends)."""
     engine = get_engine(database_url(url))
     now = utcnow()
+
+    def timings() -> tuple[Timing, dict[str, Timing]]:
+        with engine.connect() as conn:
+            if conn.dialect.name == "postgresql":
+                # The medians sort one value per complaint: keep that sort in memory.
+                conn.execute(sa.text("SET LOCAL work_mem = '32MB'"))
+            return _timings(conn, period, agencies, now)
+
+    parallel = engine.dialect.name == "postgresql"
+    pending = _POOL.submit(timings) if parallel else None
     with engine.connect() as conn:
         tickets = _ticket_counts(conn, period, agencies)
         ratings = _rating_counts(conn, period, agencies)
-        timing, by_agency = _timings(conn, period, agencies, now)
         names = {
             str(i): str(n)
             for i, n in conn.execute(sa.text("SELECT id, name FROM console_agencies"))
         }
+    timing, by_agency = pending.result() if pending is not None else timings()
     return Raw(period, tickets, ratings, timing, by_agency, names)
+
+
+def data_version(url: str | None = None) -> tuple:
+    """A cheap fingerprint of the data the figures read (index look-ups, no scan): the latest
+    change of a ticket (a status change updates it) and of a rating, and the agency count."""
+    with get_engine(database_url(url)).connect() as conn:
+        row = conn.execute(
+            sa.text(
+                "SELECT (SELECT MAX(updated_at) FROM tickets), "
+                "(SELECT MAX(updated_at) FROM ratings), "
+                "(SELECT COUNT(*) FROM console_agencies)"
+            )
+        ).one()
+    return tuple(str(v) for v in row)
 
 
 # --- publishing: the one place where suppression happens -------------------------------------
@@ -453,13 +483,25 @@ def publish(raw: Raw, suppress: bool = True, generated_at: dt.datetime | None = 
 
 # --- cache ---------------------------------------------------------------------------------
 #
-# Fresh for CACHE_SECONDS; after that, for as long again, the cached figures are still served
-# while ONE background thread recomputes them (stale-while-revalidate), so visitors never wait
-# for the aggregate queries once a period has been computed, and figures are never more than
-# 2 * CACHE_SECONDS (60 s) old. Concurrent misses for the same key compute once (single flight):
-# a burst of visitors after a restart runs the queries once, not once per visitor.
+# Each entry remembers when it was computed, how long that took, and `data_version()` then.
+# - Same data version and younger than CACHE_SECONDS: served as is.
+# - Data changed and the computation is cheap (< CHEAP_SECONDS, a small install): recomputed
+#   now, so a complaint closed a second ago already shows.
+# - Otherwise (a city's data, where something changes every second): served while ONE
+#   background thread recomputes (stale-while-revalidate), as long as it is younger than
+#   2 * CACHE_SECONDS (60 s); older, it is recomputed before answering.
+# Concurrent misses for the same key compute once (single flight).
 
-_cache: dict[tuple, tuple[float, dict]] = {}
+
+@dataclass
+class _Entry:
+    stamp: float
+    result: dict
+    version: tuple
+    cost: float
+
+
+_cache: dict[tuple, _Entry] = {}
 _cache_lock = threading.Lock()
 _inflight: dict[tuple, threading.Lock] = {}
 _refreshing: set[tuple] = set()
@@ -470,15 +512,22 @@ def clear_cache() -> None:
         _cache.clear()
 
 
-def _store(key: tuple, stamp: float, result: dict) -> None:
+def _compute_entry(compute, url: str) -> _Entry:  # type: ignore[no-untyped-def]
+    stamp = time.monotonic()
+    version = data_version(url)
+    result = compute()
+    return _Entry(stamp, result, version, time.monotonic() - stamp)
+
+
+def _store(key: tuple, entry: _Entry) -> None:
     with _cache_lock:
         if len(_cache) >= CACHE_ENTRIES and key not in _cache:
-            for old in sorted(_cache, key=lambda k: _cache[k][0])[: CACHE_ENTRIES // 4]:
+            for old in sorted(_cache, key=lambda k: _cache[k].stamp)[: CACHE_ENTRIES // 4]:
                 del _cache[old]
-        _cache[key] = (stamp, result)
+        _cache[key] = entry
 
 
-def _refresh_in_background(key: tuple, compute) -> None:  # type: ignore[no-untyped-def]
+def _refresh_in_background(key: tuple, compute, url: str) -> None:  # type: ignore[no-untyped-def]
     with _cache_lock:
         if key in _refreshing:
             return
@@ -486,8 +535,7 @@ def _refresh_in_background(key: tuple, compute) -> None:  # type: ignore[no-unty
 
     def work() -> None:
         try:
-            stamp = time.monotonic()
-            _store(key, stamp, compute())
+            _store(key, _compute_entry(compute, url))
         except Exception:  # the stale figures stay; the next request retries
             logger.exception("Transparency figures: background refresh failed")
         finally:
@@ -519,22 +567,22 @@ def figures(
     with _cache_lock:
         hit = _cache.get(key)
     if hit is not None:
-        age = time.monotonic() - hit[0]
-        if age < max_age:
-            return hit[1]
-        if age < 2 * max_age:
-            _refresh_in_background(key, compute)
-            return hit[1]
+        age = time.monotonic() - hit.stamp
+        changed = data_version(url) != hit.version
+        if age < max_age and not changed:
+            return hit.result
+        if age < 2 * max_age and hit.cost >= CHEAP_SECONDS:
+            _refresh_in_background(key, compute, url)
+            return hit.result
     with _cache_lock:
         flight = _inflight.setdefault(key, threading.Lock())
     with flight:
         with _cache_lock:
-            hit = _cache.get(key)
-        if hit is not None and time.monotonic() - hit[0] < max_age:
-            return hit[1]  # computed by the caller we waited for
-        stamp = time.monotonic()
-        result = compute()
-        _store(key, stamp, result)
+            again = _cache.get(key)
+        if again is not None and again is not hit and time.monotonic() - again.stamp < max_age:
+            return again.result  # computed by the caller we waited for
+        entry = _compute_entry(compute, url)
+        _store(key, entry)
     with _cache_lock:
         _inflight.pop(key, None)
-    return result
+    return entry.result

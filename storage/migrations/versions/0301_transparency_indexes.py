@@ -13,6 +13,8 @@ Why each index (storage/transparency.py, measured with `python -m tooling.transp
   one index probe.
 - ix_ratings_transparency (created_at, agency, score): the ratings count per day, agency and
   score, again without touching the sealed comments.
+- ix_tickets_updated_at, ix_ratings_updated_at: `data_version()` asks MAX(updated_at) on every
+  cached request to see whether anything changed; with these it is one index look-up.
 """
 
 from alembic import op
@@ -35,9 +37,13 @@ def upgrade() -> None:
         ["ticket_id", "event", "status", "at"],
     )
     op.create_index("ix_ratings_transparency", "ratings", ["created_at", "agency", "score"])
+    op.create_index("ix_tickets_updated_at", "tickets", ["updated_at"])
+    op.create_index("ix_ratings_updated_at", "ratings", ["updated_at"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_ratings_updated_at", table_name="ratings")
+    op.drop_index("ix_tickets_updated_at", table_name="tickets")
     op.drop_index("ix_ratings_transparency", table_name="ratings")
     op.drop_index("ix_tsh_ticket_event_status_at", table_name="ticket_status_history")
     op.drop_index("ix_tickets_transparency", table_name="tickets")
