@@ -162,7 +162,7 @@ async def _figures(request: web.Request) -> dict[str, Any]:
 
 
 def _public_cache(response: web.StreamResponse) -> web.StreamResponse:
-    response.headers["Cache-Control"] = f"public, max-age={int(transparency.CACHE_SECONDS)}"
+    response.headers["Cache-Control"] = "public, max-age=15"
     return response
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 
 import pytest
 import test_console_app as console_world
@@ -192,3 +193,41 @@ async def test_webchat_page_links_the_transparency_page():
     root = Path(__file__).resolve().parents[2]
     sources = [root / "channels" / "webchat_page.py", *(root / "channels" / "static").glob("*")]
     assert any("/transparansi" in p.read_text(errors="ignore") for p in sources if p.is_file())
+
+
+def test_chart_labels_are_escaped_and_suppressed_values_get_no_guessed_bar():
+    from console import svg_charts
+
+    svg = svg_charts.hbar([("<script>alert(1)</script>", 7), ("kecil", "<5")])
+    assert "<script>" not in svg and "&lt;script&gt;" in svg
+    assert svg.count("<rect") == 2 and 'width="14"' in svg  # the "<5" stub, fixed width
+    assert "&lt;5" in svg
+    assert svg_charts.hbar([]) == "" and svg_charts.columns([]) == ""
+
+
+async def test_figures_move_at_once_after_a_complaint_is_closed_and_rated(client, filled):
+    """The independent check of issue 14, minus the bot: file, close with the CLI, rate."""
+    from tooling.cli import main as layani
+
+    before = await (await client.get("/transparansi.json")).json()
+    view = tickets.create_ticket(
+        kind="complaint",
+        owner_key=f"phone:{PHONE}",
+        sender_id=PHONE,
+        category_or_service="sampah",
+        agency="dinas_pupr",
+        description=f"{NAME} melapor sampah",
+        channel="sms",
+        url=filled.url,
+    )
+    for status in ("diverifikasi", "diproses", "selesai"):
+        assert layani(["complaint", "status", view.id, status, "--no-notify"]) == 0
+    ratings.record_rating("ticket", view.id, 1, "sms", agency="dinas_pupr")
+    after = await (await client.get("/transparansi.json")).json()
+    assert after["complaints"]["total"] == before["complaints"]["total"] + 1 == 10
+    assert after["satisfaction"]["responses"] == before["satisfaction"]["responses"] + 1 == 7
+    assert after["satisfaction"]["average"] == round((6 * 4 + 1) / 7, 2)
+    assert after["complaints"]["by_status"]["selesai"] == "<5"  # 1 closed: suppressed
+    text = json.dumps(after)
+    for secret in (*SECRETS, view.id):
+        assert secret not in text
