@@ -7,11 +7,12 @@ import datetime as dt
 import json
 
 import pytest
+import sqlalchemy as sa
 from cryptography.fernet import Fernet
 
 from storage import ratings, tickets
 from storage import transparency as tr
-from storage.db import dispose_engines, session_scope, upgrade_database
+from storage.db import dispose_engines, get_engine, session_scope, upgrade_database
 from storage.models import Ticket, TicketStatusHistory
 
 NIK = "3273010101900001"
@@ -252,3 +253,24 @@ def test_stale_figures_are_served_while_one_refresh_runs_and_never_past_twice_ma
     complaint(url, i=8)
     time.sleep(1.1)  # older than twice max_age: computed now, not served stale
     assert tr.figures(period(), url=url, max_age=0.5)["complaints"]["total"] == 7
+
+
+def test_index_migration_goes_down_and_up_again(tmp_path):
+    from alembic import command
+
+    from storage.db import alembic_config
+
+    url = f"sqlite:///{tmp_path / 'mig.db'}"
+    upgrade_database(url)
+
+    def indexes() -> set[str]:
+        return {i["name"] for i in sa.inspect(get_engine(url)).get_indexes("tickets")}
+
+    assert {"ix_tickets_transparency", "ix_tickets_updated_at"} <= indexes()
+    command.downgrade(alembic_config(url), "0300_ratings")
+    dispose_engines()
+    assert not {"ix_tickets_transparency", "ix_tickets_updated_at"} & indexes()
+    command.upgrade(alembic_config(url), "heads")
+    dispose_engines()
+    assert {"ix_tickets_transparency", "ix_tickets_updated_at"} <= indexes()
+    dispose_engines()
