@@ -423,26 +423,38 @@ def publish(raw: Raw, suppress: bool = True, generated_at: dt.datetime | None = 
             "within_target_counted": count(cell.n_due),
         }
 
-    rating_agencies = {r[1] for r in raw.ratings}
+    ratings_by_agency: dict[str, list] = defaultdict(list)
+    for r in raw.ratings:
+        ratings_by_agency[r[1]].append(r)
     agencies_detail = {}
-    for agency in sorted(set(c_by_agency) | rating_agencies):
+    for agency in sorted(set(c_by_agency) | set(ratings_by_agency)):
         agencies_detail[agency] = {
             "name": raw.agency_names.get(agency, agency),
             "complaints": count(c_by_agency.get(agency, 0)),
             **timing(raw.timing_by_agency.get(agency, Timing())),
-            "satisfaction": satisfaction([r for r in raw.ratings if r[1] == agency]),
+            "satisfaction": satisfaction(ratings_by_agency.get(agency, [])),
         }
 
     weeks = raw.period.weeks()
 
-    def week_of(day: dt.date) -> str:
-        return (day - dt.timedelta(days=day.weekday())).isoformat()
+    def week_of(day: dt.date) -> dt.date:
+        return day - dt.timedelta(days=day.weekday())
+
+    by_week: dict[dt.date, list] = defaultdict(list)
+    apps_by_week: dict[dt.date, int] = defaultdict(int)
+    ratings_by_week: dict[dt.date, list] = defaultdict(list)
+    for r in complaints:
+        by_week[week_of(r[0])].append(r)
+    for r in applications:
+        apps_by_week[week_of(r[0])] += r[5]
+    for r in raw.ratings:
+        ratings_by_week[week_of(r[0])].append(r)
 
     weekly = []
     for monday in weeks:
         key = monday.isoformat()
-        week_c = [r for r in complaints if week_of(r[0]) == key]
-        week_r = [r for r in raw.ratings if week_of(r[0]) == key]
+        week_c = by_week.get(monday, [])
+        week_r = ratings_by_week.get(monday, [])
         w_total = sum(r[5] for r in week_c)
         weekly.append(
             {
@@ -451,7 +463,7 @@ def publish(raw: Raw, suppress: bool = True, generated_at: dt.datetime | None = 
                 "by_category": group(_sum((r[3], r[5]) for r in week_c), w_total),
                 "by_agency": group(_sum((r[2], r[5]) for r in week_c), w_total),
                 "by_status": group(_sum((r[4], r[5]) for r in week_c), w_total),
-                "applications": count(sum(r[5] for r in applications if week_of(r[0]) == key)),
+                "applications": count(apps_by_week.get(monday, 0)),
                 "satisfaction": satisfaction(week_r),
             }
         )
