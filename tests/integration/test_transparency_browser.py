@@ -120,3 +120,24 @@ async def test_period_form_works_without_javascript(site, browser):
     await page.wait_for_url("**dari=2026-01-01**")
     assert "2026-01-31" in await page.locator(".lead").inner_text()
     await context.close()
+
+
+def test_web_chat_page_links_to_the_console_transparency_page(tmp_path):
+    """Run directly (embedded), the chat server sends /transparansi to the console's port."""
+    import httpx
+    from support.stack import free_port
+    from support.webchat_app import start_webchat_app
+
+    env = {"CONSOLE_PORT": "5999"}
+    with start_webchat_app(env, free_port(), tmp_path / "chat.log") as running:
+        page = httpx.get(f"{running.url}/chat")
+        assert 'href="/transparansi"' in page.text
+        hop = httpx.get(f"{running.url}/transparansi", follow_redirects=False)
+        assert hop.status_code in (301, 302, 303, 307, 308)
+        assert hop.headers["location"] == "http://127.0.0.1:5999/transparansi"
+        forged = httpx.get(
+            f"{running.url}/transparansi",
+            headers={"Host": "evil.example/\\x"},
+            follow_redirects=False,
+        )
+        assert forged.headers["location"] == "http://localhost:5999/transparansi"
