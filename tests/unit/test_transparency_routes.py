@@ -107,8 +107,8 @@ async def test_public_csv_opens_as_utf8_with_a_licence_line(client, filled):
     assert response.status == 200
     assert response.headers["Content-Type"].startswith("text/csv")
     body = await response.read()
-    assert body.startswith(b"\xef\xbb\xbf")
-    text = body.decode("utf-8-sig")
+    assert body.isascii()  # ids only: no BOM needed, LibreOffice and Excel read it alike
+    text = body.decode("utf-8")
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[0] == ["minggu_mulai", "ukuran", "rincian", "nilai_rincian", "jumlah", "rata_rata"]
     assert "CC BY 4.0" in rows[-1][0]
@@ -193,6 +193,13 @@ async def test_webchat_page_links_the_transparency_page():
     root = Path(__file__).resolve().parents[2]
     sources = [root / "channels" / "webchat_page.py", *(root / "channels" / "static").glob("*")]
     assert any("/transparansi" in p.read_text(errors="ignore") for p in sources if p.is_file())
+
+
+def test_csv_gets_a_bom_only_when_it_holds_non_ascii_text():
+    from console.views_public import csv_bytes
+
+    assert csv_bytes("a,b\r\n") == b"a,b\r\n"
+    assert csv_bytes("instansi,Dinas Pariwisata & Budaya – Ñ\r\n").startswith(b"\xef\xbb\xbf")
 
 
 def test_chart_labels_are_escaped_and_suppressed_values_get_no_guessed_bar():
