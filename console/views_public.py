@@ -147,18 +147,33 @@ def percent(value: Any) -> str:
 # --- public routes ------------------------------------------------------------------------
 
 
-async def _guard(request: web.Request) -> None:
+async def _figures(request: web.Request, kind: str) -> dict[str, Any] | web.Response:
+    """The published figures, or the 429/400 answer in the route's own format.
+
+    Returned, not raised: the console's middleware turns raised HTTP errors into its staff
+    error page, and a visitor of the JSON or CSV should get JSON or text.
+    """
     if not await request.app[RATE_KEY].allow(client_ip(request)):
-        raise web.HTTPTooManyRequests(
-            text="Terlalu banyak permintaan. Coba lagi sebentar lagi.",
-            headers={"Retry-After": "60"},
+        response = _problem(
+            request, kind, 429, "Terlalu banyak permintaan. Coba lagi sebentar lagi."
         )
-
-
-async def _figures(request: web.Request) -> dict[str, Any]:
-    await _guard(request)
-    period = period_from(request)
+        response.headers["Retry-After"] = "60"
+        return response
+    try:
+        period = period_from(request)
+    except BadRequest as exc:
+        return _problem(request, kind, 400, exc.message)
     return await blocking(transparency.figures, period, url=config(request).database_url)
+
+
+def _problem(request: web.Request, kind: str, status: int, message: str) -> web.Response:
+    if kind == "json":
+        return web.json_response({"error": message}, status=status)
+    if kind == "csv":
+        return web.Response(text=message, status=status, content_type="text/plain")
+    return render(
+        request, "transparansi_error.html", status=status, message=message, status_code=status
+    )
 
 
 def _public_cache(response: web.StreamResponse) -> web.StreamResponse:
@@ -167,7 +182,9 @@ def _public_cache(response: web.StreamResponse) -> web.StreamResponse:
 
 
 async def page(request: web.Request) -> web.Response:
-    figures = await _figures(request)
+    figures = await _figures(request, "html")
+    if isinstance(figures, web.Response):
+        return figures
     response = render(
         request,
         "transparansi.html",
@@ -182,7 +199,9 @@ async def page(request: web.Request) -> web.Response:
 
 
 async def as_json(request: web.Request) -> web.Response:
-    figures = await _figures(request)
+    figures = await _figures(request, "json")
+    if isinstance(figures, web.Response):
+        return figures
     body = json.dumps(figures, ensure_ascii=False, indent=1)
     response = web.Response(text=body, content_type="application/json", charset="utf-8")
     response.headers["Link"] = f'<{LICENCE_URL}>; rel="license"'
@@ -223,7 +242,9 @@ def csv_bytes(text: str) -> bytes:
 
 
 async def as_csv(request: web.Request) -> web.Response:
-    figures = await _figures(request)
+    figures = await _figures(request, "csv")
+    if isinstance(figures, web.Response):
+        return figures
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_HEADER)
