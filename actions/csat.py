@@ -41,6 +41,11 @@ logger = logging.getLogger(__name__)
 FALLBACK_ACTION = "action_layani_fallback"
 _LONE_SCORE = re.compile(r"^\s*([1-5])\s*[.!]?\s*$")
 _WORDED_SCORE = re.compile(r"(?<!\d)([1-5])(?!\d)")
+_SCORE_WORDS = frozenset({"nilai", "nilainya", "skor", "bintang", "rating", "poin"})
+_FILLER_WORDS = frozenset(
+    {"saya", "sy", "aku", "beri", "berikan", "kasih", "kasi", "ksh", "memberi", "aja", "saja"}
+    | {"ya", "deh", "dong", "min", "kak", "untuk", "buat", "utk", "pelayanan", "layanan"}
+)
 _COMMENT_PREFIX = re.compile(r"^\s*(komentar|komen)\b\s*[:\-]?\s*", re.IGNORECASE)
 
 
@@ -62,10 +67,18 @@ def score_of(tracker: Tracker) -> int | None:
     lone = _LONE_SCORE.match(text)
     if lone:
         return int(lone.group(1))
-    # "nilai 4", "4 dari 5": exactly one digit 1..5 and no other number ("3 atau 4" is unclear).
-    rest = re.sub(r"\bdari\s*5\b", "", text)
+    # "nilai 4", "4 dari 5", "saya kasih 5 bintang": exactly one digit 1..5, and every other
+    # word a rating word. "lampu mati sudah 3 hari" holds a digit but is not a rating (the NLU
+    # may still call it csat_rate: measured, see docs/complaints.md).
+    rest, out_of_five = re.subn(r"\bdari\s*5\b", " ", text.lower())
     digits = _WORDED_SCORE.findall(rest)
-    if len(digits) == 1 and not re.search(r"\d{2,}|[06-9]", rest):
+    words = re.findall(r"[^\W\d_]+", rest)
+    if (
+        len(digits) == 1
+        and not re.search(r"\d{2,}|[06-9]", rest)
+        and (out_of_five or any(w in _SCORE_WORDS for w in words))
+        and all(w in _SCORE_WORDS | _FILLER_WORDS for w in words)
+    ):
         return int(digits[0])
     return None
 

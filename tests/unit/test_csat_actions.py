@@ -56,13 +56,37 @@ def _is_fallback(events) -> bool:
 
 @pytest.mark.parametrize(
     "text, score",
-    [("4", 4), (" 5 ", 5), ("1.", 1), ("nilai 3", 3), ("4 dari 5", 4), ("bintang 2", 2)],
+    [
+        ("4", 4),
+        (" 5 ", 5),
+        ("1.", 1),
+        ("nilai 3", 3),
+        ("4 dari 5", 4),
+        ("bintang 2", 2),
+        ("saya kasih 5 bintang", 5),
+        ("Nilai saya 4 ya", 4),
+    ],
 )
 def test_scores_read_from_what_citizens_type(text, score):
     assert csat.score_of(tracker(text)) == score
 
 
-@pytest.mark.parametrize("text", ["0", "6", "9", "12", "45", "nilai 3 atau 4", "bagus"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "0",
+        "6",
+        "9",
+        "12",
+        "45",
+        "nilai 3 atau 4",
+        "bagus",
+        # The CSAT model classifies this as csat_rate (measured): a digit, but not a rating.
+        "lampu mati sudah 3 hari",
+        "jalan rusak di rt 3",
+        "3 hari",
+    ],
+)
 def test_texts_that_are_not_a_score(text):
     assert csat.score_of(tracker(text)) is None
 
