@@ -374,8 +374,9 @@ def publish(raw: Raw, suppress: bool = True, generated_at: dt.datetime | None = 
 
     With `suppress` (the public): every count below THRESHOLD becomes "<5"; a median, average,
     rate or distribution whose cell counts fewer than THRESHOLD items becomes None (withheld);
-    and when a breakdown would have exactly one suppressed cell beside a published total, the
-    next smallest cell is suppressed too, so nobody can recover the hidden cell by subtraction.
+    and in a breakdown beside a published total (per status, category, agency, week, score) the
+    smallest shown cells are hidden too until the hidden cells add up to 0 or at least
+    THRESHOLD, so nobody can recover a small cell by subtraction.
     """
 
     def count(n: int) -> int | str:
@@ -386,13 +387,17 @@ def publish(raw: Raw, suppress: bool = True, generated_at: dt.datetime | None = 
             return None
         return round(value, digits)
 
-    def group(counts: dict[str, int], total: int) -> dict[str, int | str]:
+    def group(counts: dict, total: int) -> dict:
         out = {k: count(v) for k, v in counts.items()}
         if suppress and total >= THRESHOLD:
-            hidden = [k for k, v in out.items() if v == SUPPRESSED]
-            shown = sorted((v, k) for k, v in counts.items() if out[k] != SUPPRESSED)
-            if len(hidden) == 1 and shown:
-                out[shown[0][1]] = SUPPRESSED
+            # The hidden cells add up to total minus the shown ones: keep that sum 0 (only
+            # zeros hidden) or at least THRESHOLD, hiding the smallest shown cells as needed.
+            shown = sorted((v, str(k), k) for k, v in counts.items() if out[k] != SUPPRESSED)
+            hidden_sum = sum(v for k, v in counts.items() if out[k] == SUPPRESSED)
+            while 0 < hidden_sum < THRESHOLD and shown:
+                value, _name, key = shown.pop(0)
+                out[key] = SUPPRESSED
+                hidden_sum += value
         return out
 
     complaints = [r for r in raw.tickets if r[1] == "complaint"]
@@ -426,13 +431,32 @@ def publish(raw: Raw, suppress: bool = True, generated_at: dt.datetime | None = 
     ratings_by_agency: dict[str, list] = defaultdict(list)
     for r in raw.ratings:
         ratings_by_agency[r[1]].append(r)
+    responses_total = sum(r[3] for r in raw.ratings)
+    # Per-agency cells are margins of published totals: suppress them as one group each, so a
+    # hidden agency cannot be recovered as "total minus the others".
+    agency_complaints = group(c_by_agency, c_total)
+    agency_responses = group(
+        {a: sum(r[3] for r in rows) for a, rows in ratings_by_agency.items()}, responses_total
+    )
+    agency_due = group({a: t.n_due for a, t in raw.timing_by_agency.items()}, raw.timing.n_due)
     agencies_detail = {}
     for agency in sorted(set(c_by_agency) | set(ratings_by_agency)):
+        cell_timing = timing(raw.timing_by_agency.get(agency, Timing()))
+        cell_timing["within_target_counted"] = agency_due.get(agency, count(0))
+        if cell_timing["within_target_counted"] == SUPPRESSED:
+            cell_timing["within_target_rate"] = None
+        cell_satisfaction = satisfaction(ratings_by_agency.get(agency, []))
+        cell_satisfaction["responses"] = agency_responses.get(agency, count(0))
+        if cell_satisfaction["responses"] == SUPPRESSED:
+            cell_satisfaction["average"] = None
+            cell_satisfaction["distribution"] = dict.fromkeys(
+                cell_satisfaction["distribution"], SUPPRESSED
+            )
         agencies_detail[agency] = {
             "name": raw.agency_names.get(agency, agency),
-            "complaints": count(c_by_agency.get(agency, 0)),
-            **timing(raw.timing_by_agency.get(agency, Timing())),
-            "satisfaction": satisfaction(ratings_by_agency.get(agency, [])),
+            "complaints": agency_complaints.get(agency, count(0)),
+            **cell_timing,
+            "satisfaction": cell_satisfaction,
         }
 
     weeks = raw.period.weeks()
@@ -450,21 +474,32 @@ def publish(raw: Raw, suppress: bool = True, generated_at: dt.datetime | None = 
     for r in raw.ratings:
         ratings_by_week[week_of(r[0])].append(r)
 
+    # The weekly series are margins of the period's totals too.
+    week_complaints = group({m: sum(r[5] for r in by_week.get(m, [])) for m in weeks}, c_total)
+    week_apps = group({m: apps_by_week.get(m, 0) for m in weeks}, a_total)
+    week_responses = group(
+        {m: sum(r[3] for r in ratings_by_week.get(m, [])) for m in weeks}, responses_total
+    )
+
     weekly = []
     for monday in weeks:
         key = monday.isoformat()
+        week_sat = satisfaction(ratings_by_week.get(monday, []))
+        week_sat["responses"] = week_responses[monday]
+        if week_sat["responses"] == SUPPRESSED:
+            week_sat["average"] = None
+            week_sat["distribution"] = dict.fromkeys(week_sat["distribution"], SUPPRESSED)
         week_c = by_week.get(monday, [])
-        week_r = ratings_by_week.get(monday, [])
         w_total = sum(r[5] for r in week_c)
         weekly.append(
             {
                 "week": key,
-                "complaints": count(w_total),
+                "complaints": week_complaints[monday],
                 "by_category": group(_sum((r[3], r[5]) for r in week_c), w_total),
                 "by_agency": group(_sum((r[2], r[5]) for r in week_c), w_total),
                 "by_status": group(_sum((r[4], r[5]) for r in week_c), w_total),
-                "applications": count(apps_by_week.get(monday, 0)),
-                "satisfaction": satisfaction(week_r),
+                "applications": week_apps[monday],
+                "satisfaction": week_sat,
             }
         )
 
