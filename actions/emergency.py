@@ -6,8 +6,9 @@ or "tetangga kobongan" may come back as `nlu_fallback`, and asking a person in d
 holds a word of danger (fire, drowning, an accident, someone unconscious, a robbery), the
 citizen gets the emergency numbers (`utter_faq/darurat`) at once.
 
-Words are matched on the normalised text (layani/nlu/normalise.py), so SMS and regional
-spellings the lexicon knows count too; regional words for danger are listed here directly.
+Words are matched on the normalised text (layani/language/normalise.py;
+terms in layani/language/data/emergency_terms.txt), so SMS and regional
+spellings the lexicon knows count too; regional words for danger are listed in that file.
 Used where such a message can land: the fallback (instead of "please rephrase") and the start
 of a complaint (numbers first, then the form, since the citizen may also want to report).
 Self-harm and violence keywords are handled earlier, by the handoff policy (handoff.yml).
@@ -18,57 +19,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from layani.nlu.normalise import normalise_text
+from layani.language.normalise import normalise_text
+from layani.language.vocabulary import word_tuple
 
 # The umum pack's emergency answer; the handoff concern's short one if that pack is disabled.
 EMERGENCY_RESPONSES = ("utter_faq/darurat", "utter_handoff_emergency")
 
-EMERGENCY_TERMS = (
-    # fire
-    "kebakaran",
-    "terbakar",
-    "kobong",
-    "kobongan",
-    "kahuruan",
-    # water, earth
-    "tenggelam",
-    "kelelep",
-    "klelep",
-    "hanyut",
-    "terseret arus",
-    "terjebak",
-    "tertimbun",
-    "longsor",
-    "gempa",
-    # accidents and health
-    "kecelakaan",
-    "ketabrak",
-    "tertabrak",
-    "tabrakan",
-    "pingsan",
-    "semaput",
-    "kapaehan",
-    "kejang",
-    "tidak sadarkan diri",
-    "tidak sadar",
-    "sesak napas",
-    "sesak nafas",
-    "pendarahan",
-    "serangan jantung",
-    "keracunan",
-    "kesetrum",
-    "tersetrum",
-    # crime in progress
-    "dirampok",
-    "perampokan",
-    "dibegal",
-    "begal",
-    "maling",
-    # said outright
-    "darurat",
-    "emergency",
-    "sos",
-)
+EMERGENCY_TERMS = word_tuple("emergency_terms")
 
 _PATTERN = re.compile(r"\b(?:" + "|".join(re.escape(t) for t in EMERGENCY_TERMS) + r")\b")
 

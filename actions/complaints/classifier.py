@@ -26,29 +26,11 @@ from pathlib import Path
 import yaml
 
 from actions.complaints.text import tokens
+from layani.language.vocabulary import word_set
 
 KEYWORDS_FILE = Path(__file__).resolve().parent / "category_keywords.yml"
 FALLBACK = "lainnya"
-PLACE_PREPOSITIONS = {
-    "depan",
-    "dekat",
-    "samping",
-    "sebelah",
-    "belakang",
-    "seberang",
-    "sekitar",
-    "di",
-    "arah",
-    "menuju",
-    "dari",
-    "ke",
-    "area",
-    "kawasan",
-    "lingkungan",
-    "wilayah",
-    "komplek",
-    "kompleks",
-}
+PLACE_PREPOSITIONS = word_set("category_place_prepositions")
 PLACE_WEIGHT = 1 / 3
 PLACE_SPAN = 3  # words after a place preposition treated as part of the place
 STRONG_WORD = 2.0

@@ -39,6 +39,8 @@ from actions.complaints.location import (
 )
 from actions.complaints.text import tokens
 from actions.emergency import emergency_response, reports_emergency
+from layani.language.normalise import load_mapping
+from layani.language.vocabulary import DATA_DIR, word_set
 
 logger = logging.getLogger(__name__)
 
@@ -82,129 +84,25 @@ _TRIGGER = re.compile(
     r"(?:\s*(?:min|kak|pak|bu|nih|dong|ya|yah|tentang|soal|masalah|mengenai|ada)\b|\s*[,:.!-]+)*\s*",
     re.IGNORECASE,
 )
-_YES = {
-    "ya",
-    "iya",
-    "y",
-    "yes",
-    "ok",
-    "oke",
-    "okay",
-    "okey",
-    "benar",
-    "betul",
-    "bener",
-    "sudah benar",
-    "sudah",
-    "setuju",
-    "lanjut",
-    "kirim",
-    "kirimkan",
-    "kirim sekarang",
-    "ya kirim",
-    "ya benar",
-    "iya benar",
-    "betul sekali",
-    "sip",
-    "siap",
-    "1",
-    "yup",
-    "yoi",
-    "iya kirim",
-    "ya sudah benar",
-    "ya betul",
-    "benar kirim",
-    "gas",
-}
-_NO = {"tidak", "bukan", "salah", "no", "n", "belum", "tidak benar", "bukan itu", "ganti"}
-_CANCEL = {
-    "batal",
-    "batalkan",
-    "batalin",
-    "tidak jadi",
-    "gak jadi",
-    "ga jadi",
-    "nggak jadi",
-    "cancel",
-    "stop",
-    "berhenti",
-    "udahan",
-    "sudahlah",
-    "tidak usah",
-    "gak usah",
-    "ga usah",
-}
-_SKIP = {
-    "lewati",
-    "lewat",
-    "skip",
-    "tidak",
-    "tidak ada",
-    "ga ada",
-    "gak ada",
-    "nggak ada",
-    "tanpa foto",
-    "tidak ada foto",
-    "belum ada",
-    "nanti saja",
-    "no",
-    "tidak punya",
-    "enggak",
-    "nggak",
-    "2",
-}
-_ANONYMOUS = {"anonim", "anonymous", "rahasiakan", "rahasia", "tanpa identitas", "sembunyikan", "3"}
-_ACCOUNT = {
-    "tanpa nama",
-    "pakai akun ini",
-    "akun ini",
-    "tidak",
-    "tidak usah",
-    "lewati",
-    "skip",
-    "nomor ini",
-    "pakai nomor ini",
-    "tidak perlu",
-    "gak usah",
-    "ga usah",
-    "1",
-}
+
+
+def _normalised(entry: str) -> str:
+    """A list entry in the form `norm` gives a reply, so both sides of `in` agree."""
+    return " ".join(tokens(entry))
+
+
+_OTHER_CATEGORY = word_set("reply_other_category")
+_YES = word_set("reply_yes") | word_set("reply_yes", _normalised)
+_NO = word_set("reply_no") | word_set("reply_no", _normalised)
+_CANCEL = word_set("reply_cancel") | word_set("reply_cancel", _normalised)
+_SKIP = word_set("reply_skip") | word_set("reply_skip", _normalised)
+_ANONYMOUS = word_set("reply_anonymous") | word_set("reply_anonymous", _normalised)
+_ACCOUNT = word_set("reply_use_account") | word_set("reply_use_account", _normalised)
 _FIELD_WORDS = {
-    "complaint_description": (
-        "uraian",
-        "isi",
-        "keterangan",
-        "deskripsi",
-        "laporan",
-        "masalah",
-        "cerita",
-    ),
-    "complaint_category": ("kategori", "jenis"),
-    "complaint_location": ("lokasi", "alamat", "tempat", "titik"),
-    "complaint_photo": ("foto", "gambar", "photo"),
-    "complaint_contact": ("kontak", "nama", "identitas", "anonim"),
+    slot: tuple(words.split())
+    for slot, words in load_mapping(DATA_DIR / "form_field_words.txt").items()
 }
-_QUESTION_WORDS = {
-    "apa",
-    "apakah",
-    "bagaimana",
-    "gimana",
-    "gmn",
-    "berapa",
-    "kapan",
-    "dimana",
-    "mana",
-    "syarat",
-    "cara",
-    "bisakah",
-    "bisa",
-    "boleh",
-    "bolehkah",
-    "kenapa",
-    "mengapa",
-    "siapa",
-    "caranya",
-}
+_QUESTION_WORDS = word_set("question_words_form") | word_set("question_words_form", _normalised)
 
 
 def norm(text: str | None) -> str:
@@ -245,7 +143,7 @@ def category_from_answer(text: str, guess: str | None) -> str | None:
     predicted, score = classifier.classify_with_score(text)
     if predicted != classifier.FALLBACK and score >= 2:
         return predicted
-    if answer in ("lainnya", "lain lain", "lain", "kategori lain", "tidak ada"):
+    if answer in _OTHER_CATEGORY:
         return "lainnya"
     return None
 

@@ -17,13 +17,23 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.complaints.common import channel_of, format_date, label, owner_of
 from actions.complaints.text import tokens
+from layani.language.vocabulary import word_set
 from storage.ids import find_ticket_id
 
 logger = logging.getLogger(__name__)
 
-_APPLICATION_WORDS = {"permohonan", "pengajuan", "antrean", "antrian", "pmh", "berkas"}
-_COMPLAINT_WORDS = {"laporan", "lapor", "aduan", "pengaduan", "adu", "keluhan", "komplain"}
-_MINE_WORDS = {"saya", "sy", "aku", "kami", "ku", "punya"}
+
+def _normalised(entry: str) -> str:
+    return " ".join(tokens(entry))
+
+
+_APPLICATION_WORDS = word_set("status_application_words") | word_set(
+    "status_application_words", _normalised
+)
+_COMPLAINT_WORDS = word_set("status_complaint_words") | word_set(
+    "status_complaint_words", _normalised
+)
+_MINE_WORDS = word_set("status_mine_words") | word_set("status_mine_words", _normalised)
 LIST_LIMIT = 5
 
 

@@ -35,7 +35,7 @@ from pathlib import Path
 
 logger = logging.getLogger(__name__)
 
-LEXICON_DIR = Path(__file__).resolve().parent / "lexicon"
+LEXICON_DIR = Path(__file__).resolve().parent / "data"
 COLLOQUIAL_FILE = LEXICON_DIR / "colloquial.txt"
 WHITELIST_FILE = LEXICON_DIR / "domain_whitelist.txt"
 

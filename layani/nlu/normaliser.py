@@ -3,7 +3,7 @@
 Placed after the tokenizer and before every featuriser in config.yml, so word and character
 n-gram features, DIET and the ResponseSelector all see "saya" for sy/aq/gw and "bagaimana" for
 gmn/gimana/piye. Token offsets (start/end) are kept, so entity spans and RegexFeaturizer matches
-still refer to the original message text. The rules themselves live in `layani.nlu.normalise`.
+still refer to the original message text. The rules themselves live in `layani.language.normalise`.
 
 Config:
 - `lemmatize` (default False): also replace each word by its spaCy lookup lemma
@@ -24,7 +24,7 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from layani.nlu.normalise import Normaliser, default_normaliser, indonesian_lemmas
+from layani.language.normalise import Normaliser, default_normaliser, indonesian_lemmas
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)

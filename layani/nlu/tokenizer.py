@@ -25,7 +25,7 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
 from rasa.shared.nlu.training_data.message import Message
 
-from layani.nlu.normalise import TICKET_ID_RE
+from layani.language.normalise import TICKET_ID_RE
 
 _CHUNK_RE = re.compile(r"\S+")
 _PROTECTED_RE = re.compile(

@@ -74,6 +74,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from spacy.lang.id.stop_words import STOP_WORDS
 
+from layani.language.vocabulary import word_set, word_tuple
 from layani.nlu.stored_component import JsonStoredComponent
 from layani.nlu.vocabulary_guard import message_words, send_to_fallback, set_intent
 
@@ -121,14 +122,12 @@ def topic_evidence(
     }
 
 
-CLITICS = ("nya", "lah", "kah", "pun", "ku", "mu")
+CLITICS = word_tuple("clitics")
 
 # Words (after normalisation) that make a message a request for information: "syaratnya apa",
 # "bikin di mana", "biayanya berapa". A message that only states what the citizen wants
 # ("mau bikin surat domisili") has none of them.
-QUESTION_WORDS = frozenset(
-    {"apa", "apakah", "bagaimana", "mana", "berapa", "kapan", "syarat", "persyaratan", "biaya"}
-)
+QUESTION_WORDS = word_set("question_words")
 
 
 # A closing "gak"/"nggak"/"ndak" (normalised to "tidak") is the colloquial yes/no question tag:
