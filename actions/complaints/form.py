@@ -94,7 +94,9 @@ def _normalised(entry: str) -> str:
 _OTHER_CATEGORY = word_set("reply_other_category")
 _YES = word_set("reply_yes") | word_set("reply_yes", _normalised)
 _NO = word_set("reply_no") | word_set("reply_no", _normalised)
-_CANCEL = word_set("reply_cancel") | word_set("reply_cancel", _normalised)
+# "sudahlah" (enough, stop) normalises to "sudah", which is a yes: a normalised form never
+# cancels when it is a yes.
+_CANCEL = word_set("reply_cancel") | (word_set("reply_cancel", _normalised) - _YES)
 _SKIP = word_set("reply_skip") | word_set("reply_skip", _normalised)
 _ANONYMOUS = word_set("reply_anonymous") | word_set("reply_anonymous", _normalised)
 _ACCOUNT = word_set("reply_use_account") | word_set("reply_use_account", _normalised)
