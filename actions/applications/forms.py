@@ -30,6 +30,7 @@ from actions.applications.services import (
     SUMMARY_RESPONSES,
 )
 from actions.applications.summary import template_values
+from layani.language.replies import asks_question, is_no, is_yes
 
 logger = logging.getLogger(__name__)
 
@@ -41,17 +42,6 @@ FAQ_CONFIDENCE = 0.5
 # A free-text answer ("apa syarat KTP hilang") can pass as a name or an address, so it is only
 # treated as an FAQ question when the NLU is sure and the text reads like a question.
 FAQ_CONFIDENCE_FREE_TEXT = 0.8
-_QUESTION = re.compile(
-    r"\?\s*$|^\s*(apa|apakah|bagaimana|gimana|gmn|berapa|brp|di ?mana|dmn|kapan|kenapa|mengapa|"
-    r"bisakah|bisa gak|syarat|cara|boleh)\b",
-    re.I,
-)
-_YES = re.compile(
-    r"^\W*(ya|iya|iyah|yes|y|ok|oke|okay|benar|betul|bener|sudah benar|sudah|setuju|kirim|"
-    r"lanjut|sip|siap)\b",
-    re.I,
-)
-_NO = re.compile(r"^\W*(tidak|tdk|nggak|enggak|gak|ga|no|belum|bukan|salah)\b", re.I)
 
 
 def _intent(tracker: Tracker) -> tuple[str | None, float]:
@@ -69,7 +59,7 @@ def faq_response(tracker: Tracker, domain: DomainDict, text: str, free_text: boo
     words = re.findall(r"[A-Za-z]{3,}", text)
     if len(words) < 2:
         return None
-    question = bool(_QUESTION.search(text))
+    question = asks_question(text)
     if free_text and (confidence < FAQ_CONFIDENCE_FREE_TEXT or not question):
         return None
     if not question and confidence < FAQ_CONFIDENCE_FREE_TEXT:
@@ -186,9 +176,9 @@ class ValidateApplicationForm(FormValidationAction):
         domain: DomainDict,
     ) -> dict[str, Any]:
         intent, confidence = _intent(tracker)
-        if (intent == "affirm" and confidence >= 0.5) or _YES.search(text):
+        if (intent == "affirm" and confidence >= 0.5) or is_yes(text):
             return {CONFIRM_SLOT: "ya"}
-        no = (intent == "deny" and confidence >= 0.5) or _NO.search(text)
+        no = (intent == "deny" and confidence >= 0.5) or is_no(text)
         if no or unnamed_correction:
             dispatcher.utter_message(response="utter_ask_which_field")
             return {CONFIRM_SLOT: None}

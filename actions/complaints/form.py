@@ -40,6 +40,7 @@ from actions.complaints.location import (
 from actions.complaints.text import tokens
 from actions.emergency import emergency_response, reports_emergency
 from layani.language.normalise import load_mapping
+from layani.language.replies import asks_question
 from layani.language.vocabulary import DATA_DIR, word_set
 
 logger = logging.getLogger(__name__)
@@ -104,7 +105,6 @@ _FIELD_WORDS = {
     slot: tuple(words.split())
     for slot, words in load_mapping(DATA_DIR / "form_field_words.txt").items()
 }
-_QUESTION_WORDS = word_set("question_words_form") | word_set("question_words_form", _normalised)
 
 
 def norm(text: str | None) -> str:
@@ -112,8 +112,8 @@ def norm(text: str | None) -> str:
 
 
 def is_question(text: str) -> bool:
-    words = norm(text).split()
-    return "?" in (text or "") or bool(words and (words[0] in _QUESTION_WORDS or "syarat" in words))
+    """The one "is this a question?" test of both forms (layani.language.replies)."""
+    return asks_question(text)
 
 
 def strip_trigger(text: str) -> str:
