@@ -13,6 +13,7 @@ from actions.complaints import form, status
 from actions.complaints.text import tokens
 from actions.emergency import reports_emergency
 from layani.language.normalise import normalise_text
+from layani.language.replies import asks_question, is_no, is_yes
 from layani.language.vocabulary import DATA_DIR, UnknownWordList, word_set, word_tuple
 from layani.nlu.topic_evidence import is_question
 
@@ -183,3 +184,37 @@ def test_status_words_accept_colloquial_mine():
 )
 def test_emergency_terms_come_from_the_data_file(message, emergency):
     assert reports_emergency(message) is emergency
+
+
+@pytest.mark.parametrize(
+    ("reply", "yes", "no"),
+    [
+        ("ya, sudah benar", True, False),
+        ("iyah", True, False),
+        ("oke sip", True, False),
+        ("gk, nama salah", False, True),
+        ("tdk", False, True),
+        ("bukan itu", False, True),
+        ("nama saya Budi", False, False),
+    ],
+)
+def test_both_forms_share_one_yes_no_reading(reply, yes, no):
+    assert is_yes(reply) is yes
+    assert is_no(reply) is no
+
+
+@pytest.mark.parametrize(
+    ("reply", "asks"),
+    [
+        ("syarat ktp hilang apa aja", True),
+        ("gmn cara daftarnya", True),
+        ("brp biayanya", True),
+        ("dmn kantornya", True),
+        ("jl. melati no 5 rt 03", False),
+        ("Siti Aminah", False),
+        ("30/11/2026", False),
+    ],
+)
+def test_one_question_test_inside_forms(reply, asks):
+    assert asks_question(reply) is asks
+    assert form.is_question(reply) is asks
