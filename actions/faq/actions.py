@@ -15,6 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.applications.services import service_for_topic
 from actions.channel import channel_of
+from actions.emergency import emergency_response, reports_emergency
 from actions.faq.selection import (
     ASPECT_PREFIX,
     RESPONSE_PREFIX,
@@ -87,6 +88,12 @@ class ActionFaqAnswer(Action):
         known = known_topics(domain)
         ranking = topic_ranking(tracker.latest_message)
         pair = close_pair(ranking, known)
+        text = (tracker.latest_message or {}).get("text") or ""
+        emergency = emergency_response(domain)
+        if (pair or best_topic(ranking, known) is None) and emergency and reports_emergency(text):
+            # The NLU is unsure and the citizen reports danger: the numbers, not a question.
+            dispatcher.utter_message(response=emergency)
+            return []
         if pair:
             buttons = [
                 {"title": topic_label(domain, t), "payload": choice_payload(t)} for t in pair

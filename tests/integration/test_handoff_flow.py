@@ -135,7 +135,10 @@ def test_citizen_officer_resolve_and_bot_again(rasa_stack, console):
     assert resolved.status_code == 200
     tracker = rasa_stack.tracker(citizen)
     assert tracker["slots"]["handoff_active"] is False
-    assert "Petugas telah menyelesaikan" in bot_events(tracker)[-1]["text"]
+    # The closing message, then the satisfaction question (CSAT, docs/complaints.md).
+    closing, question = bot_events(tracker)[-2:]
+    assert "Petugas telah menyelesaikan" in closing["text"]
+    assert "Beri nilai 1" in question["text"]
     with session_scope(rasa_stack.env["DATABASE_URL"]) as s:
         row = queue.get(s, handoff_id)
         assert (row.status, row.closed_by, row.assigned_to) == ("resolved", OFFICER, OFFICER)
