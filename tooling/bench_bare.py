@@ -44,6 +44,7 @@ from pathlib import Path
 import aiohttp
 
 from layani.paths import ROOT
+from tooling.bench import percentile
 
 # The citizen mix: what citizens send most (docs/performance.md). Both bots get exactly these.
 MESSAGE_MIX = [
@@ -61,13 +62,6 @@ MESSAGE_MIX = [
     "syarat akta kelahiran",
     "dadah",
 ]
-
-
-def percentile(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))]
 
 
 def rss_mb(pid: int) -> float:
