@@ -6,6 +6,9 @@ identity numbers of the citizen's applications whose retention period is already
 now. Filed complaints and submitted applications are public-service records: the tickets stay,
 and their identity numbers go when `storage.personal_data`'s retention ends (the daily purge).
 Application drafts live only in the conversation's slots, so they go with the conversation.
+Ratings keep their score (an anonymous figure of the transparency page once the comment is
+gone) but lose the citizen's free-text comment, which may name them; the rating questions still
+pending for them are withdrawn.
 
 The conversation itself (Rasa's tracker events) is not deleted here: the action server cannot
 reach Rasa's tracker store. The action ends with a `Restarted` event and the tracker store
@@ -33,6 +36,7 @@ from storage.personal_data import (
     RETENTION_DAYS_AFTER_CLOSE,
     TicketPersonalData,
 )
+from storage.ratings import Rating, RatingRequest, owner_digest
 
 AUDIT_ACTION = "citizen_data_erased"
 AUDIT_TARGET = "conversation"
@@ -43,6 +47,8 @@ class ErasureReport:
     handoffs_deleted: int
     personal_data_rows_deleted: int
     tickets_kept: int
+    rating_comments_deleted: int = 0
+    rating_requests_deleted: int = 0
 
 
 def expired_tickets_of(owner_key: str, now: dt.datetime) -> sa.Select:
@@ -55,6 +61,16 @@ def expired_tickets_of(owner_key: str, now: dt.datetime) -> sa.Select:
             sa.and_(Ticket.status.in_(("selesai", "ditolak")), Ticket.updated_at < closed_before),
             Ticket.created_at < created_before,
         ),
+    )
+
+
+def _ratings_of(sender_id: str, owner_key: str) -> sa.sql.ColumnElement:
+    """Ratings the citizen gave: on their tickets, or on their conversation's handoffs."""
+    handoff_ids = sa.select(sa.cast(Handoff.id, sa.String)).where(Handoff.sender_id == sender_id)
+    ticket_ids = sa.select(Ticket.id).where(Ticket.owner_key == owner_key)
+    return sa.or_(
+        sa.and_(Rating.subject_kind == "ticket", Rating.subject_ref.in_(ticket_ids)),
+        sa.and_(Rating.subject_kind == "handoff", Rating.subject_ref.in_(handoff_ids)),
     )
 
 
@@ -75,6 +91,17 @@ def erase_citizen_data(
     """
     now = now or utcnow()
     with session_scope(url) as session:
+        comments = session.execute(
+            sa.update(Rating)
+            .where(_ratings_of(sender_id, owner_key), Rating.comment.is_not(None))
+            .values(comment=None)
+            .execution_options(synchronize_session=False)
+        )
+        requests = session.execute(
+            sa.delete(RatingRequest)
+            .where(RatingRequest.owner_digest == owner_digest(owner_key, url))
+            .execution_options(synchronize_session=False)
+        )
         handoffs = session.execute(
             sa.delete(Handoff)
             .where(Handoff.sender_id == sender_id)
@@ -92,6 +119,8 @@ def erase_citizen_data(
             handoffs_deleted=int(handoffs.rowcount or 0),
             personal_data_rows_deleted=int(personal.rowcount or 0),
             tickets_kept=int(kept),
+            rating_comments_deleted=int(comments.rowcount or 0),
+            rating_requests_deleted=int(requests.rowcount or 0),
         )
         console.audit(
             session,

@@ -15,7 +15,12 @@ from sqlalchemy import engine_from_config, pool
 from storage.models import Base
 
 # Model modules of other concerns register their tables on the shared Base when imported.
-for _module in ("storage.applications", "storage.console", "storage.handoff"):
+for _module in (
+    "storage.applications",
+    "storage.console",
+    "storage.handoff",
+    "storage.ratings",
+):
     try:
         importlib.import_module(_module)
     except ImportError:

@@ -266,3 +266,42 @@ def test_simultaneous_first_answers_leave_one_rating(database):
         )
     assert {v.score for v in views} == {1, 2, 3, 4}
     assert _raw(database, "SELECT COUNT(*) FROM ratings") == [(1,)]
+
+
+def test_erasing_a_citizens_data_removes_their_rating_comments_but_keeps_the_scores(database):
+    """ "hapus data saya": the free-text comments (which may name the citizen) and pending rating
+    questions go; the scores stay as anonymous figures; another citizen's comment is untouched."""
+    from storage import erasure
+    from storage.db import session_scope
+    from storage.handoff import enqueue
+
+    own = _complaint()
+    other = tickets.create_ticket(
+        kind="complaint",
+        owner_key="phone:+6281299990000",
+        sender_id="+6281299990000",
+        channel="sms",
+        category_or_service="jalan_rusak",
+        description="Lampu jalan mati",
+        location="Gang Melati",
+    )
+    with session_scope(database) as session:
+        handoff_id = enqueue(
+            session, "+6281234567890", "sms", "dukcapil", "request_human"
+        ).handoff_id
+    ratings.record_rating("ticket", own.id, 2, "sms", comment="Saya Budi, petugasnya lambat")
+    ratings.record_rating("handoff", str(handoff_id), 4, "sms", comment="Bu Sari ramah")
+    ratings.record_rating("ticket", other.id, 5, "sms", comment="Cepat sekali")
+    ratings.request_rating(PHONE_OWNER, "ticket", own.id, "dinas_pupr", "sms")
+
+    report = erasure.erase_citizen_data(
+        sender_id="+6281234567890", owner_key=PHONE_OWNER, label="+62812****7890", channel="sms"
+    )
+
+    assert report.rating_comments_deleted == 2
+    assert report.rating_requests_deleted == 1
+    assert ratings.get_rating("ticket", own.id).comment is None
+    assert ratings.get_rating("ticket", own.id).score == 2
+    assert ratings.get_rating("handoff", str(handoff_id)).comment is None
+    assert ratings.get_rating("ticket", other.id).comment == "Cepat sekali"
+    assert ratings.pending_for(PHONE_OWNER) is None
