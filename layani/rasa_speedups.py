@@ -8,6 +8,17 @@ custom action, for a schema that never changes. Building the validator once and 
 reply with it is 0.5 ms and accepts and rejects exactly the same replies (same schema, same
 validator class, same `ValidationError` with Rasa's hint appended).
 
+Second, memory: Rasa's `RasaModel.load` builds every TensorFlow model (DIET, ResponseSelector,
+TED) by running one *training* step (`model.fit` on one example) before it reads the weights. That
+traces the gradient graph, allocates the Adam optimizer's two slot variables per weight and reads
+them back from the checkpoint: for a serving process, 2/3 of every checkpoint (the optimizer's
+state) and the training graph are dead weight, about 1 GB of the Rasa server's RSS with Layani's
+model (docs/performance.md, "Where the memory goes"). `load_for_inference` builds the variables
+through the prediction path instead, restores only the model's own variables (checking that
+every one of them was in the checkpoint) and then traces prediction exactly as Rasa does; the
+predictions are the same numbers (tests/unit/test_rasa_speedups.py). Fine-tuning keeps Rasa's
+load, which needs the optimizer state.
+
 `install()` is called once by the Rasa server (layani/server.py) before the agent loads.
 """
 
@@ -47,12 +58,56 @@ def validate_action_result(self: Any, result: dict[str, Any]) -> bool:
         raise error
 
 
+_RASA_LOAD: Any = None
+
+
+def load_for_inference(
+    cls: Any,
+    model_file_name: str,
+    model_data_example: Any,
+    predict_data_example: Any = None,
+    finetune_mode: bool = False,
+    *args: Any,
+    **kwargs: Any,
+) -> Any:
+    """`RasaModel.load` without the training step, the optimizer and its state (serving only)."""
+    if finetune_mode or predict_data_example is None:
+        return _RASA_LOAD.__func__(
+            cls, model_file_name, model_data_example, predict_data_example, finetune_mode,
+            *args, **kwargs,
+        )  # fmt: skip
+    from rasa.utils.train_utils import create_data_generators
+
+    model = cls(*args, **kwargs)
+    generator, _ = create_data_generators(
+        model_data=predict_data_example, batch_sizes=1, epochs=1, shuffle=False
+    )
+    # One eager pass through the prediction path creates every variable prediction reads.
+    model._training = False
+    model.prepare_for_predict()
+    model.batch_predict(next(iter(generator))[0])
+    status = model.load_weights(model_file_name)
+    # Every variable of the model must come from the checkpoint (a random one would change
+    # predictions silently); the optimizer's slots in the checkpoint are left unread on purpose.
+    status.assert_existing_objects_matched()
+    status.expect_partial()
+    # The label embeddings computed above came from the random initial weights: recompute them
+    # with the trained ones and trace prediction, as Rasa's load does.
+    model.prepared_for_prediction = False
+    model._tf_predict_step = None
+    model.run_inference(predict_data_example)
+    return model
+
+
 def install() -> None:
-    """Replace the slow method on Rasa's class (idempotent)."""
-    global _INSTALLED
+    """Replace the slow methods on Rasa's classes (idempotent)."""
+    global _INSTALLED, _RASA_LOAD
     if _INSTALLED:
         return
     from rasa.core.actions.action import RemoteAction
+    from rasa.utils.tensorflow.models import RasaModel
 
     RemoteAction._validate_action_result = validate_action_result
+    _RASA_LOAD = RasaModel.__dict__["load"]
+    RasaModel.load = classmethod(load_for_inference)
     _INSTALLED = True
