@@ -21,6 +21,8 @@ from __future__ import annotations
 import logging
 import re
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -39,21 +41,15 @@ from actions.complaints.location import (
 )
 from actions.complaints.text import tokens
 from actions.emergency import emergency_response, reports_emergency
+from actions.faq.in_form import faq_response, is_faq_question
 from layani.language.normalise import load_mapping
-from layani.language.replies import asks_question
+from layani.language.replies import asks_question, is_no, is_yes, starts_with
 from layani.language.vocabulary import DATA_DIR, word_set
 
 logger = logging.getLogger(__name__)
 
 FORM = "complaint_form"
-REQUIRED = (
-    "complaint_description",
-    "complaint_category",
-    "complaint_location",
-    "complaint_photo",
-    "complaint_contact",
-    "complaint_confirm",
-)
+# The required slots are the keys of STEPS (below), in the order Rasa asks them.
 # Slots the form uses besides the required ones; all are cleared when the form ends.
 AUXILIARY = (
     "complaint_category_guess",
@@ -66,6 +62,9 @@ AUXILIARY = (
 )
 MIN_DESCRIPTION_CHARS = 15
 MIN_DESCRIPTION_WORDS = 3
+# An affirm or deny from the NLU counts at a step from this confidence (as in the application
+# form's confirmation).
+INTENT_CONFIDENCE = 0.5
 
 # Intents that leave the form to other rules (the form rejects the turn).
 INTERRUPTING_INTENTS = {
@@ -101,6 +100,8 @@ _CANCEL = word_set("reply_cancel") | (word_set("reply_cancel", _normalised) - _Y
 _SKIP = word_set("reply_skip") | word_set("reply_skip", _normalised)
 _ANONYMOUS = word_set("reply_anonymous") | word_set("reply_anonymous", _normalised)
 _ACCOUNT = word_set("reply_use_account") | word_set("reply_use_account", _normalised)
+# Openings of a reply that asks to change a field at the summary ("ubah lokasi").
+_EDIT_OPENINGS = (["ubah"], ["ganti"], ["edit"], ["koreksi"], ["perbaiki"])
 _FIELD_WORDS = {
     slot: tuple(words.split())
     for slot, words in load_mapping(DATA_DIR / "form_field_words.txt").items()
@@ -126,9 +127,25 @@ def is_thin(text: str) -> bool:
     return len((text or "").strip()) < MIN_DESCRIPTION_CHARS or len(words) < MIN_DESCRIPTION_WORDS
 
 
-def category_from_answer(text: str, guess: str | None) -> str | None:
-    """The category a citizen chose: "ya" keeps the guess; an id, a label or a description
-    picks another one."""
+def guess_shown(guess: str | None) -> bool:
+    """The category question shows a guess ("Sepertinya ... Sampah. Benar?") rather than the
+    plain list (no guess, or the classifier's `lainnya`)."""
+    return bool(guess) and guess != classifier.FALLBACK
+
+
+def declines_guess(text: str) -> bool:
+    """ "bukan", "salah", "lain", "kategori lain": the shown guess is wrong, show the list."""
+    return is_no(text) or starts_with(text, "reply_another_choice")
+
+
+def skips_photo(text: str) -> bool:
+    """ "lewati", "ga ada", "nggak punya foto", "skip": no photo for this report."""
+    return starts_with(text, "reply_skip") or is_no(text)
+
+
+def category_from_answer(text: str, guess: str | None, affirmed: bool = False) -> str | None:
+    """The category a citizen chose: a yes ("ya", "iya bener", or `affirmed` by the NLU) keeps
+    the guess; an id, a label or a description picks another one."""
     answer = norm(text)
     raw = (text or "").strip().lower()
     if guess and (answer in _YES or raw in _YES):
@@ -136,6 +153,8 @@ def category_from_answer(text: str, guess: str | None) -> str | None:
     categories = classifier.load_model().categories
     if raw in categories:
         return raw
+    if guess_shown(guess) and starts_with(text, "reply_another_choice"):
+        return None  # "lain" turns the guess down here; it is not the label "Lainnya"
     underscored = answer.replace(" ", "_")
     if underscored in categories:
         return underscored
@@ -145,6 +164,12 @@ def category_from_answer(text: str, guess: str | None) -> str | None:
     predicted, score = classifier.classify_with_score(text)
     if predicted != classifier.FALLBACK and score >= 2:
         return predicted
+    if guess_shown(guess):
+        # "iya bener", "betul itu", "leres" (or the NLU's affirm): the guess; "bukan": none.
+        if declines_guess(text):
+            return None
+        if is_yes(text) or affirmed:
+            return guess
     if answer in _OTHER_CATEGORY:
         return "lainnya"
     return None
@@ -156,6 +181,161 @@ def wanted_field(text: str) -> str | None:
         if words & set(keys):
             return slot
     return None
+
+
+@dataclass(frozen=True)
+class Answer:
+    """How one step read the citizen's reply: the slots to set, and the response that explains
+    why the reply was not taken (None: taken)."""
+
+    slots: dict[str, Any]
+    hint: str | None = None
+
+
+Reader = Callable[[str, CollectingDispatcher, Tracker, dict[str, Any]], Answer]
+
+
+@dataclass(frozen=True)
+class Step:
+    """One question of the form.
+
+    `free_text`: any text could be the answer (a place, a name), so an FAQ question is tested
+    before the reply is read, with the strict free-text rule (actions/faq/in_form.py). Other
+    steps read the reply first: a reply they can use is always the answer, and only one they
+    cannot use may be an FAQ question. `faq_detour=False`: FAQ-like text is the answer.
+    """
+
+    read: Reader
+    free_text: bool = False
+    faq_detour: bool = True
+
+
+def _intent(tracker: Tracker) -> tuple[str, float]:
+    intent = (tracker.latest_message or {}).get("intent") or {}
+    return str(intent.get("name") or ""), float(intent.get("confidence") or 0.0)
+
+
+def _said(tracker: Tracker, name: str) -> bool:
+    """The NLU reads the reply as intent `name` (confidently enough to act on it)."""
+    intent, confidence = _intent(tracker)
+    return intent == name and confidence >= INTENT_CONFIDENCE
+
+
+# --- the steps, in the order the form asks them (bot/domain/complaints.yml) -------------------
+
+
+def read_description(
+    text: str, dispatcher: CollectingDispatcher, tracker: Tracker, _slots: dict[str, Any]
+) -> Answer:
+    """What happened; a thin reply is kept as a draft and joined with the next one."""
+    draft = tracker.get_slot("complaint_draft")
+    detail = strip_trigger(text) or text
+    combined = f"{draft} {detail}".strip() if draft else detail
+    if is_thin(combined):
+        return Answer(
+            {"complaint_description": None, "complaint_draft": combined or None},
+            hint="utter_complaint_description_too_short",
+        )
+    slots: dict[str, Any] = {"complaint_description": combined, "complaint_draft": None}
+    slots.update(_guess(combined))
+    slots.update(_location_from(combined, tracker))
+    return Answer(slots)
+
+
+def read_category(
+    text: str, dispatcher: CollectingDispatcher, tracker: Tracker, _slots: dict[str, Any]
+) -> Answer:
+    """The guess confirmed ("iya bener", intent affirm), another category named, or the guess
+    turned down ("bukan", "salah", "lain", intent deny): then the full list is asked."""
+    guess = tracker.get_slot("complaint_category_guess")
+    choice = category_from_answer(text, guess, affirmed=_said(tracker, "affirm"))
+    if choice is not None:
+        return Answer({"complaint_category": choice, "complaint_category_guess": choice})
+    if guess_shown(guess) and (_said(tracker, "deny") or declines_guess(text)):
+        # Without a guess, the next question is the list of categories, not the guess again.
+        return Answer(
+            {"complaint_category": None, "complaint_category_guess": None},
+            hint="utter_complaint_category_choose",
+        )
+    if is_no(text):
+        return Answer({"complaint_category": None}, hint="utter_complaint_category_choose")
+    return Answer({"complaint_category": None}, hint="utter_complaint_category_unknown")
+
+
+def read_location(
+    text: str, dispatcher: CollectingDispatcher, tracker: Tracker, slots: dict[str, Any]
+) -> Answer:
+    """An address or landmark (a pin is taken before this step); "di sini" is too vague."""
+    if "complaint_location" in slots:  # a pin arrived
+        return Answer({})
+    if is_vague(text):
+        return Answer({"complaint_location": None}, hint="utter_complaint_location_vague")
+    region = recognise_region(text)
+    return Answer(
+        {"complaint_location": text[:500], "complaint_region": region.label if region else None}
+    )
+
+
+def read_photo(
+    text: str, dispatcher: CollectingDispatcher, tracker: Tracker, slots: dict[str, Any]
+) -> Answer:
+    """A photo (taken before this step), a link, or no photo: "lewati", "ga ada", "nggak punya
+    foto", or any reply the NLU reads as `deny`."""
+    if "complaint_photo" in slots:
+        return Answer({})
+    if re.match(r"^https?://\S+$", text or ""):
+        return Answer({"complaint_photo": text.strip()})
+    if skips_photo(text) or _said(tracker, "deny"):
+        return Answer({"complaint_photo": "none"})
+    return Answer({"complaint_photo": None}, hint="utter_complaint_photo_hint")
+
+
+def read_contact(
+    text: str, dispatcher: CollectingDispatcher, tracker: Tracker, _slots: dict[str, Any]
+) -> Answer:
+    """Anonymous, the channel account, or a name ("nama saya Budi")."""
+    answer = norm(text)
+    raw = (text or "").strip().lower()
+    if answer in _ANONYMOUS or raw in _ANONYMOUS or "anonim" in answer.split():
+        return Answer({"complaint_contact": "anonymous", "complaint_contact_name": None})
+    if answer in _ACCOUNT or raw in _ACCOUNT:
+        return Answer({"complaint_contact": "account", "complaint_contact_name": None})
+    name = _name_from(text)
+    if name:
+        return Answer({"complaint_contact": "named", "complaint_contact_name": name})
+    return Answer({"complaint_contact": None}, hint="utter_complaint_contact_hint")
+
+
+def read_confirm(
+    text: str, dispatcher: CollectingDispatcher, tracker: Tracker, _slots: dict[str, Any]
+) -> Answer:
+    """At the summary: send ("kirim", a yes, intent affirm), change a field ("ubah lokasi"),
+    or a no (asks which field)."""
+    from actions.complaints.submit import submit_complaint
+
+    answer = norm(text)
+    field = wanted_field(text)
+    if field and (answer.split()[:1] in _EDIT_OPENINGS or len(answer.split()) <= 2):
+        return Answer(_reopen(field))
+    if not field and (is_yes(text) or _said(tracker, "affirm")):
+        return Answer(submit_complaint(dispatcher, tracker))
+    if answer.split()[:1] in _EDIT_OPENINGS or is_no(text) or _said(tracker, "deny"):
+        return Answer({"complaint_confirm": None}, hint="utter_complaint_which_field")
+    return Answer({"complaint_confirm": None}, hint="utter_complaint_confirm_help")
+
+
+# The form's flow: requested slot -> how its reply is read. Rasa asks the slots in this order.
+STEPS: dict[str, Step] = {
+    # Complaints often mention a service ("KTP saya ditolak petugas"): FAQ-like text is the
+    # description here, never a detour.
+    "complaint_description": Step(read_description, faq_detour=False),
+    "complaint_category": Step(read_category),
+    "complaint_location": Step(read_location, free_text=True),
+    "complaint_photo": Step(read_photo),
+    "complaint_contact": Step(read_contact, free_text=True),
+    "complaint_confirm": Step(read_confirm),
+}
+REQUIRED = tuple(STEPS)
 
 
 class ValidateComplaintForm(Action):
@@ -204,7 +384,7 @@ class ValidateComplaintForm(Action):
             dispatcher.utter_message(response=emergency)
 
         if activating:
-            slots.update(self._prefill(text, tracker))
+            slots.update(_prefill(text, tracker))
             return _events(slots)
 
         if _is_cancel(text, intent):
@@ -221,159 +401,55 @@ class ValidateComplaintForm(Action):
         ):
             return []  # the form rejects; the intent's own rule answers
 
-        if intent.startswith("faq") and is_question(text) and requested != "complaint_description":
-            return self._answer_faq(dispatcher, tracker, message, requested, slots)
-
-        if pin or photo:
-            if requested in ("complaint_location", "complaint_photo") and requested in slots:
-                return _events(slots)
-
-        handler = getattr(self, f"_{requested}", None) if requested else None
-        if handler is None:
+        step = STEPS.get(requested or "")
+        if step is None:
             return _events(slots)
-        slots.update(handler(text, dispatcher, tracker, slots))
+        if (pin or photo) and requested in slots:
+            return _events(slots)  # the pin or photo answered this step
+        if step.faq_detour and step.free_text and is_faq_question(message, free_text=True):
+            return _detour(dispatcher, message, domain, requested, slots)
+
+        answer = step.read(text, dispatcher, tracker, slots)
+        if answer.hint and step.faq_detour and is_faq_question(message, free_text=False):
+            return _detour(dispatcher, message, domain, requested, slots)
+        if answer.hint:
+            dispatcher.utter_message(response=answer.hint)
+        slots.update(answer.slots)
         return _events(slots)
 
-    # --- activation -------------------------------------------------------------------------
 
-    def _prefill(self, text: str, tracker: Tracker) -> dict[str, Any]:
-        """Fill what the opening message already says ("mau lapor" alone fills nothing)."""
-        slots: dict[str, Any] = {}
-        if text.startswith("/"):
-            return slots
-        detail = strip_trigger(text)
-        if not detail or is_thin(detail):
-            if detail and len(tokens(detail)) >= 1:
-                slots["complaint_draft"] = detail
-            return slots
-        slots["complaint_description"] = detail
-        slots.update(_guess(detail))
-        slots.update(_location_from(detail, tracker))
+def _prefill(text: str, tracker: Tracker) -> dict[str, Any]:
+    """Fill what the opening message already says ("mau lapor" alone fills nothing)."""
+    slots: dict[str, Any] = {}
+    if text.startswith("/"):
         return slots
-
-    # --- one method per requested slot --------------------------------------------------------
-
-    def _complaint_description(
-        self, text: str, dispatcher: CollectingDispatcher, tracker: Tracker, _s: dict[str, Any]
-    ) -> dict[str, Any]:
-        draft = tracker.get_slot("complaint_draft")
-        detail = strip_trigger(text) or text
-        combined = f"{draft} {detail}".strip() if draft else detail
-        if is_thin(combined):
-            dispatcher.utter_message(response="utter_complaint_description_too_short")
-            return {"complaint_description": None, "complaint_draft": combined or None}
-        slots: dict[str, Any] = {"complaint_description": combined, "complaint_draft": None}
-        slots.update(_guess(combined))
-        slots.update(_location_from(combined, tracker))
+    detail = strip_trigger(text)
+    if not detail or is_thin(detail):
+        if detail and len(tokens(detail)) >= 1:
+            slots["complaint_draft"] = detail
         return slots
+    slots["complaint_description"] = detail
+    slots.update(_guess(detail))
+    slots.update(_location_from(detail, tracker))
+    return slots
 
-    def _complaint_category(
-        self, text: str, dispatcher: CollectingDispatcher, tracker: Tracker, _s: dict[str, Any]
-    ) -> dict[str, Any]:
-        guess = tracker.get_slot("complaint_category_guess")
-        choice = category_from_answer(text, guess)
-        if choice is None:
-            if norm(text) in _NO:
-                dispatcher.utter_message(response="utter_complaint_category_choose")
-            else:
-                dispatcher.utter_message(response="utter_complaint_category_unknown")
-            return {"complaint_category": None}
-        return {"complaint_category": choice, "complaint_category_guess": choice}
 
-    def _complaint_location(
-        self, text: str, dispatcher: CollectingDispatcher, tracker: Tracker, slots: dict[str, Any]
-    ) -> dict[str, Any]:
-        if "complaint_location" in slots:  # a pin arrived
-            return {}
-        if is_vague(text):
-            dispatcher.utter_message(response="utter_complaint_location_vague")
-            return {"complaint_location": None}
-        region = recognise_region(text)
-        return {
-            "complaint_location": text[:500],
-            "complaint_region": region.label if region else None,
-        }
-
-    def _complaint_photo(
-        self, text: str, dispatcher: CollectingDispatcher, tracker: Tracker, slots: dict[str, Any]
-    ) -> dict[str, Any]:
-        if "complaint_photo" in slots:
-            return {}
-        answer = norm(text)
-        if answer in _SKIP or (text or "").strip().lower() in _SKIP:
-            return {"complaint_photo": "none"}
-        if re.match(r"^https?://\S+$", text or ""):
-            return {"complaint_photo": text.strip()}
-        dispatcher.utter_message(response="utter_complaint_photo_hint")
-        return {"complaint_photo": None}
-
-    def _complaint_contact(
-        self, text: str, dispatcher: CollectingDispatcher, tracker: Tracker, _s: dict[str, Any]
-    ) -> dict[str, Any]:
-        answer = norm(text)
-        raw = (text or "").strip().lower()
-        if answer in _ANONYMOUS or raw in _ANONYMOUS or "anonim" in answer.split():
-            return {"complaint_contact": "anonymous", "complaint_contact_name": None}
-        if answer in _ACCOUNT or raw in _ACCOUNT:
-            return {"complaint_contact": "account", "complaint_contact_name": None}
-        name = _name_from(text)
-        if name:
-            return {"complaint_contact": "named", "complaint_contact_name": name}
-        dispatcher.utter_message(response="utter_complaint_contact_hint")
-        return {"complaint_contact": None}
-
-    def _complaint_confirm(
-        self, text: str, dispatcher: CollectingDispatcher, tracker: Tracker, _s: dict[str, Any]
-    ) -> dict[str, Any]:
-        from actions.complaints.submit import submit_complaint
-
-        answer = norm(text)
-        raw = (text or "").strip().lower()
-        intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
-        field = wanted_field(text)
-        if field and (
-            answer.split()[:1] in (["ubah"], ["ganti"], ["edit"], ["koreksi"], ["perbaiki"])
-            or len(answer.split()) <= 2
-        ):
-            return _reopen(field)
-        if answer in _YES or raw in _YES or (intent == "affirm" and not field):
-            return submit_complaint(dispatcher, tracker)
-        if (
-            answer.split()[:1] in (["ubah"], ["ganti"], ["edit"], ["koreksi"])
-            or answer in _NO
-            or intent == "deny"
-        ):
-            dispatcher.utter_message(response="utter_complaint_which_field")
-            return {"complaint_confirm": None}
-        dispatcher.utter_message(response="utter_complaint_confirm_help")
-        return {"complaint_confirm": None}
-
-    # --- FAQ in the middle --------------------------------------------------------------------
-
-    def _answer_faq(
-        self,
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        message: dict[str, Any],
-        requested: str | None,
-        slots: dict[str, Any],
-    ) -> list[EventType]:
-        selector = message.get("response_selector") or {}
-        faq = selector.get("faq") or selector.get("default") or {}
-        response = (faq.get("response") or {}).get("utter_action")
-        if not response:
-            intent = (message.get("intent") or {}).get("name") or ""
-            if "/" in intent:
-                response = f"utter_{intent}"
-        if response:
-            dispatcher.utter_message(response=response)
-        else:
-            dispatcher.utter_message(response="utter_complaint_faq_unknown")
-        dispatcher.utter_message(response="utter_complaint_resume")
-        # Setting the requested slot to None (it is still empty) makes the form ask it again.
-        if requested:
-            slots[requested] = None
-        return _events(slots)
+def _detour(
+    dispatcher: CollectingDispatcher,
+    message: dict[str, Any],
+    domain: dict[str, Any],
+    requested: str | None,
+    slots: dict[str, Any],
+) -> list[EventType]:
+    """Answer the FAQ question, then "Mari kita lanjutkan laporan Anda." and the same question."""
+    dispatcher.utter_message(
+        response=faq_response(message, domain) or "utter_complaint_faq_unknown"
+    )
+    dispatcher.utter_message(response="utter_complaint_resume")
+    # Setting the requested slot to None (it is still empty) makes the form ask it again.
+    if requested:
+        slots[requested] = None
+    return _events(slots)
 
 
 def _looks_like_answer(text: str) -> bool:

@@ -60,9 +60,13 @@ def make_tracker(
     )
 
 
+# What the action server receives from Rasa: the responses the FAQ detour may name.
+DOMAIN: dict[str, Any] = {"responses": {"utter_faq/skck": [{"text": "Syarat SKCK ..."}]}}
+
+
 def run(action, tracker: Tracker):
     dispatcher = CollectingDispatcher()
-    events = asyncio.run(action.run(dispatcher, tracker, {}))
+    events = asyncio.run(action.run(dispatcher, tracker, DOMAIN))
     return events, dispatcher.messages
 
 
@@ -307,6 +311,98 @@ def test_unknown_category_answer_is_asked_again(database):
     chat.say("ada masalah di kantor kelurahan Cibangkong tolong ditindak", intent="start_complaint")
     said = chat.say("hmm entahlah")
     assert said[0] == "utter_complaint_category_unknown"
+
+
+def _at_category_guess() -> Conversation:
+    chat = Conversation()
+    said = chat.say("sampah di pasar Kosambi numpuk sudah seminggu", intent="start_complaint")
+    assert said == ["utter_ask_complaint_category_guess"]
+    return chat
+
+
+@pytest.mark.parametrize("reply", ["iya bener", "betul itu", "leres"])
+def test_a_reply_the_nlu_reads_as_affirm_accepts_the_guess(database, reply):
+    chat = _at_category_guess()
+    said = chat.say(reply, intent="affirm", confidence=0.7)
+    assert chat.slots["complaint_category"] == "sampah"
+    assert said[-1] != "utter_ask_complaint_category_guess"
+
+
+def test_an_unsure_affirm_with_no_yes_word_is_asked_again(database):
+    chat = _at_category_guess()
+    said = chat.say("mantap", intent="affirm", confidence=0.3)
+    assert chat.slots["complaint_category"] is None
+    assert said == ["utter_complaint_category_unknown", "utter_ask_complaint_category_guess"]
+
+
+@pytest.mark.parametrize(
+    ("reply", "intent"),
+    [("bukan", "inform"), ("salah", "inform"), ("lain", "inform"), ("dudu", "deny")],
+)
+def test_turning_the_guess_down_shows_the_list_of_categories(database, reply, intent):
+    chat = _at_category_guess()
+    said = chat.say(reply, intent=intent)
+    # The list follows, not the same guess again; nothing is chosen for the citizen.
+    assert said == ["utter_complaint_category_choose", "utter_ask_complaint_category"]
+    assert chat.slots["complaint_category"] is None
+    assert chat.say("banjir") == ["utter_ask_complaint_photo"]  # the place came with the text
+    assert chat.slots["complaint_category"] == "banjir_drainase"
+
+
+def test_after_the_plain_list_lain_is_the_category_lainnya(database):
+    assert complaint_form.category_from_answer("lain", None) == "lainnya"
+    assert complaint_form.category_from_answer("lain", "sampah") is None
+
+
+def _at_photo() -> Conversation:
+    chat = Conversation()
+    chat.say("air pdam mati sudah 3 hari di Perumnas Klender", intent="start_complaint")
+    chat.say("ya")
+    assert chat.slots["requested_slot"] == "complaint_photo"
+    return chat
+
+
+@pytest.mark.parametrize(
+    ("reply", "intent"),
+    [("ga ada", "inform"), ("nggak punya foto", "inform"), ("skip", "inform"), ("ndak", "deny")],
+)
+def test_no_photo_replies_skip_the_photo(database, reply, intent):
+    chat = _at_photo()
+    assert chat.say(reply, intent=intent) == ["utter_ask_complaint_contact"]
+    assert chat.slots["complaint_photo"] == "none"
+
+
+def test_a_category_answer_is_never_an_faq_detour(database):
+    chat = _at_category_guess()
+    said = chat.say(
+        "pelayanan publik",
+        intent="faq",
+        confidence=0.95,
+        response_selector={"faq": {"response": {"utter_action": "utter_faq/skck"}}},
+    )
+    assert "utter_faq/skck" not in said
+    assert chat.slots["complaint_category"] == "pelayanan_publik"
+
+
+def _at_location() -> Conversation:
+    chat = Conversation()
+    chat.say("lampu jalan mati sudah seminggu, gelap sekali", intent="start_complaint")
+    chat.say("ya")
+    assert chat.slots["requested_slot"] == "complaint_location"
+    return chat
+
+
+def test_a_place_is_taken_unless_it_clearly_asks(database):
+    faq = {"faq": {"response": {"utter_action": "utter_faq/skck"}}}
+    # Free text: an unsure FAQ reading of a place is the place.
+    chat = _at_location()
+    chat.say("gang kantor samsat lama RT 02", intent="faq", confidence=0.6, response_selector=faq)
+    assert chat.slots["complaint_location"] == "gang kantor samsat lama RT 02"
+    chat = _at_location()
+    said = chat.say(
+        "syarat bikin skck apa aja?", intent="faq", confidence=0.9, response_selector=faq
+    )
+    assert said == ["utter_faq/skck", "utter_complaint_resume", "utter_ask_complaint_location"]
 
 
 @pytest.mark.parametrize(
