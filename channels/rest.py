@@ -25,7 +25,6 @@ The reply is Rasa's: a JSON list of `{"recipient_id", "text", "buttons", ...}`, 
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
@@ -41,31 +40,24 @@ from channels.limits import clean_text, too_long, too_long_reply
 from channels.outbound_api import BadRequest, json_object
 from layani.bearer import check_bearer
 from layani.identity import REST_PREFIX
+from layani.settings import Settings
+from layani.settings import load as load_settings
 
 logger = logging.getLogger(__name__)
 
 MAX_SENDER_CHARS = 128
-DEFAULT_RATE_LIMIT = "60/60"  # requests per address per window (seconds)
 RETRY_AFTER_SECONDS = "5"
 
 
-def _flag(value: str | None) -> bool:
-    return (value or "").strip().lower() in ("1", "true", "yes", "on")
-
-
-def rest_enabled(env: Mapping[str, str]) -> bool:
-    """LAYANI_REST_ENABLED: off unless set (the launcher sets it in the embedded profile)."""
-    return _flag(env.get("LAYANI_REST_ENABLED"))
-
-
-def config_errors(env: Mapping[str, str]) -> list[str]:
+def config_errors(conf: Settings) -> list[str]:
     """Why the server must not start with this REST configuration (empty when it may).
 
     Enabled without a token is allowed only in the embedded profile (localhost, `make run`).
+    LAYANI_REST_ENABLED is off unless set (the launcher sets it in the embedded profile).
     """
-    if not rest_enabled(env) or env.get("LAYANI_REST_TOKEN"):
+    if not conf.rest_enabled or conf.rest_token:
         return []
-    if env.get("LAYANI_PROFILE", "production") == "embedded":
+    if conf.profile == "embedded":
         return []
     return [
         "LAYANI_REST_ENABLED=1 but LAYANI_REST_TOKEN is not set: the REST channel would let "
@@ -103,15 +95,12 @@ class RestInput(InputChannel):
         return cls()
 
     def __init__(self, env: Mapping[str, str] | None = None) -> None:
-        from channels.settings import load as load_channel_settings
-        from layani.settings import load as load_settings
-
-        env = os.environ if env is None else env
-        settings = load_settings()
-        self.token = env.get("LAYANI_REST_TOKEN", "")
-        self.trusted_proxies = settings.trusted_proxies
-        self.redis_url = load_channel_settings().redis_url
-        self.rate_limit = env.get("LAYANI_REST_RATE_LIMIT", DEFAULT_RATE_LIMIT)
+        """`env`: a configuration of its own (tests); the process's settings otherwise."""
+        conf = load_settings(env)
+        self.token = conf.rest_token
+        self.trusted_proxies = conf.trusted_proxies
+        self.redis_url = conf.redis_url
+        self.rate_limit = conf.rest_rate_limit
         self._limiter: Any = None
 
     def limiter(self) -> Any:

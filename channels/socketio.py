@@ -40,7 +40,6 @@ import asyncio
 import inspect
 import json
 import logging
-import os
 import re
 import uuid
 from collections.abc import Awaitable, Callable
@@ -120,12 +119,11 @@ def allowed_origins() -> tuple[str, ...]:
     """LAYANI_ALLOWED_ORIGINS, or the deprecated RASA_CORS when only that is set."""
     from layani.settings import load as load_settings
 
-    listed = load_settings().allowed_origins
-    legacy = os.environ.get("RASA_CORS", "").replace(",", " ").split()
-    if not listed and legacy:
+    conf = load_settings()
+    if not conf.allowed_origins and conf.rasa_cors:
         logger.warning("RASA_CORS is deprecated: set LAYANI_ALLOWED_ORIGINS instead")
-        return tuple(legacy)
-    return listed
+        return conf.rasa_cors
+    return conf.allowed_origins
 
 
 def origin_check(allowed: tuple[str, ...], public_base_url: str = "") -> Callable[..., bool]:

@@ -30,8 +30,8 @@ from telegram.request import HTTPXRequest
 from channels.layer import drain_on_stop, get_layer
 from channels.layer.turns import PerLoop
 from channels.limits import clean_text
-from channels.settings import load as load_settings
 from channels.turn_endpoint import add_turn_route
+from layani.settings import load as load_settings
 
 logger = logging.getLogger(__name__)
 

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 
+from layani import settings
 from layani.pii import install_log_masking
 
 
 def main(argv: list[str] | None = None) -> None:
+    conf = settings.load()
     parser = argparse.ArgumentParser(description="Layani staff console")
-    parser.add_argument("--host", default=os.environ.get("CONSOLE_HOST", "127.0.0.1"))
-    parser.add_argument("--port", type=int, default=int(os.environ.get("CONSOLE_PORT", "5006")))
-    parser.add_argument("--log-level", default=os.environ.get("LOG_LEVEL", "INFO"))
+    parser.add_argument("--host", default=conf.console_host)
+    parser.add_argument("--port", type=int, default=conf.console_port)
+    parser.add_argument("--log-level", default=conf.log_level)
     args = parser.parse_args(argv)
 
     install_log_masking()

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 from typing import Any
 
+from layani import settings
 from layani.bearer import check_bearer
 from layani.pii import install_log_masking
 
@@ -34,12 +34,13 @@ def install_action_guard(app: Any, token: str) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--port", type=int, default=int(os.environ.get("ACTION_PORT", "5055")))
+    conf = settings.load()
+    parser.add_argument("--port", type=int, default=conf.action_port)
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--log-level", default=os.environ.get("LOG_LEVEL", "INFO"))
+    parser.add_argument("--log-level", default=conf.log_level)
     args = parser.parse_args(argv)
 
-    token = os.environ.get("LAYANI_ACTION_TOKEN", "")
+    token = conf.action_token
     if not token:
         raise SystemExit(
             "LAYANI_ACTION_TOKEN is not set: the action server would run any caller's actions. "

@@ -8,9 +8,9 @@ agencies by setting `LAYANI_PACKS` (comma-separated agency ids); unset or `all` 
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
+from layani import settings
 from layani.paths import AGENCIES_DIR
 
 PACK_NLU_FILE = "nlu.yml"
@@ -28,7 +28,7 @@ def all_packs(agencies_dir: Path = AGENCIES_DIR) -> list[str]:
 
 def enabled_packs(agencies_dir: Path = AGENCIES_DIR, setting: str | None = None) -> list[str]:
     """Packs named by `LAYANI_PACKS` (or `setting`), in catalogue order; unknown names fail fast."""
-    raw = setting if setting is not None else os.environ.get("LAYANI_PACKS", "all")
+    raw = setting if setting is not None else settings.load().packs
     available = all_packs(agencies_dir)
     if raw.strip() in ("", "all"):
         return available

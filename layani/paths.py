@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+# Read here, not in layani.settings: the settings (var/ defaults) and every path depend on it.
 ROOT = Path(os.environ.get("LAYANI_ROOT", Path(__file__).resolve().parent.parent))
 BOT_DIR = ROOT / "bot"
 DOMAIN_DIR = BOT_DIR / "domain"

@@ -25,6 +25,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+from layani import settings
 from layani.model_files import model_path
 from layani.paths import ROOT, VAR_DIR
 
@@ -71,7 +72,7 @@ PROCESS_SECRETS: dict[str, tuple[str, ...]] = {
     "webhooks": ("LAYANI_TURN_TOKEN",),
     "console": ("LAYANI_API_TOKEN", "LAYANI_OUTBOUND_TOKEN"),
 }
-SECRETS_FILE = Path(os.environ.get("LAYANI_SECRETS_FILE", str(VAR_DIR / "secrets.env")))
+SECRETS_FILE = settings.load().secrets_file
 
 
 def load_dotenv(path: Path = ROOT / ".env") -> dict[str, str]:
@@ -86,7 +87,7 @@ def load_dotenv(path: Path = ROOT / ".env") -> dict[str, str]:
 
 
 def build_env(profile: str, base: dict[str, str] | None = None) -> dict[str, str]:
-    env = dict(os.environ if base is None else base)
+    env = settings.process_environment() if base is None else dict(base)
     for key, value in load_dotenv().items():
         env.setdefault(key, value)
     defaults = PRODUCTION_DEFAULTS if profile == "production" else EMBEDDED_DEFAULTS

@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
-import os
 import re
 import sys
 from functools import partial
@@ -38,6 +37,8 @@ import yaml
 from layani.bearer import check_bearer
 from layani.paths import ROOT
 from layani.pii import install_log_masking
+from layani.settings import Settings, process_environment
+from layani.settings import load as load_settings
 
 logger = logging.getLogger("layani.server")
 
@@ -99,15 +100,13 @@ def load_input_channels(credentials_file: Path, env: dict[str, str] | None = Non
     """Create each channel of `credentials_file` whose `${VAR}`s are all set; log the others.
 
     REST is on only with LAYANI_REST_ENABLED (channels/rest.py)."""
-    from channels.rest import rest_enabled
-
-    env = dict(os.environ if env is None else env)
+    env = process_environment() if env is None else dict(env)
     raw = yaml.safe_load(credentials_file.read_text(encoding="utf-8")) or {}
     classes = channel_classes()
     channels = []
     for name, creds in raw.items():
         missing = _missing_vars(creds, env)
-        if name == "rest" and not rest_enabled(env):
+        if name == "rest" and not load_settings(env).rest_enabled:
             logger.info("Channel rest disabled: set LAYANI_REST_ENABLED=1 to enable it")
             continue
         if missing:
@@ -120,26 +119,30 @@ def load_input_channels(credentials_file: Path, env: dict[str, str] | None = Non
     return channels
 
 
-def startup_errors(env: dict[str, str]) -> list[str]:
+def startup_errors(conf: Settings) -> list[str]:
     """Why the server must refuse to start: a secret the configuration needs is missing."""
     from channels.rest import config_errors
 
     errors = []
-    if not env.get("LAYANI_API_TOKEN"):
+    if not conf.api_token:
         errors.append(
             "LAYANI_API_TOKEN is not set: Rasa's HTTP API (every conversation, /model) would "
             "be open to anyone. Set it (`make run` generates one into var/secrets.env)."
         )
-    return errors + config_errors(env)
+    return errors + config_errors(conf)
 
 
-def warn_missing_route_tokens(env: dict[str, str]) -> None:
+def warn_missing_route_tokens(conf: Settings) -> None:
     """Routes with their own token answer 503 while it is unset; say so once, at start-up."""
-    for name, route in (
-        ("LAYANI_OUTBOUND_TOKEN", "/layani/outbound (console replies, notifications)"),
-        ("LAYANI_TURN_TOKEN", "/webhooks/<channel>/turn (the webhook gateway)"),
+    for name, token, route in (
+        (
+            "LAYANI_OUTBOUND_TOKEN",
+            conf.outbound_token,
+            "/layani/outbound (console replies, notifications)",
+        ),
+        ("LAYANI_TURN_TOKEN", conf.turn_token, "/webhooks/<channel>/turn (the webhook gateway)"),
     ):
-        if not env.get(name):
+        if not token:
             logger.error("%s is not set: %s is refused (503) until it is", name, route)
 
 
@@ -198,8 +201,6 @@ def build_app(args: argparse.Namespace) -> Any:
     from rasa.core.run import close_resources, configure_app, load_agent_on_start
     from rasa.core.utils import AvailableEndpoints
 
-    from layani.settings import load as load_settings
-
     settings = load_settings()
     endpoints = AvailableEndpoints.read_endpoints(args.endpoints)
     require_tracker_store_class(endpoints.tracker_store)
@@ -229,20 +230,21 @@ def build_app(args: argparse.Namespace) -> Any:
 
 
 def main(argv: list[str] | None = None) -> None:
+    conf = load_settings()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", required=True)
     parser.add_argument("--endpoints", default=str(ROOT / "endpoints.yml"))
     parser.add_argument("--credentials", default=str(ROOT / "credentials.yml"))
-    parser.add_argument("--host", default=os.environ.get("RASA_HOST", "127.0.0.1"))
-    parser.add_argument("--port", type=int, default=int(os.environ.get("RASA_PORT", "5005")))
+    parser.add_argument("--host", default=conf.rasa_host)
+    parser.add_argument("--port", type=int, default=conf.rasa_port)
     # LAYANI_ALLOWED_ORIGINS (sites embedding the web chat) is the CORS list; RASA_CORS, deprecated.
-    origins = os.environ.get("LAYANI_ALLOWED_ORIGINS", "").replace(",", " ").split()
-    parser.add_argument("--cors", nargs="*", default=origins or os.environ.get("RASA_CORS", None))
+    origins = list(conf.allowed_origins or conf.rasa_cors) or None
+    parser.add_argument("--cors", nargs="*", default=origins)
     parser.add_argument("--response-timeout", type=int, default=3600)
-    parser.add_argument("--log-level", default=os.environ.get("LOG_LEVEL", "INFO"))
+    parser.add_argument("--log-level", default=conf.log_level)
     args = parser.parse_args(argv)
 
-    errors = startup_errors(dict(os.environ))
+    errors = startup_errors(conf)
     if errors:
         for error in errors:
             print(f"layani.server: {error}", file=sys.stderr)
@@ -252,7 +254,7 @@ def main(argv: list[str] | None = None) -> None:
     import rasa.utils.common
 
     install_log_masking()
-    warn_missing_route_tokens(dict(os.environ))
+    warn_missing_route_tokens(conf)
     rasa.utils.common.configure_logging_and_warnings(logging.getLevelName(args.log_level.upper()))
     # As `rasa run` does: without this, Rasa's structlog events print at debug level whatever
     # LOG_LEVEL says, which costs CPU on every turn under load.

@@ -11,9 +11,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from layani import settings
+
 
 def maybe_crash(point: str) -> None:
-    path = os.environ.get("LAYANI_FAULT_FILE")
+    path = settings.load().fault_file
     if not path:
         return
     fault = Path(path)

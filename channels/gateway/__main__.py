@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 
-from channels.settings import load
 from layani.pii import install_log_masking
+from layani.settings import load
 
 
 def main(argv: list[str] | None = None) -> None:
     settings = load()
     parser = argparse.ArgumentParser(description="Layani provider webhook gateway")
-    parser.add_argument("--host", default=os.environ.get("RASA_HOST", "127.0.0.1"))
+    parser.add_argument("--host", default=settings.rasa_host)
     parser.add_argument("--port", type=int, default=settings.webhook_port)
-    parser.add_argument("--log-level", default=os.environ.get("LOG_LEVEL", "INFO"))
+    parser.add_argument("--log-level", default=settings.log_level)
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"

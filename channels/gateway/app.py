@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
 from collections.abc import Callable
 from typing import Any
 
@@ -34,7 +33,7 @@ from channels.gateway.twilio import EMPTY_TWIML, Rejected, TwilioWebhook
 from channels.layer.dedup import build_dedup_store
 from channels.layer.outbound import DeadLetterLog, Deliverer, status_error
 from channels.layer.ratelimit import build_rate_limiter
-from channels.settings import ChannelSettings, load
+from layani.settings import Settings, load
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +44,7 @@ BUSY, TOO_LONG, REJECTED = "busy", "too_long", "rejected"
 class Gateway:
     """Dedup, rate limit and the hand-off queue, shared by the webhook handlers."""
 
-    def __init__(self, settings: ChannelSettings) -> None:
+    def __init__(self, settings: Settings) -> None:
         self.settings = s = settings
         self.dedup = build_dedup_store(s.redis_url, s.dedup_ttl)
         self.limiter = build_rate_limiter(s.redis_url, s.rate_limit)
@@ -119,17 +118,20 @@ def check_key() -> None:
         logger.error("Webhook gateway: %s; journal in memory only, dead letters masked only", exc)
 
 
-def enabled_channels(env: dict[str, str], settings: ChannelSettings) -> dict[str, Any]:
+def enabled_channels(settings: Settings) -> dict[str, Any]:
     channels: dict[str, Any] = {}
-    if env.get("TELEGRAM_BOT_TOKEN") and env.get("TELEGRAM_SECRET_TOKEN"):
+    if settings.telegram_bot_token and settings.telegram_secret_token:
         channels["telegram"] = TelegramWebhook(
-            env["TELEGRAM_BOT_TOKEN"], env["TELEGRAM_SECRET_TOKEN"], settings.telegram_api_base_url
+            settings.telegram_bot_token,
+            settings.telegram_secret_token,
+            settings.telegram_api_base_url,
         )
     else:
         logger.info("Telegram webhook off: set TELEGRAM_BOT_TOKEN and TELEGRAM_SECRET_TOKEN")
-    if env.get("TWILIO_ACCOUNT_SID") and env.get("TWILIO_AUTH_TOKEN") and settings.public_base_url:
+    twilio = settings.twilio_account_sid and settings.twilio_auth_token
+    if twilio and settings.public_base_url:
         channels["twilio"] = TwilioWebhook(
-            env["TWILIO_AUTH_TOKEN"],
+            settings.twilio_auth_token,
             settings.public_base_url,
             settings.twilio_max_body,
             settings.twilio_max_fields,
@@ -141,9 +143,8 @@ def enabled_channels(env: dict[str, str], settings: ChannelSettings) -> dict[str
     return channels
 
 
-def build_app(settings: ChannelSettings | None = None, env: dict[str, str] | None = None) -> Sanic:
+def build_app(settings: Settings | None = None) -> Sanic:
     settings = settings or load()
-    env = dict(os.environ if env is None else env)
     if not settings.turn_token:
         raise SystemExit("LAYANI_TURN_TOKEN is not set: the gateway cannot hand turns to Rasa")
     app = Sanic("layani_webhooks", configure_logging=False)
@@ -153,7 +154,7 @@ def build_app(settings: ChannelSettings | None = None, env: dict[str, str] | Non
     # Content-Length before reading the body; each route then applies its own, smaller cap.
     app.config.REQUEST_MAX_SIZE = max(settings.telegram_max_body, settings.twilio_max_body)
     check_key()
-    channels = enabled_channels(env, settings)
+    channels = enabled_channels(settings)
     state: dict[str, Gateway] = {}
 
     def gateway() -> Gateway:

@@ -24,7 +24,7 @@ from typing import Any
 import aiohttp
 
 from channels.layer.outbound import DeadLetterLog
-from channels.settings import ChannelSettings, load
+from layani.settings import Settings, load
 
 
 def inbound(entries: list[tuple[dict, dict | None]], message_id: str | None) -> list[tuple]:
@@ -42,7 +42,7 @@ def inbound(entries: list[tuple[dict, dict | None]], message_id: str | None) -> 
     return found
 
 
-async def replay(settings: ChannelSettings, message_id: str | None = None) -> tuple[int, int]:
+async def replay(settings: Settings, message_id: str | None = None) -> tuple[int, int]:
     """Hand inbound dead letters to the assistant once each; returns (redelivered, failed)."""
     log = DeadLetterLog(settings.dead_letter_file)
     done: set[str] = set()

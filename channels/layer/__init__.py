@@ -28,7 +28,7 @@ from channels.layer.kv import build_kv
 from channels.layer.outbound import DeadLetterLog, Deliverer, SendError
 from channels.layer.ratelimit import build_rate_limiter
 from channels.layer.turns import TurnThread
-from channels.settings import ChannelSettings, load
+from layani.settings import Settings, load
 
 logger = logging.getLogger(__name__)
 
@@ -56,7 +56,7 @@ BUSY_NOTICE_INTERVAL = 10.0  # seconds between two busy notices to one sender
 
 
 class ChannelLayer:
-    def __init__(self, settings: ChannelSettings | None = None) -> None:
+    def __init__(self, settings: Settings | None = None) -> None:
         self.settings = settings or load()
         s = self.settings
         self.dedup = build_dedup_store(s.redis_url, s.dedup_ttl)

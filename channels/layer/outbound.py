@@ -95,7 +95,7 @@ class DeadLetterLog:
     def __init__(self, path: Path, retention_days: float | None = None) -> None:
         self.path = Path(path)
         if retention_days is None:
-            from channels.settings import load
+            from layani.settings import load
 
             retention_days = load().dead_letter_days
         self.retention_seconds = float(retention_days) * 86400

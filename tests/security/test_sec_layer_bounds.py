@@ -18,7 +18,7 @@ import pytest
 
 from channels import messages
 from channels.layer import ACCEPTED, BUSY, LIMITED, Busy, ChannelLayer
-from channels.settings import load
+from layani.settings import load
 
 
 class Output:

@@ -17,7 +17,7 @@ from channels.layer.kv import MemoryKV, RedisKV
 from channels.layer.ordering import ConversationQueues
 from channels.layer.outbound import RAISE_ON_FAILURE, DeadLetterLog, Deliverer, SendError
 from channels.layer.ratelimit import MemoryRateLimiter, RedisRateLimiter, parse_limit
-from channels.settings import load
+from layani.settings import load
 
 
 def make_layer(tmp_path, **overrides) -> ChannelLayer:

@@ -6,8 +6,8 @@ from dataclasses import replace
 
 from channels import layer as layer_module
 from channels.layer import ChannelLayer
-from channels.settings import load
 from channels.telegram import MAX_CALLBACK_BYTES, MAX_MESSAGE_CHARS, TelegramOutput, split_text
+from layani.settings import load
 
 
 def test_split_text_respects_limit_and_keeps_words():

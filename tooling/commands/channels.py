@@ -61,7 +61,7 @@ def register(subparsers) -> None:
 
 
 def _config() -> tuple[str, str, str, str]:
-    from channels.settings import load
+    from layani.settings import load
 
     token = os.environ.get("TELEGRAM_BOT_TOKEN", "")
     secret = os.environ.get("TELEGRAM_SECRET_TOKEN", "")
