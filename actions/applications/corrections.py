@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from actions.applications.services import SERVICES
+from actions.applications.services import FREE_TEXT_SLOTS, SERVICES
 
 _TRIGGER = re.compile(
     r"^\W*(?:(?:eh|maaf|mohon maaf|oh|aduh|sorry|sori|wah|tolong|mau|saya mau|ingin|"
@@ -74,9 +74,6 @@ _LEAD_IN = re.compile(
     r"mestinya\b|tuh\b|nih\b)+",
     re.I,
 )
-FREE_TEXT_SLOTS = frozenset(
-    {"applicant_name", "child_name", "applicant_address", "domisili_purpose", "child_birth_place"}
-)
 
 
 @dataclass(frozen=True)
@@ -88,7 +85,7 @@ class Correction:
 
 
 def _resolve(key: str, service: str, requested: str | None, value: str | None) -> str | None:
-    fields = SERVICES[service].fields if service in SERVICES else ()
+    fields = SERVICES[service].slots if service in SERVICES else ()
     if key == "nik":
         if requested in ("applicant_nik", "father_nik", "mother_nik"):
             return requested

@@ -12,28 +12,21 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
+from actions.applications.fields import summary_values
 from actions.applications.forms import CONFIRM_SLOT, FAILURES_SLOT
 from actions.applications.services import (
     ALL_FIELD_SLOTS,
-    DUKCAPIL_SERVICES,
     PERSONAL_SLOTS,
-    REQUIREMENTS_RESPONSES,
     SERVICES,
     SLOT_LABELS,
     match_service,
     service_named_in,
 )
-from actions.applications.summary import template_values
 from actions.channel import channel_of, owner_of
 
 logger = logging.getLogger(__name__)
 
 DRAFT_SLOTS = (*ALL_FIELD_SLOTS, CONFIRM_SLOT, FAILURES_SLOT, "application_draft_id")
-SERVICE_TITLES = {
-    "domisili": "Surat Keterangan Domisili",
-    "antrean_dukcapil": "Antrean layanan Dukcapil",
-    "kelahiran": "Pencatatan kelahiran",
-}
 
 
 def _reset() -> list[dict[str, Any]]:
@@ -42,7 +35,7 @@ def _reset() -> list[dict[str, Any]]:
 
 def _has_draft(tracker: Tracker) -> bool:
     service = SERVICES.get(tracker.get_slot("application_service") or "")
-    return service is not None and any(tracker.get_slot(s) for s in service.fields)
+    return service is not None and any(tracker.get_slot(s) for s in service.slots)
 
 
 class ActionApplicationStart(Action):
@@ -112,8 +105,8 @@ class ActionApplicationPause(Action):
         events: list[dict[str, Any]] = [ActiveLoop(None), SlotSet("requested_slot", None)]
         if "handoff_reason" in (domain.get("slots") or {}):
             requested = tracker.get_slot("requested_slot") or ""
-            service = SERVICE_TITLES.get(tracker.get_slot("application_service") or "", "")
-            reason = f"Permohonan {service or '(layanan belum dipilih)'}"
+            service = SERVICES.get(tracker.get_slot("application_service") or "")
+            reason = f"Permohonan {service.title if service else '(layanan belum dipilih)'}"
             if requested in SLOT_LABELS:
                 failures = (tracker.get_slot(FAILURES_SLOT) or {}).get(requested, 0)
                 reason += f": kesulitan mengisi {SLOT_LABELS[requested]} ({failures}x ditolak)"
@@ -137,7 +130,7 @@ class ActionApplicationSubmit(Action):
         service = SERVICES.get(tracker.get_slot("application_service") or "")
         if service is None or tracker.get_slot(CONFIRM_SLOT) != "ya":
             return []
-        values = {slot: tracker.get_slot(slot) for slot in service.fields}
+        values = {slot: tracker.get_slot(slot) for slot in service.slots}
         missing = [slot for slot, value in values.items() if not value]
         if missing:  # cannot happen through the form; never store half an application
             logger.error("Application submit with empty fields %s", missing)
@@ -145,8 +138,7 @@ class ActionApplicationSubmit(Action):
         personal = {k: v for k, v in values.items() if k in PERSONAL_SLOTS}
         data: dict[str, Any] = {"service": service.id}
         data.update({k: v for k, v in values.items() if k not in PERSONAL_SLOTS})
-        if service.id == "antrean_dukcapil":
-            data["dukcapil_service_name"] = DUKCAPIL_SERVICES[values["dukcapil_service"]]
+        data.update(service.extra_data(values))
         channel = channel_of(tracker)
         draft_id = tracker.get_slot("application_draft_id") or uuid.uuid4().hex
         try:
@@ -159,7 +151,7 @@ class ActionApplicationSubmit(Action):
                 draft_id=draft_id,
                 data=data,
                 personal=personal,
-                description=_description(service.id, values),
+                description=service.describe(values),
                 contact_name=values.get("applicant_name"),
             )
         except (TicketError, PersonalDataError, SQLAlchemyError):
@@ -170,25 +162,11 @@ class ActionApplicationSubmit(Action):
             return [SlotSet(CONFIRM_SLOT, None), SlotSet("application_draft_id", draft_id)]
 
         logger.info("Application %s stored (%s, created=%s)", view.id, service.id, view.created)
-        params = template_values(tracker.slots)
-        if service.id == "antrean_dukcapil":
-            dispatcher.utter_message(
-                response="utter_application_submitted_antrean", ticket_id=view.id, **params
-            )
-        else:
-            dispatcher.utter_message(response="utter_application_submitted", ticket_id=view.id)
-            dispatcher.utter_message(response=REQUIREMENTS_RESPONSES[service.id])
-        return [*_reset(), SlotSet("application_last_ticket", view.id)]
-
-
-def _description(service: str, values: dict[str, Any]) -> str:
-    """One line for staff lists (no identity numbers)."""
-    title = SERVICE_TITLES[service]
-    if service == "domisili":
-        return f"{title}: {values.get('domisili_purpose')}"
-    if service == "antrean_dukcapil":
-        return (
-            f"{title}: {DUKCAPIL_SERVICES.get(values.get('dukcapil_service') or '', '')}, "
-            f"{values.get('appointment_date')} sesi {values.get('appointment_session')}"
+        dispatcher.utter_message(
+            response=service.submitted_response,
+            ticket_id=view.id,
+            **summary_values(tracker.slots),
         )
-    return f"{title}: {values.get('child_name')}, lahir {values.get('child_birth_date')}"
+        if service.requirements_response:
+            dispatcher.utter_message(response=service.requirements_response)
+        return [*_reset(), SlotSet("application_last_ticket", view.id)]

@@ -4,8 +4,9 @@ For every answer, in this order:
 1. a correction ("ubah tanggal lahir", "eh salah, NIK-nya 3273...") changes or clears that field
    and the form asks again from the first empty question;
 2. the answer is validated (actions.applications.fields); a valid answer is always taken;
-3. an invalid answer that is really an FAQ question ("syaratnya apa?") gets the FAQ answer and
-   the same question again (a detour and back, the form stays active);
+3. an invalid answer that is really an FAQ question ("syaratnya apa?", the one rule of
+   actions/faq/in_form.py) gets the FAQ answer and the same question again (a detour and
+   back, the form stays active);
 4. otherwise the specific explanation is sent; after three failures on the same question the
    citizen is also offered an officer.
 """
@@ -13,7 +14,6 @@ For every answer, in this order:
 from __future__ import annotations
 
 import logging
-import re
 import uuid
 from typing import Any
 
@@ -22,15 +22,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.applications import corrections
-from actions.applications.fields import CHECKERS, check
-from actions.applications.services import (
-    SERVICES,
-    SLOT_LABELS,
-    STARTED_RESPONSES,
-    SUMMARY_RESPONSES,
-)
-from actions.applications.summary import template_values
-from layani.language.replies import asks_question, is_no, is_yes
+from actions.applications.fields import FIELDS, summary_values
+from actions.applications.services import CHECKED_SLOTS, SERVICES, SLOT_LABELS, check
+from actions.faq.in_form import faq_response, is_faq_question
+from layani.language.replies import is_no, is_yes
 
 logger = logging.getLogger(__name__)
 
@@ -38,10 +33,6 @@ FORM = "application_form"
 CONFIRM_SLOT = "application_confirmed"
 FAILURES_SLOT = "application_failures"
 MAX_FAILURES = 3
-FAQ_CONFIDENCE = 0.5
-# A free-text answer ("apa syarat KTP hilang") can pass as a name or an address, so it is only
-# treated as an FAQ question when the NLU is sure and the text reads like a question.
-FAQ_CONFIDENCE_FREE_TEXT = 0.8
 
 
 def _intent(tracker: Tracker) -> tuple[str | None, float]:
@@ -49,27 +40,12 @@ def _intent(tracker: Tracker) -> tuple[str | None, float]:
     return intent.get("name"), float(intent.get("confidence") or 0.0)
 
 
-def faq_response(tracker: Tracker, domain: DomainDict, text: str, free_text: bool) -> str | None:
-    """The FAQ response to give instead of an answer, if the message is an FAQ question."""
-    name, confidence = _intent(tracker)
-    if name != "faq" or confidence < FAQ_CONFIDENCE:
+def _faq_detour(tracker: Tracker, domain: DomainDict, slot: str) -> str | None:
+    """The FAQ answer to give instead of taking the reply (actions/faq/in_form.py's rule)."""
+    free_text = slot in FIELDS and FIELDS[slot].free_text
+    if not is_faq_question(tracker.latest_message, free_text=free_text):
         return None
-    # "021 5551234" or "30/11/2026" is a wrong answer, never a question, whatever the NLU says
-    # (it once read a phone number as the emergency-numbers FAQ).
-    words = re.findall(r"[A-Za-z]{3,}", text)
-    if len(words) < 2:
-        return None
-    question = asks_question(text)
-    if free_text and (confidence < FAQ_CONFIDENCE_FREE_TEXT or not question):
-        return None
-    if not question and confidence < FAQ_CONFIDENCE_FREE_TEXT:
-        return None
-    selector = (tracker.latest_message.get("response_selector") or {}).get("faq") or {}
-    key = (selector.get("response") or {}).get("intent_response_key")
-    response = f"utter_{key}" if key else None
-    if response and response in (domain.get("responses") or {}):
-        return response
-    return None
+    return faq_response(tracker.latest_message, domain)
 
 
 class ValidateApplicationForm(FormValidationAction):
@@ -88,7 +64,7 @@ class ValidateApplicationForm(FormValidationAction):
         service = SERVICES.get(tracker.get_slot("application_service") or "")
         if service is None:
             return list(domain_slots)
-        return ["application_service", *service.fields, CONFIRM_SLOT]
+        return ["application_service", *service.slots, CONFIRM_SLOT]
 
     def validate_slot(
         self,
@@ -125,8 +101,7 @@ class ValidateApplicationForm(FormValidationAction):
         if unnamed_correction:
             dispatcher.utter_message(response="utter_ask_which_field")
             return {slot: None}
-        free_text = slot in corrections.FREE_TEXT_SLOTS
-        faq = faq_response(tracker, domain, text, free_text)
+        faq = _faq_detour(tracker, domain, slot)
         if faq:
             dispatcher.utter_message(response=faq)
             dispatcher.utter_message(response="utter_application_continue")
@@ -141,9 +116,9 @@ class ValidateApplicationForm(FormValidationAction):
         if failures.pop(slot, None) is not None:
             out[FAILURES_SLOT] = failures
         if slot == "application_service":
-            fields = SERVICES[result.value].fields
-            if not any(tracker.get_slot(f) for f in fields):  # not when resuming a draft
-                dispatcher.utter_message(response=STARTED_RESPONSES[result.value])
+            service = SERVICES[result.value]
+            if not any(tracker.get_slot(f) for f in service.slots):  # not when resuming a draft
+                dispatcher.utter_message(response=service.started_response)
             if not tracker.get_slot("application_draft_id"):
                 out["application_draft_id"] = uuid.uuid4().hex
         if slot == "appointment_date" and result.info.get("session"):
@@ -192,7 +167,7 @@ class ValidateApplicationForm(FormValidationAction):
         )
         if named is not None and named.slot:
             return self._correct(CONFIRM_SLOT, named, dispatcher, tracker, domain)
-        faq = faq_response(tracker, domain, text, free_text=False)
+        faq = _faq_detour(tracker, domain, CONFIRM_SLOT)
         if faq:
             dispatcher.utter_message(response=faq)
             dispatcher.utter_message(response="utter_application_continue")
@@ -210,7 +185,7 @@ class ValidateApplicationForm(FormValidationAction):
         out: dict[str, Any] = {slot: None, CONFIRM_SLOT: None}
         service = SERVICES.get(tracker.get_slot("application_service") or "")
         target = correction.slot
-        if service is None or target not in service.fields:
+        if service is None or target not in service.slots:
             dispatcher.utter_message(response="utter_ask_which_field")
             return out
         label = SLOT_LABELS[target]
@@ -250,7 +225,7 @@ def _make_validator(slot: str):  # type: ignore[no-untyped-def]
     return validate
 
 
-for _slot in (*CHECKERS, CONFIRM_SLOT):
+for _slot in (*CHECKED_SLOTS, CONFIRM_SLOT):
     setattr(ValidateApplicationForm, f"validate_{_slot}", _make_validator(_slot))
 
 
@@ -265,12 +240,10 @@ class ActionAskApplicationConfirmed(Action):
     ) -> list[dict[str, Any]]:
         if _asked_which_field_this_turn(tracker):
             return []  # the citizen is choosing a field; the summary would bury that question
-        service = tracker.get_slot("application_service")
-        if service not in SUMMARY_RESPONSES:
+        service = SERVICES.get(tracker.get_slot("application_service") or "")
+        if service is None:
             return []
-        dispatcher.utter_message(
-            response=SUMMARY_RESPONSES[service], **template_values(tracker.slots)
-        )
+        dispatcher.utter_message(response=service.summary_response, **summary_values(tracker.slots))
         dispatcher.utter_message(response="utter_ask_application_confirmed")
         return []
 
