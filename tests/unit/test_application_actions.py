@@ -16,7 +16,7 @@ from cryptography.fernet import Fernet
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.applications import fields
+from actions.applications import fields, services
 from actions.applications.flow import (
     ActionApplicationCancel,
     ActionApplicationCorrect,
@@ -487,3 +487,136 @@ async def test_numbers_are_never_taken_for_faq_questions():
         )
     )
     assert responses(messages) == ["utter_invalid_phone_landline"]
+
+
+# --- one record per service drives the form ---------------------------------------------------
+
+SKTM = services.Service(
+    id="sktm",
+    title="Surat Keterangan Tidak Mampu",
+    agency="kelurahan",
+    fields=tuple(fields.FIELDS[s] for s in ("applicant_name", "applicant_nik", "applicant_phone")),
+    keywords=("sktm", "tidak mampu"),
+    named_in_request=r"\bsktm\b",
+    started_response="utter_application_started_sktm",
+    summary_response="utter_application_summary_sktm",
+    submitted_response="utter_application_submitted",
+    requirements_response="utter_application_requirements_sktm",
+    detail=lambda values: f"atas nama {values.get('applicant_name')}",
+)
+
+
+@pytest.fixture()
+def sktm(monkeypatch):
+    """A fourth service added the documented way: one record, nothing else in the code."""
+    monkeypatch.setitem(services.SERVICES, "sktm", SKTM)
+    return SKTM
+
+
+async def test_a_new_service_record_is_asked_summarised_and_stored(sktm, database):
+    from storage.tickets import get_for_owner
+
+    form = ValidateApplicationForm()
+    asked = await form.required_slots(
+        form.domain_slots(DOMAIN),
+        CollectingDispatcher(),
+        tracker({"application_service": "sktm"}),
+        DOMAIN,
+    )
+    assert asked == [
+        "application_service",
+        "applicant_name",
+        "applicant_nik",
+        "applicant_phone",
+        "application_confirmed",
+    ]
+    slots, messages = await validate(
+        tracker({}, '/start_application{"application_service":"sktm"}', "application_service")
+    )
+    assert responses(messages) == ["utter_application_started_sktm"]
+    assert slots["requested_slot"] == "applicant_name"
+
+    answers = {
+        "application_service": "sktm",
+        "application_draft_id": "draft-sktm",
+        "applicant_name": "Siti Aminah",
+        "applicant_nik": NIK,
+        "applicant_phone": "+6281234567890",
+    }
+    dispatcher = CollectingDispatcher()
+    await ActionAskApplicationConfirmed().run(dispatcher, tracker(answers), DOMAIN)
+    summary = dispatcher.messages[0]
+    assert summary["response"] == "utter_application_summary_sktm"
+    assert summary["nik_masked"] == "************0001" and NIK not in repr(summary)
+
+    dispatcher = CollectingDispatcher()
+    await ActionApplicationSubmit().run(
+        dispatcher, tracker({**answers, "application_confirmed": "ya"}), DOMAIN
+    )
+    assert responses(dispatcher.messages) == [
+        "utter_application_submitted",
+        "utter_application_requirements_sktm",
+    ]
+    ticket = get_for_owner(dispatcher.messages[0]["ticket_id"], "rest:citizen-1")
+    assert ticket is not None and ticket.agency == "kelurahan"
+    assert ticket.category_or_service == "sktm"
+    assert ticket.description == "Surat Keterangan Tidak Mampu: atas nama Siti Aminah"
+    assert NIK not in repr(ticket.data)
+
+
+async def test_pausing_names_the_service_from_its_record(sktm):
+    dispatcher = CollectingDispatcher()
+    events = await ActionApplicationPause().run(
+        dispatcher,
+        tracker(
+            {"application_service": "sktm", "application_failures": {"applicant_nik": 3}},
+            requested="applicant_nik",
+        ),
+        DOMAIN,
+    )
+    reason = next(e["value"] for e in events if e.get("name") == "handoff_reason")
+    assert reason.startswith("Permohonan Surat Keterangan Tidak Mampu: kesulitan mengisi NIK")
+
+
+def test_every_record_names_responses_and_catalogue_topics_that_exist():
+    from layani.catalogue import load_catalogue
+
+    domain = {}
+    for path in sorted((ROOT / "bot/domain").glob("*.yml")):
+        domain.update((yaml.safe_load(path.read_text()) or {}).get("responses") or {})
+    topics = load_catalogue().faq
+    for service in services.SERVICES.values():
+        named = [
+            service.started_response,
+            service.summary_response,
+            service.submitted_response,
+            service.requirements_response,
+        ]
+        assert [n for n in named if n and n not in domain] == [], service.id
+        assert service.catalogue_id is None or service.catalogue_id in topics, service.id
+        for field in service.fields:
+            assert f"utter_ask_{field.slot}" in domain, field.slot
+    # Identity numbers are sealed in the tracker store: the list follows the field records.
+    assert set(services.PERSONAL_SLOTS) == {
+        "applicant_nik",
+        "father_nik",
+        "mother_nik",
+        "kk_number",
+        "applicant_phone",
+    }
+
+
+@pytest.mark.parametrize(
+    ("answer", "service"),
+    [
+        ("1", "domisili"),
+        ("2", "antrean_dukcapil"),
+        ("3", "kelahiran"),
+        ("akte lahir bayi", "kelahiran"),
+        ("antri ktp", "antrean_dukcapil"),
+        ("surat domisili", "domisili"),
+        ("paspor", None),
+    ],
+)
+def test_which_service_answers(answer, service):
+    assert services.match_service(answer) == service
