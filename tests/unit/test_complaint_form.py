@@ -8,9 +8,11 @@ required slot) so a whole dialogue can be checked without a trained model.
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -311,6 +313,14 @@ def test_unknown_category_answer_is_asked_again(database):
     chat.say("ada masalah di kantor kelurahan Cibangkong tolong ditindak", intent="start_complaint")
     said = chat.say("hmm entahlah")
     assert said[0] == "utter_complaint_category_unknown"
+
+
+def test_the_steps_table_is_the_form_rasa_asks():
+    """Every question Rasa asks has one step, in the same order; a step nobody asks is dead."""
+    domain = yaml.safe_load(
+        (Path(__file__).resolve().parents[2] / "bot/domain/complaints.yml").read_text()
+    )
+    assert list(complaint_form.STEPS) == domain["forms"]["complaint_form"]["required_slots"]
 
 
 def _at_category_guess() -> Conversation:
