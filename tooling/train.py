@@ -98,8 +98,8 @@ def main(argv: list | None = None) -> int:
         if finetune_from is None:
             raise SystemExit("--finetune: no model to continue from; train once without it")
     train(
-        Path(args.config),
-        Path(args.out),
+        Path(args.config).resolve(),  # the model name hashes paths relative to the checkout
+        Path(args.out).resolve(),
         if_stale=args.if_stale,
         finetune_from=finetune_from,
         epoch_fraction=args.epoch_fraction,
