@@ -52,8 +52,8 @@ def channel_classes() -> dict[str, type]:
     """
     from channels.rest import RestInput
     from channels.socketio import SocketIOInput
-    from channels.telegram import TelegramInput
-    from channels.twilio import TwilioInput
+    from channels.telegram_turns import TelegramInput
+    from channels.twilio_turns import TwilioInput
 
     return {
         "rest": RestInput,

@@ -26,10 +26,10 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from channels import limits, messages
-from channels.gateway.handoff import Handoff
+from channels.gateway.forwarding import Forwarder
 from channels.gateway.journal import RedisJournal
-from channels.gateway.telegram import TelegramWebhook
-from channels.gateway.twilio import EMPTY_TWIML, Rejected, TwilioWebhook
+from channels.gateway.telegram_webhook import TelegramWebhook
+from channels.gateway.twilio_webhook import EMPTY_TWIML, Rejected, TwilioWebhook
 from channels.layer.dedup import build_dedup_store
 from channels.layer.outbound import DeadLetterLog, Deliverer, status_error
 from channels.layer.ratelimit import build_rate_limiter
@@ -49,7 +49,7 @@ class Gateway:
         self.dedup = build_dedup_store(s.redis_url, s.dedup_ttl)
         self.limiter = build_rate_limiter(s.redis_url, s.rate_limit)
         dead_letters = DeadLetterLog(s.dead_letter_file)
-        self.handoff = Handoff(
+        self.forwarder = Forwarder(
             s.rasa_url,
             s.turn_token,
             dead_letters,
@@ -81,15 +81,15 @@ class Gateway:
         if not decision.allowed:
             self.counters[LIMITED] += 1
             if decision.notify:
-                await self.handoff.offer(notice(messages.RATE_LIMITED))
+                await self.forwarder.offer(notice(messages.RATE_LIMITED))
             return LIMITED
         busy = notice(messages.BUSY)
         if limits.too_long(limit_channel, text):
             self.counters[TOO_LONG] += 1
             reply = notice(limits.too_long_reply(limit_channel))
-            outcome = await self.handoff.offer(reply, busy_notice=busy)
+            outcome = await self.forwarder.offer(reply, busy_notice=busy)
             return TOO_LONG if outcome == ACCEPTED else outcome
-        outcome = await self.handoff.offer(envelope, busy_notice=busy)
+        outcome = await self.forwarder.offer(envelope, busy_notice=busy)
         if outcome == ACCEPTED:
             self.counters[ACCEPTED] += 1
         return outcome
@@ -100,8 +100,8 @@ class Gateway:
         task.add_done_callback(self._side_tasks.discard)
 
     async def close(self) -> None:
-        await self.handoff.drain(timeout=10)
-        await self.handoff.close()
+        await self.forwarder.drain(timeout=10)
+        await self.forwarder.close()
         await self.dedup.close()
         await self.limiter.close()
 
@@ -163,7 +163,7 @@ def build_app(settings: Settings | None = None) -> Sanic:
     @app.listener("before_server_start")
     async def start(app: Any, loop: Any) -> None:
         state["gateway"] = Gateway(settings)
-        await state["gateway"].handoff.recover()  # what a crashed run acknowledged (Redis)
+        await state["gateway"].forwarder.recover()  # what a crashed run acknowledged (Redis)
 
     @app.listener("before_server_stop")
     async def stop(app: Any, loop: Any) -> None:
@@ -176,8 +176,8 @@ def build_app(settings: Settings | None = None) -> Sanic:
             {
                 "status": "ok",
                 "channels": sorted(channels),
-                "queued": g.handoff.queues.pending() if g else 0,
-                **({**g.counters, **g.handoff.counters} if g else {}),
+                "queued": g.forwarder.queues.pending() if g else 0,
+                **({**g.counters, **g.forwarder.counters} if g else {}),
             }
         )
 
@@ -265,7 +265,7 @@ async def telegram_update(g: Gateway, telegram: TelegramWebhook, data: dict[str,
         )
     once = decision.get("once")
     if once is None or await g.claim(once):
-        await g.handoff.offer(envelope)  # a notice (group, edit...): dropped when full
+        await g.forwarder.offer(envelope)  # a notice (group, edit...): dropped when full
     return status
 
 
@@ -273,7 +273,7 @@ async def answer_callback(g: Gateway, telegram: TelegramWebhook, query_id: str, 
     """answerCallbackQuery at once (the button shows a spinner until then), with retry."""
 
     async def call() -> Any:
-        session = g.handoff.session()
+        session = g.forwarder.session()
         async with session.post(
             telegram.method_url("answerCallbackQuery"), json={"callback_query_id": query_id}
         ) as reply:

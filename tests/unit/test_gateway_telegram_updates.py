@@ -12,7 +12,7 @@ import json
 import pytest
 
 from channels import messages
-from channels.gateway.telegram import SHARE_MEDIA, TelegramWebhook
+from channels.gateway.telegram_webhook import SHARE_MEDIA, TelegramWebhook
 from layani.paths import ROOT
 
 FIXTURES = ROOT / "tests" / "fixtures" / "payloads" / "telegram"

@@ -10,8 +10,8 @@ import pytest
 
 from channels.rest import RestInput
 from channels.socketio import SocketIOInput
-from channels.telegram import TelegramInput
-from channels.twilio import TwilioInput
+from channels.telegram_turns import TelegramInput
+from channels.twilio_turns import TwilioInput
 from layani.paths import ROOT
 from layani.server import load_input_channels
 

@@ -8,7 +8,7 @@ from urllib.parse import parse_qs
 
 from twilio.request_validator import RequestValidator
 
-from channels.twilio import candidate_urls, form_params, location_from, media_from, split_address
+from channels.twilio_turns import candidate_urls, form_params, location_from, media_from, split_address
 
 PAYLOADS = Path(__file__).resolve().parents[1] / "fixtures" / "payloads" / "twilio"
 TOKEN = "twilio-auth-token"
@@ -82,7 +82,7 @@ def test_media_and_location_fields():
 
 
 def test_gateway_decodes_a_bounded_form_once_and_keeps_blank_fields():
-    from channels.gateway.twilio import Rejected, bounded_form, signature_shape_ok
+    from channels.gateway.twilio_webhook import Rejected, bounded_form, signature_shape_ok
 
     raw = (PAYLOADS / "whatsapp_media_only.form").read_text()
     params = bounded_form(raw.encode(), 65536, 200)

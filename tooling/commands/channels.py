@@ -76,13 +76,13 @@ def _config() -> tuple[str, str, str, str]:
 
 
 def _bot(token: str, api: str) -> Any:
-    from channels.telegram import make_bot
+    from channels.telegram_turns import make_bot
 
     return make_bot(token, api)
 
 
 async def set_webhook(drop_pending: bool = False) -> int:
-    from channels.telegram import ALLOWED_UPDATES, webhook_url
+    from channels.telegram_turns import ALLOWED_UPDATES, webhook_url
 
     token, secret, public, api = _config()
     if not public.startswith("https://"):
@@ -122,7 +122,7 @@ async def webhook_info() -> int:
 async def poll_updates(webhook_url: str, once: bool = False, timeout: int = 30) -> int:
     import httpx
 
-    from channels.telegram import ALLOWED_UPDATES
+    from channels.telegram_turns import ALLOWED_UPDATES
 
     token, secret, _, api = _config()
     target = f"{webhook_url.rstrip('/')}/webhooks/telegram/webhook"

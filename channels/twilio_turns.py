@@ -6,7 +6,7 @@ and applications are shared), and the message metadata says `channel: sms|whatsa
 
 Inbound: the webhook (`X-Twilio-Signature` over the raw form with blank fields kept -> 403
 before anything is processed, `MessageSid` dedup, rate limit, empty TwiML at once) is served by
-the gateway process (channels/gateway/twilio.py), so acknowledgements never wait behind Rasa.
+the gateway process (channels/gateway/twilio_webhook.py), so acknowledgements never wait behind Rasa.
 The gateway hands each message to `POST /webhooks/twilio/turn` here, where the turn runs on the
 channel layer's turn thread and the state it needs lives: numbered menus, LANJUT pages and the
 WhatsApp 24-hour window.
@@ -40,7 +40,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from channels.gateway.twilio import (  # noqa: F401  (re-exported: tests, older imports)
+from channels.gateway.twilio_webhook import (  # noqa: F401  (re-exported: tests, older imports)
     EMPTY_TWIML,
     WHATSAPP_PREFIX,
     candidate_urls,
@@ -208,7 +208,7 @@ class TwilioOutput(OutputChannel):
 
 
 def _split(text: str, limit: int) -> list[str]:
-    from channels.telegram import split_text
+    from channels.telegram_turns import split_text
 
     return split_text(text, limit)
 
@@ -289,7 +289,7 @@ class TwilioInput(InputChannel):
         last = await get_layer().kv.get(f"wa_last:{sender_id}")
         return bool(last) and time.time() - float(last) < WHATSAPP_WINDOW_SECONDS
 
-    # --- inbound (the webhook itself is the gateway's: channels/gateway/twilio.py) ---------
+    # --- inbound (the webhook itself is the gateway's: channels/gateway/twilio_webhook.py) ---------
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """Health and `/turn` (hand-off from the gateway)."""
         bp = Blueprint("layani_twilio_webhook", __name__)

@@ -2,7 +2,7 @@
 
 Inbound webhooks (`/webhooks/telegram/webhook`: secret token check -> 403 before parsing,
 update_id dedup, what each update becomes, answerCallbackQuery) are served by the gateway process
-(channels/gateway/telegram.py) so acknowledgements never wait behind Rasa. It hands each message
+(channels/gateway/telegram_webhook.py) so acknowledgements never wait behind Rasa. It hands each message
 to `POST /webhooks/telegram/turn` here, which runs the turn on the channel layer's turn thread;
 a button payload longer than 64 bytes arrives as its short key `k:<id>` and is mapped back here,
 where the key was stored when the button was sent.
@@ -195,7 +195,7 @@ class TelegramInput(InputChannel):
     def turn_job(
         self, envelope: dict[str, Any], on_new_message: Callable[[UserMessage], Awaitable[Any]]
     ) -> Callable[[], Awaitable[Any]] | None:
-        """The turn (or notice) for one message the gateway read (channels/gateway/telegram.py)."""
+        """The turn (or notice) for one message the gateway read (channels/gateway/telegram_webhook.py)."""
         output = self.get_output_channel()
         chat_id = str(envelope.get("chat_id") or envelope["sender_id"])
         text = envelope.get("text")

@@ -15,7 +15,7 @@ a 1 MB post of 120,000 fields was decoded and signed for every candidate URL bef
 refused: 0.8 s of CPU in process, 1.25-1.8 s over HTTP, on the gateway's only event loop.
 
 Everything that needs the conversation's state (numbered SMS menus, LANJUT pages, the WhatsApp
-24-hour window) is done on the Rasa side, where that state lives (channels/twilio.py); the
+24-hour window) is done on the Rasa side, where that state lives (channels/twilio_turns.py); the
 gateway forwards the body and the media/location metadata as they came.
 """
 

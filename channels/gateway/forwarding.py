@@ -43,7 +43,7 @@ from layani.pii import mask_text
 logger = logging.getLogger(__name__)
 
 
-class Handoff:
+class Forwarder:
     def __init__(
         self,
         rasa_url: str,
