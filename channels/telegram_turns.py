@@ -1,11 +1,11 @@
 """Telegram on python-telegram-bot: outbound sends and the Rasa side of inbound turns.
 
 Inbound webhooks (`/webhooks/telegram/webhook`: secret token check -> 403 before parsing,
-update_id dedup, what each update becomes, answerCallbackQuery) are served by the gateway process
-(channels/gateway/telegram_webhook.py) so acknowledgements never wait behind Rasa. It hands each message
-to `POST /webhooks/telegram/turn` here, which runs the turn on the channel layer's turn thread;
-a button payload longer than 64 bytes arrives as its short key `k:<id>` and is mapped back here,
-where the key was stored when the button was sent.
+update_id dedup, what each update becomes, answerCallbackQuery) are served by the gateway
+process (channels/gateway/telegram_webhook.py) so acknowledgements never wait behind Rasa. It
+forwards each message (an `Envelope`) to `POST /webhooks/telegram/turn` here, which runs the
+turn on the channel layer's turn thread; a button payload longer than 64 bytes arrives as its
+short key `k:<id>` and is mapped back here, where the key was stored when the button was sent.
 
 Outbound: plain text with no `parse_mode`, so nothing a citizen or an officer wrote can be
 interpreted as markup; texts over 4,096 characters are split at paragraph or line breaks;
@@ -27,6 +27,7 @@ from sanic.response import HTTPResponse
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.request import HTTPXRequest
 
+from channels.envelope import SAY, Envelope
 from channels.layer import drain_on_stop, get_layer
 from channels.layer.turns import PerLoop
 from channels.limits import clean_text
@@ -181,7 +182,7 @@ class TelegramInput(InputChannel):
         return self.get_output_channel() if channel == "telegram" else None
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        """Health and `/turn` (hand-off from the gateway); the webhook is the gateway's."""
+        """Health and `/turn` (forwarded by the gateway); the webhook is the gateway's."""
         bp = Blueprint("layani_telegram_webhook", __name__)
         drain_on_stop(bp)
 
@@ -193,17 +194,16 @@ class TelegramInput(InputChannel):
         return bp
 
     def turn_job(
-        self, envelope: dict[str, Any], on_new_message: Callable[[UserMessage], Awaitable[Any]]
+        self, envelope: Envelope, on_new_message: Callable[[UserMessage], Awaitable[Any]]
     ) -> Callable[[], Awaitable[Any]] | None:
-        """The turn (or notice) for one message the gateway read (channels/gateway/telegram_webhook.py)."""
+        """The turn (or notice) for one message the gateway read (gateway/telegram_webhook.py)."""
         output = self.get_output_channel()
-        chat_id = str(envelope.get("chat_id") or envelope["sender_id"])
-        text = envelope.get("text")
-        if not isinstance(text, str) or not text:
+        text = envelope.text
+        if not text:
             return None
-        if envelope["kind"] == "say":
-            return _say(output, chat_id, text)
-        metadata = dict(envelope.get("metadata") or {})
+        if envelope.kind == SAY:
+            return _say(output, envelope.reply_to, text)
+        metadata = dict(envelope.metadata)
         metadata["channel"] = "telegram"
 
         async def turn() -> None:
@@ -217,10 +217,10 @@ class TelegramInput(InputChannel):
                 UserMessage(
                     clean_text(data),
                     output,
-                    envelope["sender_id"],
+                    envelope.sender_id,
                     input_channel=self.name(),
                     metadata=metadata,
-                    message_id=envelope.get("message_id"),
+                    message_id=envelope.message_id or None,
                 )
             )
 

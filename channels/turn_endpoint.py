@@ -22,6 +22,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from channels.envelope import Envelope
 from channels.layer import Busy, get_layer
 from layani.bearer import check_bearer
 
@@ -30,7 +31,7 @@ logger = logging.getLogger(__name__)
 Job = Callable[[], Awaitable[Any]]
 
 
-def add_turn_route(bp: Blueprint, make_job: Callable[[dict[str, Any]], Job | None]) -> None:
+def add_turn_route(bp: Blueprint, make_job: Callable[[Envelope], Job | None]) -> None:
     """Mount `/turn` on a connector blueprint; `make_job(envelope)` builds the turn to run."""
 
     @bp.route("/turn", methods=["POST"])
@@ -42,20 +43,14 @@ def add_turn_route(bp: Blueprint, make_job: Callable[[dict[str, Any]], Job | Non
         if agent is None or not agent.is_ready():
             return response.json({"error": "assistant not ready"}, status=503)
         try:
-            envelope = request.json
-        except Exception:  # sanic raises InvalidUsage on bad JSON
-            envelope = None
-        if (
-            not isinstance(envelope, dict)
-            or envelope.get("kind") not in ("turn", "say")
-            or not isinstance(envelope.get("sender_id"), str)
-        ):
+            envelope = Envelope.from_wire(request.json)
+        except Exception:  # sanic raises InvalidUsage on bad JSON; from_wire ValueError
             return response.json({"error": "not a turn envelope"}, status=400)
         job = make_job(envelope)
         if job is None:
             return response.json({"status": "ignored"})
         try:
-            await get_layer().run(envelope["sender_id"], job)
+            await get_layer().run(envelope.sender_id, job)
         except Busy:  # the turn queue is full: nothing ran, the gateway retries a 503
             return response.json({"error": "busy"}, status=503)
         except Exception as exc:

@@ -6,10 +6,10 @@ and applications are shared), and the message metadata says `channel: sms|whatsa
 
 Inbound: the webhook (`X-Twilio-Signature` over the raw form with blank fields kept -> 403
 before anything is processed, `MessageSid` dedup, rate limit, empty TwiML at once) is served by
-the gateway process (channels/gateway/twilio_webhook.py), so acknowledgements never wait behind Rasa.
-The gateway hands each message to `POST /webhooks/twilio/turn` here, where the turn runs on the
-channel layer's turn thread and the state it needs lives: numbered menus, LANJUT pages and the
-WhatsApp 24-hour window.
+the gateway process (channels/gateway/twilio_webhook.py), so acknowledgements never wait
+behind Rasa. The gateway forwards each message (an `Envelope`) to `POST /webhooks/twilio/turn`
+here, where the turn runs on the channel layer's turn thread and the state it needs lives:
+numbered menus, LANJUT pages and the WhatsApp 24-hour window.
 
 Content: `Body`; media (`NumMedia`, `MediaUrlN`, `MediaContentTypeN`) -> metadata `media` (all)
 and `photo` (the first image, {url, content_type}); WhatsApp `Latitude`/`Longitude` ->
@@ -40,6 +40,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from channels.envelope import SAY, Envelope
 from channels.gateway.twilio_webhook import (  # noqa: F401  (re-exported: tests, older imports)
     EMPTY_TWIML,
     WHATSAPP_PREFIX,
@@ -289,9 +290,9 @@ class TwilioInput(InputChannel):
         last = await get_layer().kv.get(f"wa_last:{sender_id}")
         return bool(last) and time.time() - float(last) < WHATSAPP_WINDOW_SECONDS
 
-    # --- inbound (the webhook itself is the gateway's: channels/gateway/twilio_webhook.py) ---------
+    # --- inbound (the webhook itself is the gateway's: channels/gateway/twilio_webhook.py) ---
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        """Health and `/turn` (hand-off from the gateway)."""
+        """Health and `/turn` (forwarded by the gateway)."""
         bp = Blueprint("layani_twilio_webhook", __name__)
         drain_on_stop(bp)
 
@@ -303,16 +304,16 @@ class TwilioInput(InputChannel):
         return bp
 
     def turn_job(
-        self, envelope: dict[str, Any], on_new_message: Callable[[UserMessage], Awaitable[Any]]
+        self, envelope: Envelope, on_new_message: Callable[[UserMessage], Awaitable[Any]]
     ) -> Callable[[], Awaitable[Any]] | None:
         """The turn (or notice) for one message the gateway authenticated and read."""
-        sender = envelope["sender_id"]
-        mode = "whatsapp" if envelope.get("mode") == "whatsapp" else "sms"
-        output = TwilioOutput(self, mode, envelope.get("to") or None)
+        sender = envelope.sender_id
+        mode = "whatsapp" if envelope.mode == "whatsapp" else "sms"
+        output = TwilioOutput(self, mode, envelope.to or None)
 
-        if envelope["kind"] == "say":
-            text = envelope.get("text")
-            if not isinstance(text, str) or not text:
+        if envelope.kind == SAY:
+            text = envelope.text
+            if not text:
                 return None
 
             async def say() -> None:
@@ -321,9 +322,9 @@ class TwilioInput(InputChannel):
 
             return say
 
-        metadata = dict(envelope.get("metadata") or {})
+        metadata = dict(envelope.metadata)
         metadata["channel"] = mode
-        body = str(envelope.get("body") or "")
+        body = envelope.text
 
         async def turn() -> None:
             layer = get_layer()
@@ -339,7 +340,7 @@ class TwilioInput(InputChannel):
                 sender,
                 input_channel=self.name(),
                 metadata=metadata,
-                message_id=envelope.get("message_id"),
+                message_id=envelope.message_id or None,
             )
             try:
                 await on_new_message(message)

@@ -3,22 +3,21 @@
 Routes (a channel is served when its variables are set, as on the Rasa server):
     POST /webhooks/telegram/webhook   TELEGRAM_BOT_TOKEN, TELEGRAM_SECRET_TOKEN
     POST /webhooks/twilio/webhook     TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, PUBLIC_BASE_URL
-    GET  /health                      which channels are on, queue depth, hand-off counters
+    GET  /health                      which channels are on, queue depth, intake and forwarding
+                                      counters
 
 The order inside a handler matters: bound the body (413) and authenticate before anything is
 parsed (403), claim the dedup key before anything is queued (five copies race for one claim),
 rate-limit turns only (notices such as "edited messages are not re-run" are not turns), answer
 an over-long message with `channels.limits.too_long_reply` instead of a turn, and past the
-queue bounds drop the message with one `messages.BUSY` notice (handoff.py), still answering
+queue bounds drop the message with one `messages.BUSY` notice (forwarding.py), still answering
 the provider 200 so it does not redeliver.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
-from collections.abc import Callable
 from typing import Any
 
 from sanic import Sanic, response
@@ -26,28 +25,24 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from channels import limits, messages
+from channels.envelope import Envelope
 from channels.gateway.forwarding import Forwarder
 from channels.gateway.journal import RedisJournal
 from channels.gateway.telegram_webhook import TelegramWebhook
 from channels.gateway.twilio_webhook import EMPTY_TWIML, Rejected, TwilioWebhook
-from channels.layer.dedup import build_dedup_store
+from channels.intake import ACCEPTED, DUPLICATE, LIMITED, REJECTED, TOO_LONG, Intake
 from channels.layer.outbound import DeadLetterLog, Deliverer, status_error
-from channels.layer.ratelimit import build_rate_limiter
 from layani.settings import Settings, load
 
 logger = logging.getLogger(__name__)
 
-ACCEPTED, DUPLICATE, LIMITED = "accepted", "duplicate", "limited"
-BUSY, TOO_LONG, REJECTED = "busy", "too_long", "rejected"
-
 
 class Gateway:
-    """Dedup, rate limit and the hand-off queue, shared by the webhook handlers."""
+    """The intake (dedup, rate limit, counters) and the forwarding queue of the webhooks."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = s = settings
-        self.dedup = build_dedup_store(s.redis_url, s.dedup_ttl)
-        self.limiter = build_rate_limiter(s.redis_url, s.rate_limit)
+        self.intake = Intake(s)
         dead_letters = DeadLetterLog(s.dead_letter_file)
         self.forwarder = Forwarder(
             s.rasa_url,
@@ -61,49 +56,35 @@ class Gateway:
             s.gateway_max_per_citizen,
         )
         self.deliverer = Deliverer(dead_letters, s.send_attempts, s.send_timeout, s.send_backoff)
-        self._side_tasks: set[asyncio.Task] = set()
-        self.counters = {ACCEPTED: 0, DUPLICATE: 0, LIMITED: 0, TOO_LONG: 0, REJECTED: 0}
 
-    async def claim(self, key: str) -> bool:
-        return await self.dedup.claim(key)
+    @property
+    def counters(self) -> dict[str, int]:
+        return self.intake.counters
 
-    async def accept(
-        self,
-        envelope: dict[str, Any],
-        notice: Callable[[str], dict[str, Any]],
-        limit_channel: str,
-        text: str,
-    ) -> str:
+    async def accept(self, turn: Envelope, limit_channel: str) -> str:
         """Queue a turn unless the sender is over the rate limit (one notice per window), the
         text is over `limit_channel`'s length limit (the kind too-long reply instead), or the
-        queues are full (dropped, one busy notice). `notice(text)` builds a reply envelope."""
-        decision = await self.limiter.check(envelope["sender_id"])
+        queues are full (dropped, one busy notice)."""
+        decision = await self.intake.admit(turn.sender_id)
         if not decision.allowed:
-            self.counters[LIMITED] += 1
             if decision.notify:
-                await self.forwarder.offer(notice(messages.RATE_LIMITED))
+                await self.forwarder.offer(turn.saying(messages.RATE_LIMITED))
             return LIMITED
-        busy = notice(messages.BUSY)
-        if limits.too_long(limit_channel, text):
-            self.counters[TOO_LONG] += 1
-            reply = notice(limits.too_long_reply(limit_channel))
+        busy = turn.saying(messages.BUSY)
+        if limits.too_long(limit_channel, turn.text):
+            self.intake.count(TOO_LONG)
+            reply = turn.saying(limits.too_long_reply(limit_channel))
             outcome = await self.forwarder.offer(reply, busy_notice=busy)
             return TOO_LONG if outcome == ACCEPTED else outcome
-        outcome = await self.forwarder.offer(envelope, busy_notice=busy)
+        outcome = await self.forwarder.offer(turn, busy_notice=busy)
         if outcome == ACCEPTED:
-            self.counters[ACCEPTED] += 1
+            self.intake.count(ACCEPTED)
         return outcome
-
-    def background(self, coro: Any) -> None:
-        task = asyncio.get_running_loop().create_task(coro)
-        self._side_tasks.add(task)
-        task.add_done_callback(self._side_tasks.discard)
 
     async def close(self) -> None:
         await self.forwarder.drain(timeout=10)
         await self.forwarder.close()
-        await self.dedup.close()
-        await self.limiter.close()
+        await self.intake.close()
 
 
 def check_key() -> None:
@@ -192,12 +173,12 @@ def build_app(settings: Settings | None = None) -> Sanic:
         async def telegram_webhook(request: Request) -> HTTPResponse:
             g = gateway()
             if not telegram.authentic(request.headers):  # hmac.compare_digest; body unread
-                g.counters[REJECTED] += 1
+                g.intake.count(REJECTED)
                 logger.warning("Telegram webhook: missing or wrong secret token (403)")
                 return response.json({"error": "forbidden"}, status=403)
             body = request.body or b""
             if len(body) > settings.telegram_max_body:
-                g.counters[REJECTED] += 1
+                g.intake.count(REJECTED)
                 return response.json({"error": "update too large"}, status=413)
             try:
                 data = json.loads(body)
@@ -205,8 +186,7 @@ def build_app(settings: Settings | None = None) -> Sanic:
                 return response.json({"error": "body is not JSON"}, status=400)
             if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
                 return response.json({"error": "not a Telegram update"}, status=400)
-            if not await g.claim(f"telegram:update:{data['update_id']}"):
-                g.counters[DUPLICATE] += 1
+            if not await g.intake.first_time(f"telegram:update:{data['update_id']}"):
                 return response.json({"status": DUPLICATE})
             try:
                 return response.json({"status": await telegram_update(g, telegram, data)})
@@ -227,22 +207,17 @@ def build_app(settings: Settings | None = None) -> Sanic:
             try:
                 params = twilio.read(request, request.body or b"")
             except Rejected as rejected:
-                g.counters[REJECTED] += 1
+                g.intake.count(REJECTED)
                 logger.warning("Twilio webhook: %s (%d)", rejected.reason, rejected.status)
                 error = "forbidden" if rejected.status == 403 else rejected.reason
                 return response.json({"error": error}, status=rejected.status)
             outcome, key, envelope = twilio.envelope(params)
             if outcome == "bad_request":
                 return response.json({"error": "MessageSid and From are required"}, status=400)
-            if key and not await g.claim(key):
-                g.counters[DUPLICATE] += 1
+            if key and not await g.intake.first_time(key):
+                pass  # a redelivery: counted, answered like the first
             elif envelope is not None:
-                await g.accept(
-                    envelope,
-                    lambda text: twilio.notice(envelope, text),
-                    envelope["mode"],
-                    envelope["body"],
-                )
+                await g.accept(envelope, envelope.mode)
             return response.text(EMPTY_TWIML, content_type="text/xml")
 
     return app
@@ -250,23 +225,19 @@ def build_app(settings: Settings | None = None) -> Sanic:
 
 async def telegram_update(g: Gateway, telegram: TelegramWebhook, data: dict[str, Any]) -> str:
     """Act on one new update; returns the status the webhook answers with."""
-    decision = telegram.read(data)
-    query_id = decision.get("callback_query_id")
-    if query_id:
-        user = str((data["callback_query"].get("from") or {}).get("id", ""))
-        g.background(answer_callback(g, telegram, str(query_id), user))
-    envelope = decision.get("envelope")
-    status = decision["status"]
-    if envelope is None:
-        return status
-    if status == "turn":
-        return await g.accept(
-            envelope, lambda text: telegram.notice(envelope, text), "telegram", envelope["text"]
+    reading = telegram.read(data)
+    if reading.callback_query_id:
+        g.intake.background(
+            answer_callback(g, telegram, str(reading.callback_query_id), reading.callback_user)
         )
-    once = decision.get("once")
-    if once is None or await g.claim(once):
+    envelope = reading.envelope
+    if envelope is None:
+        return reading.status
+    if reading.status == "turn":
+        return await g.accept(envelope, "telegram")
+    if reading.once is None or await g.intake.first_time(reading.once, redelivery=False):
         await g.forwarder.offer(envelope)  # a notice (group, edit...): dropped when full
-    return status
+    return reading.status
 
 
 async def answer_callback(g: Gateway, telegram: TelegramWebhook, query_id: str, user: str):

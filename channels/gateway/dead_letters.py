@@ -23,6 +23,7 @@ from typing import Any
 
 import aiohttp
 
+from channels.envelope import Envelope
 from channels.layer.outbound import DeadLetterLog
 from layani.settings import Settings, load
 
@@ -33,10 +34,11 @@ def inbound(entries: list[tuple[dict, dict | None]], message_id: str | None) -> 
     for stored, opened in entries:
         if opened is None or opened.get("direction") != "inbound":
             continue
-        envelope = opened.get("payload")
-        if not isinstance(envelope, dict) or not envelope.get("channel"):
+        try:
+            envelope = Envelope.from_wire(opened.get("payload"))
+        except ValueError:
             continue
-        if message_id and envelope.get("message_id") != message_id:
+        if message_id and envelope.message_id != message_id:
             continue
         found.append((stored["sealed"], envelope))
     return found
@@ -51,9 +53,9 @@ async def replay(settings: Settings, message_id: str | None = None) -> tuple[int
     timeout = aiohttp.ClientTimeout(total=settings.turn_timeout)
     async with aiohttp.ClientSession(timeout=timeout) as session:
         for token, envelope in inbound(log.entries(), message_id):
-            url = f"{settings.rasa_url}/webhooks/{envelope['channel']}/turn"
+            url = f"{settings.rasa_url}/webhooks/{envelope.channel}/turn"
             try:
-                async with session.post(url, json=envelope, headers=headers) as response:
+                async with session.post(url, json=envelope.to_wire(), headers=headers) as response:
                     ok = response.status == 200
             except (aiohttp.ClientError, asyncio.TimeoutError):
                 ok = False

@@ -1,4 +1,6 @@
-"""Hand queued messages from the gateway to the Rasa server, one turn per citizen at a time.
+"""Forward queued messages from the gateway to the Rasa server, one turn per citizen at a time.
+
+("Forwarding", not "handoff": in Layani a handoff is a citizen handed to a human officer.)
 
 Each citizen's messages wait in their own queue (channels/layer/ordering.py: order kept, idle
 citizens cost nothing, at most LAYANI_TURN_CONCURRENCY turns in flight). A job POSTs the
@@ -8,7 +10,7 @@ go. So order holds even with several Sanic workers or replicas behind RASA_URL, 
 server never holds more than a few turns: the backlog waits here, where it costs no CPU.
 
 Durability: with REDIS_URL each message is journalled before the webhook answers and removed
-when its hand-off has finished, so a gateway that crashes re-queues what it had acknowledged
+when its forwarding has finished, so a gateway that crashes re-queues what it had acknowledged
 (channels/gateway/journal.py); without Redis the queue is in memory only.
 
 Bounds: at most LAYANI_GATEWAY_MAX_QUEUED messages wait in all (default 2000) and at most
@@ -20,11 +22,11 @@ small allowance (a tenth of the total bound) so a flood of new senders cannot gr
 through them either. Messages re-queued from the journal at start-up were acknowledged
 before, so they are taken whatever the bounds (and count towards them).
 
-Retries: a hand-off that never reached Rasa (connection refused while it restarts or loads the
-model, 503 "not ready", 429 "its own turn queue is full") is retried with backoff for up to
-LAYANI_HANDOFF_PATIENCE seconds. One that may have reached it (timeout, connection lost
-mid-turn, 5xx) is not repeated, so a citizen never gets a turn twice; it goes to the dead-letter
-log with the error.
+Retries: a forwarding that never reached Rasa (connection refused while it restarts or loads
+the model, 503 "not ready", 429 "its own turn queue is full") is retried with backoff for up to
+LAYANI_HANDOFF_PATIENCE seconds (the variable keeps its old name: it is a deployment contract).
+One that may have reached it (timeout, connection lost mid-turn, 5xx) is not repeated, so a
+citizen never gets a turn twice; it goes to the dead-letter log with the error.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from typing import Any
 
 import aiohttp
 
+from channels.envelope import Envelope
 from channels.layer.ordering import ConversationQueues
 from channels.layer.outbound import DeadLetterLog
 from layani.pii import mask_text
@@ -44,6 +47,8 @@ logger = logging.getLogger(__name__)
 
 
 class Forwarder:
+    """Per-citizen queues in front of the Rasa server's `/turn`, bounded, journalled."""
+
     def __init__(
         self,
         rasa_url: str,
@@ -78,12 +83,10 @@ class Forwarder:
             self._total < self.max_queued and self._waiting.get(sender_id, 0) < self.max_per_citizen
         )
 
-    async def offer(
-        self, envelope: dict[str, Any], busy_notice: dict[str, Any] | None = None
-    ) -> str:
+    async def offer(self, envelope: Envelope, busy_notice: Envelope | None = None) -> str:
         """Queue `envelope` if the bounds allow ("accepted"); else drop it ("busy") and queue
         `busy_notice` for the citizen, once until their queue has emptied."""
-        sender = envelope["sender_id"]
+        sender = envelope.sender_id
         if self.has_room(sender):
             await self.submit(envelope)
             return "accepted"
@@ -97,12 +100,12 @@ class Forwarder:
             await self.submit(busy_notice, notice=True)
         return "busy"
 
-    async def submit(self, envelope: dict[str, Any], notice: bool = False) -> None:
+    async def submit(self, envelope: Envelope, notice: bool = False) -> None:
         """Journal `envelope` (when there is a journal), then queue it behind the citizen's
         earlier messages, whatever the bounds (`offer` checks them). Awaited before the
         webhook answers, so an acknowledged message is on record."""
-        self._reserve(envelope["sender_id"], notice)  # before the await: bounds hold under races
-        entry = await self.journal.add(envelope) if self.journal is not None else None
+        self._reserve(envelope.sender_id, notice)  # before the await: bounds hold under races
+        entry = await self.journal.add(envelope.to_wire()) if self.journal is not None else None
         self._queue(envelope, entry, notice)
 
     def _reserve(self, sender: str, notice: bool) -> None:
@@ -120,24 +123,30 @@ class Forwarder:
         self._total -= 1
         self._notices -= notice
 
-    def _queue(self, envelope: dict[str, Any], entry: str | None, notice: bool = False) -> None:
+    def _queue(self, envelope: Envelope, entry: str | None, notice: bool = False) -> None:
         async def job() -> None:
             try:
                 await self.forward(envelope)
             finally:
-                self._release(envelope["sender_id"], notice)
+                self._release(envelope.sender_id, notice)
                 if self.journal is not None:
                     await self.journal.done(entry)
 
-        self.queues.submit(envelope["sender_id"], job)
+        self.queues.submit(envelope.sender_id, job)
 
     async def recover(self) -> int:
         """Re-queue what an earlier run acknowledged but did not hand over (oldest first)."""
         if self.journal is None:
             return 0
-        pending = await self.journal.pending()
+        pending = []
+        for entry, wire in await self.journal.pending():
+            try:
+                pending.append((entry, Envelope.from_wire(wire)))
+            except ValueError:
+                logger.error("Gateway journal: an entry is not an envelope; dropped")
+                await self.journal.done(entry)
         for entry, envelope in pending:
-            self._reserve(envelope["sender_id"], False)
+            self._reserve(envelope.sender_id, False)
             self._queue(envelope, entry)
         if pending:
             logger.warning("Re-queued %d message(s) acknowledged before a restart", len(pending))
@@ -153,8 +162,9 @@ class Forwarder:
             )
         return self._session
 
-    async def forward(self, envelope: dict[str, Any]) -> None:
-        url = f"{self.rasa_url}/webhooks/{envelope['channel']}/turn"
+    async def forward(self, envelope: Envelope) -> None:
+        url = f"{self.rasa_url}/webhooks/{envelope.channel}/turn"
+        wire = envelope.to_wire()
         deadline = time.monotonic() + self.patience
         delay = 0.25
         while True:
@@ -162,7 +172,7 @@ class Forwarder:
             try:
                 async with self.session().post(
                     url,
-                    json=envelope,
+                    json=wire,
                     headers=self.headers,
                     timeout=aiohttp.ClientTimeout(total=self.turn_timeout),
                 ) as response:
@@ -179,24 +189,24 @@ class Forwarder:
             except (asyncio.TimeoutError, aiohttp.ClientError) as exc:  # may have run: don't
                 error = f"{type(exc).__name__}: {exc}"
             if retry and time.monotonic() + delay < deadline:
-                logger.info("Turn hand-off to %s not possible yet (%s); retrying", url, error)
+                logger.info("Forwarding to %s not possible yet (%s); retrying", url, error)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
                 continue
             break
         self.counters["failed"] += 1
         logger.error(
-            "Turn for %s not handed to the assistant: %s",
-            mask_text(envelope.get("sender_id", "")),
+            "Turn for %s not forwarded to the assistant: %s",
+            mask_text(envelope.sender_id),
             error,
         )
         self.dead_letters.write(
             {
                 "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                 "direction": "inbound",  # the log seals it: see DeadLetterLog
-                "channel": envelope.get("channel"),
-                "recipient": envelope.get("sender_id"),
-                "payload": envelope,
+                "channel": envelope.channel,
+                "recipient": envelope.sender_id,
+                "payload": wire,
                 "error": error,
             }
         )

@@ -24,13 +24,32 @@ beside the rest of a delivery. What each update becomes (metadata always has
 from __future__ import annotations
 
 import hmac
+from dataclasses import dataclass
 from typing import Any
 
 from telegram import CallbackQuery, Chat, Message, Update
 
 from channels import messages
+from channels.envelope import SAY, TURN, Envelope
 
 SHARE_MEDIA = "/share_media"
+CHANNEL = "telegram"
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What to do with one update.
+
+    `status` is what the webhook answers ("turn", "group", "edited", "unsupported",
+    "ignored"); `envelope` a turn or a notice to queue; `once` a key to claim first (the group
+    refusal goes out once per chat); `callback_query_id` a button press to answer at once.
+    """
+
+    status: str
+    envelope: Envelope | None = None
+    once: str | None = None
+    callback_query_id: str | None = None
+    callback_user: str = ""
 
 
 class TelegramWebhook:
@@ -48,85 +67,63 @@ class TelegramWebhook:
     def method_url(self, method: str) -> str:
         return f"{self.api_base_url}/bot{self.access_token}/{method}"
 
-    def read(self, data: dict[str, Any]) -> dict[str, Any]:
-        """What to do with one (new) update.
-
-        Returns {"status", "envelope"?, "once"?, "callback_query_id"?}: `envelope` is a turn or a
-        notice to queue; `once` a key that must be claimed first (group refusal once per chat).
-        Raises ValueError when `data` is not a Telegram update.
-        """
+    def read(self, data: dict[str, Any]) -> Reading:
+        """What to do with one (new) update; ValueError when `data` is not a Telegram update."""
         update = parse_update(data)
         if update.callback_query is not None:
             return self._callback(update, update.callback_query)
         message = update.message or update.edited_message
         if message is None or message.from_user is None:
-            return {"status": "ignored"}
+            return Reading("ignored")
         chat_id = str(message.chat.id)
         if message.chat.type != Chat.PRIVATE:
-            return {
-                "status": "group",
-                "once": f"telegram:group:{chat_id}",
-                "envelope": _say(chat_id, chat_id, messages.GROUP_CHAT_REFUSED),
-            }
+            return Reading(
+                "group",
+                _say(chat_id, chat_id, messages.GROUP_CHAT_REFUSED),
+                once=f"telegram:group:{chat_id}",
+            )
         sender_id = str(message.from_user.id)
         if not sender_id:
-            return {"status": "ignored"}
+            return Reading("ignored")
         if update.edited_message is not None:
-            return {
-                "status": "edited",
-                "envelope": _say(sender_id, chat_id, messages.EDITED_IGNORED),
-            }
+            return Reading("edited", _say(sender_id, chat_id, messages.EDITED_IGNORED))
         text, metadata = content(message)
         if text is None:
             note = metadata.pop("_note", messages.UNSUPPORTED_CONTENT)
-            return {"status": "unsupported", "envelope": _say(sender_id, chat_id, note)}
-        return {
-            "status": "turn",
-            "envelope": {
-                "channel": "telegram",
-                "kind": "turn",
-                "sender_id": sender_id,
-                "chat_id": chat_id,
-                "text": text,
-                "metadata": metadata,
-                "message_id": f"telegram-{update.update_id}",
-            },
-        }
+            return Reading("unsupported", _say(sender_id, chat_id, note))
+        turn = Envelope(
+            CHANNEL,
+            TURN,
+            sender_id,
+            text,
+            chat_id=chat_id,
+            metadata=metadata,
+            message_id=f"telegram-{update.update_id}",
+        )
+        return Reading("turn", turn)
 
-    def _callback(self, update: Update, query: CallbackQuery) -> dict[str, Any]:
+    def _callback(self, update: Update, query: CallbackQuery) -> Reading:
         sender_id = str(query.from_user.id) if query.from_user is not None else ""
-        result: dict[str, Any] = {"status": "ignored", "callback_query_id": query.id}
+        answer = {"callback_query_id": query.id, "callback_user": sender_id}
         if query.message is not None and query.message.chat.type != Chat.PRIVATE:
-            result["status"] = "group"
-            return result
+            return Reading("group", **answer)
         payload = query.data or ""
         if not payload or not sender_id or not isinstance(payload, str):
-            return result
-        result["status"] = "turn"
-        result["envelope"] = {
-            "channel": "telegram",
-            "kind": "turn",
-            "sender_id": sender_id,
-            "chat_id": sender_id,
-            "text": payload,
-            "metadata": {"channel": "telegram", "button": True},
-            "message_id": f"telegram-{update.update_id}",
-        }
-        return result
-
-    @staticmethod
-    def notice(envelope: dict[str, Any], text: str) -> dict[str, Any]:
-        return _say(envelope["sender_id"], envelope["chat_id"], text)
+            return Reading("ignored", **answer)
+        turn = Envelope(
+            CHANNEL,
+            TURN,
+            sender_id,
+            payload,
+            chat_id=sender_id,
+            metadata={"channel": CHANNEL, "button": True},
+            message_id=f"telegram-{update.update_id}",
+        )
+        return Reading("turn", turn, **answer)
 
 
-def _say(queue_key: str, chat_id: str, text: str) -> dict[str, Any]:
-    return {
-        "channel": "telegram",
-        "kind": "say",
-        "sender_id": queue_key,
-        "chat_id": chat_id,
-        "text": text,
-    }
+def _say(queue_key: str, chat_id: str, text: str) -> Envelope:
+    return Envelope(CHANNEL, SAY, queue_key, text, chat_id=chat_id)
 
 
 def parse_update(data: dict[str, Any]) -> Update:

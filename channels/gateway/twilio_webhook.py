@@ -15,8 +15,8 @@ a 1 MB post of 120,000 fields was decoded and signed for every candidate URL bef
 refused: 0.8 s of CPU in process, 1.25-1.8 s over HTTP, on the gateway's only event loop.
 
 Everything that needs the conversation's state (numbered SMS menus, LANJUT pages, the WhatsApp
-24-hour window) is done on the Rasa side, where that state lives (channels/twilio_turns.py); the
-gateway forwards the body and the media/location metadata as they came.
+24-hour window) is done on the Rasa side, where that state lives (channels/twilio_turns.py);
+the gateway forwards the body and the media/location metadata as they came.
 """
 
 from __future__ import annotations
@@ -26,6 +26,8 @@ import binascii
 import re
 from typing import Any
 from urllib.parse import parse_qs, parse_qsl, urlsplit
+
+from channels.envelope import TURN, Envelope
 
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
 WHATSAPP_PREFIX = "whatsapp:"
@@ -179,7 +181,7 @@ class TwilioWebhook:
             for url in candidate_urls(request, self.public_base_url)
         )
 
-    def envelope(self, params: dict[str, list[str]]) -> tuple[str, str | None, dict | None]:
+    def envelope(self, params: dict[str, list[str]]) -> tuple[str, str | None, Envelope | None]:
         """(outcome, dedup key, turn envelope or None) for an authenticated form."""
         message_sid = first(params, "MessageSid") or first(params, "SmsMessageSid")
         sender, mode = split_address(first(params, "From"))
@@ -203,29 +205,14 @@ class TwilioWebhook:
             body = first(params, "ButtonPayload")
         if not body and "media" not in metadata and "location" not in metadata:
             return "ignored", key, None
-        return (
-            "turn",
-            key,
-            {
-                "channel": self.channel,
-                "kind": "turn",
-                "sender_id": sender,
-                "mode": mode,
-                "to": first(params, "To") or None,
-                "body": body,
-                "metadata": metadata,
-                "message_id": message_sid,
-            },
+        turn = Envelope(
+            self.channel,
+            TURN,
+            sender,
+            body,
+            mode=mode,
+            to=first(params, "To"),
+            metadata=metadata,
+            message_id=message_sid,
         )
-
-    @staticmethod
-    def notice(envelope: dict[str, Any], text: str) -> dict[str, Any]:
-        """A text sent to the citizen without a turn (rate-limit notice)."""
-        return {
-            "channel": "twilio",
-            "kind": "say",
-            "sender_id": envelope["sender_id"],
-            "mode": envelope["mode"],
-            "to": envelope.get("to"),
-            "text": text,
-        }
+        return "turn", key, turn

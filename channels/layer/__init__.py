@@ -23,7 +23,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from channels import messages
-from channels.layer.dedup import build_dedup_store
+from channels.intake import ACCEPTED, BUSY, DUPLICATE, LIMITED, Intake
 from channels.layer.kv import build_kv
 from channels.layer.outbound import DeadLetterLog, Deliverer, SendError
 from channels.layer.ratelimit import build_rate_limiter
@@ -32,7 +32,6 @@ from layani.settings import Settings, load
 
 logger = logging.getLogger(__name__)
 
-ACCEPTED, DUPLICATE, LIMITED, BUSY = "accepted", "duplicate", "limited", "busy"
 OnNewMessage = Callable[[Any], Awaitable[Any]]
 
 __all__ = [
@@ -59,8 +58,7 @@ class ChannelLayer:
     def __init__(self, settings: Settings | None = None) -> None:
         self.settings = settings or load()
         s = self.settings
-        self.dedup = build_dedup_store(s.redis_url, s.dedup_ttl)
-        self.limiter = build_rate_limiter(s.redis_url, s.rate_limit)
+        self.intake = Intake(s)  # rate limit and counters, as in the gateway
         # New web chat sessions per client address (channels/socketio.py).
         self.session_limiter = build_rate_limiter(
             s.redis_url, s.webchat_session_limit, prefix="layani:sessions"
@@ -70,19 +68,16 @@ class ChannelLayer:
         self.deliverer = Deliverer(
             DeadLetterLog(s.dead_letter_file), s.send_attempts, s.send_timeout, s.send_backoff
         )
-        self._side_tasks: set[asyncio.Task] = set()
         self._closed = False
-        self.counters: dict[str, int] = {ACCEPTED: 0, DUPLICATE: 0, LIMITED: 0, BUSY: 0}
         self._busy_notified: dict[str, float] = {}
 
-    async def accept(
-        self,
-        message: Any,
-        on_new_message: OnNewMessage,
-        dedup_key: str | None = None,
-    ) -> str:
-        """Queue a citizen's message for its turn; ACCEPTED, DUPLICATE, LIMITED or BUSY."""
-        return await self._intake(message, lambda: on_new_message(message), dedup_key)
+    @property
+    def counters(self) -> dict[str, int]:
+        return self.intake.counters
+
+    async def accept(self, message: Any, on_new_message: OnNewMessage) -> str:
+        """Queue a citizen's message for its turn; ACCEPTED, LIMITED or BUSY."""
+        return await self._admit(message, lambda: on_new_message(message))
 
     async def reply_instead(self, message: Any, text: str) -> str:
         """Answer `message` with `text` instead of a turn (e.g. a too-long message).
@@ -90,27 +85,18 @@ class ChannelLayer:
         It still counts against the sender's rate limit and queue bound, and the reply waits
         behind the sender's earlier turns so the citizen reads the answers in order.
         """
-        return await self._intake(message, _notice(message, text))
+        return await self._admit(message, _notice(message, text))
 
-    async def _intake(
-        self, message: Any, job: Callable[[], Awaitable[Any]], dedup_key: str | None = None
-    ) -> str:
-        if dedup_key and not await self.dedup.claim(dedup_key):
-            self.counters[DUPLICATE] += 1
-            logger.info("Duplicate delivery %s ignored", dedup_key)
-            return DUPLICATE
-        decision = await self.limiter.check(message.sender_id)
+    async def _admit(self, message: Any, job: Callable[[], Awaitable[Any]]) -> str:
+        decision = await self.intake.admit(message.sender_id)
         if not decision.allowed:
-            self.counters[LIMITED] += 1
             if decision.notify:
                 self.submit(message.sender_id, _notice(message, messages.RATE_LIMITED))
             return LIMITED
         if not self.turns.try_submit(message.sender_id, job):
-            self.counters[BUSY] += 1
             self._tell_busy(message)
-            return BUSY
-        self.counters[ACCEPTED] += 1
-        return ACCEPTED
+            return self.intake.count(BUSY)
+        return self.intake.count(ACCEPTED)
 
     async def allow_new_session(self, address: str) -> bool:
         """Whether `address` may open another web chat session in this window."""
@@ -129,17 +115,7 @@ class ChannelLayer:
             }
         self._busy_notified[sender] = now
         logger.warning("Turn queue full (%d queued); busy notice sent", self.turns.queued())
-        self.background(_notice_logged(message, messages.BUSY))
-
-    async def first_time(self, key: str) -> bool:
-        """Claim a one-off key (e.g. "group chat refused once"); False if already claimed."""
-        return await self.dedup.claim(key)
-
-    def background(self, coro: Awaitable[Any]) -> None:
-        """Run a side task (e.g. answerCallbackQuery) without holding the webhook response."""
-        task = asyncio.get_running_loop().create_task(coro)
-        self._side_tasks.add(task)
-        task.add_done_callback(self._side_tasks.discard)
+        self.intake.background(_notice_logged(message, messages.BUSY))
 
     def submit(self, sender_id: str, job: Callable[[], Awaitable[Any]]) -> None:
         """Run `job` in the sender's queue (after their earlier messages), on the turn thread."""
@@ -160,7 +136,7 @@ class ChannelLayer:
                 raise
 
         if not self.turns.try_submit(sender_id, wrapped):
-            self.counters[BUSY] += 1
+            self.intake.count(BUSY)
             raise Busy(f"turn queue full ({self.turns.queued()} queued)")
         return await asyncio.wrap_future(done)
 
@@ -182,8 +158,7 @@ class ChannelLayer:
             return
         self._closed = True
         await self.turns.drain(timeout=10)
-        await self.dedup.close()
-        await self.limiter.close()
+        await self.intake.close()
         await self.session_limiter.close()
         await self.kv.close()
 

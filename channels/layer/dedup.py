@@ -9,12 +9,10 @@ day covers every redelivery it can make.
 
 from __future__ import annotations
 
-import logging
 import time
+from typing import Any
 
-from channels.layer.turns import PerLoop
-
-logger = logging.getLogger(__name__)
+from channels.layer.redis_fallback import RedisOrMemory
 
 DEFAULT_TTL_SECONDS = 24 * 3600
 
@@ -50,41 +48,25 @@ class MemoryDedupStore:
 
 
 class RedisDedupStore:
-    """Shared store for several workers or replicas (production profile, `REDIS_URL`)."""
+    """Shared store for several workers or replicas (production profile, `REDIS_URL`).
+
+    If Redis is unreachable we still deduplicate within this process instead of dropping or
+    double-processing citizens' messages (channels/layer/redis_fallback.py)."""
 
     def __init__(self, url: str, ttl: float = DEFAULT_TTL_SECONDS, prefix: str = "layani:dedup:"):
-        import redis.asyncio as aioredis
-
         self.ttl = int(ttl)
         self.prefix = prefix
-        # redis.asyncio connections belong to the loop that opened them: one client per loop
-        # (webhook loop and turn loop both use these stores).
-        self._clients = PerLoop(
-            lambda: aioredis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
-        )
-        # If Redis is unreachable we still deduplicate within this process instead of
-        # dropping or double-processing citizens' messages.
+        self._redis = RedisOrMemory(url, "Dedup store")
         self._fallback = MemoryDedupStore(ttl)
-        self._warned: float | None = None
 
     async def claim(self, key: str) -> bool:
-        try:
-            return bool(
-                await self._clients.get().set(self.prefix + key, b"1", nx=True, ex=self.ttl)
-            )
-        except Exception as exc:  # redis.RedisError, OSError, timeouts
-            now = time.monotonic()
-            if self._warned is None or now - self._warned > 60:
-                logger.warning("Dedup store: Redis unavailable (%s); using memory", exc)
-                self._warned = now
-            return await self._fallback.claim(key)
+        async def on_redis(client: Any) -> bool:
+            return bool(await client.set(self.prefix + key, b"1", nx=True, ex=self.ttl))
+
+        return await self._redis.run(on_redis, lambda: self._fallback.claim(key))
 
     async def close(self) -> None:
-        for client in self._clients.all():
-            try:
-                await client.close()
-            except Exception:  # closing a client bound to another (stopped) loop
-                pass
+        await self._redis.close()
 
 
 def build_dedup_store(redis_url: str = "", ttl: float = DEFAULT_TTL_SECONDS):

@@ -19,7 +19,7 @@ import time
 from typing import Any
 
 from channels.layer import at_rest
-from channels.layer.turns import PerLoop
+from channels.layer.redis_fallback import RedisOrMemory
 
 logger = logging.getLogger(__name__)
 
@@ -56,15 +56,12 @@ class MemoryKV:
 
 
 class RedisKV:
-    def __init__(self, url: str, prefix: str = "layani:kv:") -> None:
-        import redis.asyncio as aioredis
+    """Shared state for every worker; this process's memory while Redis is unreachable or
+    nothing can be sealed (channels/layer/redis_fallback.py)."""
 
+    def __init__(self, url: str, prefix: str = "layani:kv:") -> None:
         self.prefix = prefix
-        # redis.asyncio connections belong to the loop that opened them: one client per loop
-        # (webhook loop and turn loop both use these stores).
-        self._clients = PerLoop(
-            lambda: aioredis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
-        )
+        self._redis = RedisOrMemory(url, "KV store")
         self._fallback = MemoryKV()
 
     def _name(self, key: str) -> str:
@@ -74,11 +71,15 @@ class RedisKV:
             return self.prefix + hashlib.sha256(key.encode("utf-8")).hexdigest()[:40]
 
     async def get(self, key: str) -> Any | None:
-        try:
-            raw = await self._clients.get().get(self._name(key))
-        except Exception as exc:
-            logger.warning("KV store: Redis unavailable (%s); using memory", exc)
-            return await self._fallback.get(key)
+        async def on_redis(client: Any) -> tuple[bool, Any]:
+            return True, await client.get(self._name(key))
+
+        async def in_memory() -> tuple[bool, Any]:
+            return False, await self._fallback.get(key)
+
+        from_redis, raw = await self._redis.run(on_redis, in_memory)
+        if not from_redis:
+            return raw
         if raw is None:
             return await self._fallback.get(key)  # kept in memory when it could not be sealed
         text = raw.decode("ascii", errors="replace") if isinstance(raw, bytes) else raw
@@ -97,24 +98,20 @@ class RedisKV:
             logger.warning("KV store: %s; keeping %s in memory", exc, key.split(":")[0])
             await self._fallback.set(key, value, ttl)
             return
-        try:
-            await self._clients.get().set(self._name(key), sealed, ex=max(1, int(ttl)))
-        except Exception as exc:
-            logger.warning("KV store: Redis unavailable (%s); using memory", exc)
-            await self._fallback.set(key, value, ttl)
+
+        async def on_redis(client: Any) -> None:
+            await client.set(self._name(key), sealed, ex=max(1, int(ttl)))
+
+        await self._redis.run(on_redis, lambda: self._fallback.set(key, value, ttl))
 
     async def delete(self, key: str) -> None:
-        try:
-            await self._clients.get().delete(self._name(key))
-        except Exception:
-            await self._fallback.delete(key)
+        async def on_redis(client: Any) -> None:
+            await client.delete(self._name(key))
+
+        await self._redis.run(on_redis, lambda: self._fallback.delete(key))
 
     async def close(self) -> None:
-        for client in self._clients.all():
-            try:
-                await client.close()
-            except Exception:  # closing a client bound to another (stopped) loop
-                pass
+        await self._redis.close()
 
 
 def build_kv(redis_url: str = ""):

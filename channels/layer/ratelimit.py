@@ -18,8 +18,9 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
-from channels.layer.turns import PerLoop
+from channels.layer.redis_fallback import RedisOrMemory
 
 logger = logging.getLogger(__name__)
 
@@ -64,46 +65,36 @@ class MemoryRateLimiter:
 
 
 class RedisRateLimiter:
-    """Same window shared by all workers (INCR + EXPIRE on one key per sender and window)."""
+    """Same window shared by all workers (INCR + EXPIRE on one key per sender and window);
+    per process while Redis is unreachable, rather than failing open."""
 
     def __init__(
         self, url: str, limit: int = 20, window: float = 60.0, prefix: str = "layani:rate"
     ) -> None:
-        import redis.asyncio as aioredis
-
         self.limit = limit
         self.window = window
         self.prefix = prefix
-        # redis.asyncio connections belong to the loop that opened them: one client per loop
-        # (webhook loop and turn loop both use these stores).
-        self._clients = PerLoop(
-            lambda: aioredis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
-        )
+        self._redis = RedisOrMemory(url, "Rate limiter")
         self._fallback = MemoryRateLimiter(limit, window)
 
     async def check(self, sender_id: str) -> Decision:
         if self.limit <= 0:
             return Decision(True)
-        bucket = int(time.time() // self.window)
-        key = f"{self.prefix}:{sender_id}:{bucket}"
-        try:
-            pipe = self._clients.get().pipeline()
+        key = f"{self.prefix}:{sender_id}:{int(time.time() // self.window)}"
+
+        async def on_redis(client: Any) -> Decision:
+            pipe = client.pipeline()
             pipe.incr(key)
             pipe.expire(key, int(self.window) + 1)
             count, _ = await pipe.execute()
-        except Exception as exc:  # Redis down: limit per process instead of failing open
-            logger.warning("Rate limiter: Redis unavailable (%s); using memory", exc)
-            return await self._fallback.check(sender_id)
-        if count <= self.limit:
-            return Decision(True)
-        return Decision(False, notify=count == self.limit + 1)
+            if count <= self.limit:
+                return Decision(True)
+            return Decision(False, notify=count == self.limit + 1)
+
+        return await self._redis.run(on_redis, lambda: self._fallback.check(sender_id))
 
     async def close(self) -> None:
-        for client in self._clients.all():
-            try:
-                await client.close()
-            except Exception:  # closing a client bound to another (stopped) loop
-                pass
+        await self._redis.close()
 
 
 def build_rate_limiter(redis_url: str, spec: str, prefix: str = "layani:rate"):

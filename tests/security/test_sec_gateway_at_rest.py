@@ -96,7 +96,7 @@ def test_dead_letters_hold_no_identity_numbers_and_can_be_redelivered(stand_ins,
     )
     assert replayed.returncode == 0, replayed.stderr
     (envelope,) = rasa.envelopes(PHONE)
-    assert envelope["body"] == TEXT and envelope["message_id"] == "SM901"
+    assert envelope["text"] == TEXT and envelope["message_id"] == "SM901"
     assert "SM901" not in dead.read_text()  # redelivered: gone from the file
 
 
@@ -128,7 +128,7 @@ def test_the_redis_journal_is_sealed_expires_and_is_replayed_after_a_crash(
     try:
         wait_for(lambda: rasa.envelopes("902") and rasa.envelopes(PHONE), timeout=20)
         assert rasa.envelopes("902")[0]["text"] == TEXT
-        assert rasa.envelopes(PHONE)[0]["body"] == TEXT
+        assert rasa.envelopes(PHONE)[0]["text"] == TEXT
     finally:
         proc.terminate()
         proc.wait(20)

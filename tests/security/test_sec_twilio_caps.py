@@ -92,7 +92,7 @@ def test_too_many_fields_is_refused_even_when_correctly_signed(gateway):
     accepted += [(f"Extra{i}", "x") for i in range(200 - len(accepted))]
     assert post_twilio(gateway, accepted).status_code == 200
     wait_for(lambda: gateway.rasa.envelopes("+6281300000702"))
-    assert gateway.rasa.envelopes("+6281300000702")[0]["body"] == "halo 702"
+    assert gateway.rasa.envelopes("+6281300000702")[0]["text"] == "halo 702"
     assert gateway.rasa.envelopes("+6281300000701") == []
 
 

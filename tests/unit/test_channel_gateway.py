@@ -125,7 +125,7 @@ def test_a_flood_gets_one_polite_notice(gateway):
     wait_for(lambda: len(gateway.rasa.envelopes("+6281300000505")) >= 5)
     time.sleep(0.5)
     handed = gateway.rasa.envelopes("+6281300000505")
-    assert [e["body"] for e in handed if e["kind"] == "turn"] == [f"pesan {i}" for i in range(4)]
+    assert [e["text"] for e in handed if e["kind"] == "turn"] == [f"pesan {i}" for i in range(4)]
     notices = [e for e in handed if e["kind"] == "say"]
     assert len(notices) == 1 and "terlalu banyak pesan" in notices[0]["text"]
     assert notices[0]["mode"] == "sms"
@@ -150,7 +150,7 @@ def test_whatsapp_media_only_and_sender_identity(gateway):
     assert post_twilio(gateway, fields).status_code == 200
     wait_for(lambda: gateway.rasa.envelopes("+6281300000507"))
     envelope = gateway.rasa.envelopes("+6281300000507")[0]
-    assert envelope["mode"] == "whatsapp" and envelope["body"] == ""
+    assert envelope["mode"] == "whatsapp" and envelope["text"] == ""
     assert envelope["metadata"]["photo"] == {
         "url": "https://api.twilio.com/media/1",
         "content_type": "image/jpeg",
@@ -194,7 +194,7 @@ def test_a_message_the_assistant_failed_on_is_kept_in_the_dead_letter_file(gatew
         log = DeadLetterLog(gateway.dead_letters)
         record = [r for r in log.read() if r.get("payload", {}).get("message_id") == "SM511"][0]
     assert record["direction"] == "inbound" and record["recipient"] == "+6281300000511"
-    assert record["payload"]["body"] == "tolong" and "500" in record["error"]
+    assert record["payload"]["text"] == "tolong" and "500" in record["error"]
     # Not repeated: the turn may have run before it failed.
     time.sleep(0.5)
     assert gateway.rasa.envelopes("+6281300000511") == []
