@@ -151,14 +151,15 @@ class TelegramInput(InputChannel):
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
         credentials = credentials or {}
-        token, secret = credentials.get("access_token"), credentials.get("secret_token")
-        if not token or not secret:
-            raise ValueError("telegram needs access_token and secret_token (see credentials.yml)")
-        return cls(token, secret, credentials.get("api_base_url"))
+        token = credentials.get("access_token")
+        if not token:
+            raise ValueError("telegram needs access_token (see credentials.yml)")
+        return cls(token, credentials.get("api_base_url"))
 
-    def __init__(self, access_token: str, secret_token: str, api_base_url: str | None = None):
+    def __init__(self, access_token: str, api_base_url: str | None = None):
+        # The webhook's secret token is the gateway's (channels/gateway/telegram_webhook.py):
+        # this side only sends and runs the turns the gateway forwards.
         self.access_token = access_token
-        self.secret_token = secret_token
         self.api_base_url = (api_base_url or load_settings().telegram_api_base_url).rstrip("/")
         self._bots = PerLoop(lambda: make_bot(self.access_token, self.api_base_url))
         self._initialized: set = set()

@@ -39,6 +39,7 @@ from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
+from twilio.http.async_http_client import AsyncTwilioHttpClient
 
 from channels.envelope import SAY, Envelope
 from channels.gateway.twilio_webhook import (  # noqa: F401  (re-exported: tests, older imports)
@@ -208,6 +209,35 @@ class TwilioOutput(OutputChannel):
         return await get_layer().deliver(self.mode, recipient_id, call, data)
 
 
+# The API's form field names -> twilio's `messages.create` arguments.
+MESSAGE_ARGUMENTS = {
+    "To": "to",
+    "From": "from_",
+    "Body": "body",
+    "MediaUrl": "media_url",
+    "ContentSid": "content_sid",
+    "ContentVariables": "content_variables",
+}
+TWILIO_API = "https://api.twilio.com"
+
+
+class ApiBaseHttpClient(AsyncTwilioHttpClient):
+    """twilio's async (aiohttp) HTTP client, sending to TWILIO_API_BASE_URL.
+
+    Why: the twilio library builds every URL on https://api.twilio.com; staging and the tests'
+    local stand-in (tests/support/fakes_providers.py) listen elsewhere. Only that prefix is
+    replaced, so the library's paths, form encoding, auth and errors are used as they are."""
+
+    def __init__(self, api_base_url: str) -> None:
+        super().__init__(pool_connections=True)
+        self.api_base_url = api_base_url.rstrip("/")
+
+    async def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
+        if url.startswith(TWILIO_API) and self.api_base_url != TWILIO_API:
+            url = self.api_base_url + url[len(TWILIO_API) :]
+        return await super().request(method, url, *args, **kwargs)
+
+
 def _split(text: str, limit: int) -> list[str]:
     from channels.telegram_turns import split_text
 
@@ -225,19 +255,14 @@ class TwilioInput(InputChannel):
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
         credentials = credentials or {}
         sid, token = credentials.get("account_sid"), credentials.get("auth_token")
-        base = credentials.get("public_base_url")
-        if not sid or not token or not base:
-            raise ValueError("twilio needs account_sid, auth_token and public_base_url")
-        return cls(sid, token, base)
+        if not sid or not token:
+            raise ValueError("twilio needs account_sid and auth_token (see credentials.yml)")
+        return cls(sid, token)
 
-    def __init__(self, account_sid: str, auth_token: str, public_base_url: str) -> None:
-        from twilio.request_validator import RequestValidator
-
+    def __init__(self, account_sid: str, auth_token: str) -> None:
         settings = load_settings()
         self.account_sid = account_sid
         self.auth_token = auth_token
-        self.public_base_url = public_base_url.rstrip("/")
-        self.validator = RequestValidator(auth_token)
         self.api_base_url = settings.twilio_api_base_url
         self.sms_from = settings.twilio_sms_number
         number = settings.twilio_whatsapp_number
@@ -245,8 +270,8 @@ class TwilioInput(InputChannel):
             number if number.startswith(WHATSAPP_PREFIX) or not number else WHATSAPP_PREFIX + number
         )
         self.template_sid = settings.twilio_whatsapp_template_sid
-        self.timeout = settings.send_timeout
-        # One httpx client per event loop (turn thread and server loop both send).
+        # One twilio Client (and aiohttp session) per event loop: turns run on the turn
+        # thread, staff replies on the server loop (channels/layer/turns.py).
         self._clients = PerLoop(self._new_client)
 
     # --- outbound -------------------------------------------------------------------------
@@ -259,29 +284,34 @@ class TwilioInput(InputChannel):
         return None
 
     def _new_client(self) -> Any:
-        import httpx
+        from twilio.rest import Client
 
-        return httpx.AsyncClient(
-            auth=(self.account_sid, self.auth_token),
-            timeout=httpx.Timeout(self.timeout, connect=5.0),
-            limits=httpx.Limits(max_connections=64),
-        )
-
-    @property
-    def client(self) -> Any:
-        return self._clients.get()
+        http = ApiBaseHttpClient(self.api_base_url)
+        return Client(self.account_sid, self.auth_token, http_client=http)
 
     async def post_message(self, data: dict[str, str]) -> dict[str, Any]:
-        url = f"{self.api_base_url}/2010-04-01/Accounts/{self.account_sid}/Messages.json"
-        reply = await self.client.post(url, data=data)
-        if reply.status_code >= 300:
-            error = status_error(reply.status_code, reply.text)
+        """Create one message (`data` in the API's field names) with the twilio client; a
+        refusal is a SendError with Twilio's error `code` (63016: outside the WhatsApp window).
+        Timeout and retries are the channel layer's (LAYANI_SEND_TIMEOUT, LAYANI_SEND_ATTEMPTS)."""
+        from twilio.base.exceptions import TwilioRestException
+
+        try:
+            message = await self._clients.get().messages.create_async(
+                **{MESSAGE_ARGUMENTS[name]: value for name, value in data.items()}
+            )
+        except TwilioRestException as exc:
+            error = status_error(exc.status, exc.msg)
+            error.code = exc.code  # type: ignore[attr-defined]
+            raise error from exc
+        return {"sid": message.sid, "status": message.status}
+
+    async def close(self) -> None:
+        """Close the HTTP sessions of the clients made on the running loop (tests, shutdown)."""
+        for client in self._clients.all():
             try:
-                error.code = reply.json().get("code")  # type: ignore[attr-defined]
-            except ValueError:
-                error.code = None  # type: ignore[attr-defined]
-            raise error
-        return reply.json()
+                await client.http_client.close()
+            except RuntimeError:  # a session bound to another (stopped) loop
+                pass
 
     def template_fields(self, text: str) -> dict[str, str]:
         return {"ContentSid": self.template_sid, "ContentVariables": json.dumps({"1": text[:1000]})}

@@ -51,9 +51,9 @@ def is_retryable(exc: BaseException) -> bool:
     if isinstance(exc, (asyncio.TimeoutError, ConnectionError, OSError)):
         return True
     try:
-        import httpx
+        import aiohttp  # the twilio client's transport
 
-        if isinstance(exc, httpx.TransportError):
+        if isinstance(exc, aiohttp.ClientConnectionError):
             return True
     except ImportError:  # pragma: no cover
         pass

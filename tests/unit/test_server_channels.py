@@ -40,7 +40,15 @@ def test_every_configured_channel_starts_with_its_credentials():
     }
     channels = {type(c): c for c in load_input_channels(CREDENTIALS, env=env)}
     assert set(channels) == {RestInput, SocketIOInput, TelegramInput, TwilioInput}
-    assert channels[TelegramInput].secret_token == "tg-secret"
+    assert channels[TelegramInput].access_token == "123:abc"
+    assert channels[TwilioInput].account_sid == "AC" + "0" * 32
+
+
+def test_the_rasa_server_needs_only_the_sending_credentials():
+    # The webhook secret and the public URL are the gateway's: the Rasa server only sends.
+    env = {"TELEGRAM_BOT_TOKEN": "123:abc", "TWILIO_ACCOUNT_SID": "AC1", "TWILIO_AUTH_TOKEN": "t"}
+    channels = {type(c) for c in load_input_channels(CREDENTIALS, env=env)}
+    assert channels == {SocketIOInput, TelegramInput, TwilioInput}
 
 
 def test_an_unknown_channel_in_the_credentials_stops_the_server(tmp_path):
