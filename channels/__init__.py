@@ -1,6 +1,8 @@
-"""Layani's channel connectors (Telegram, Twilio SMS/WhatsApp, web chat) and the channel layer.
+"""Layani's channels: Telegram, Twilio SMS/WhatsApp, web chat and REST.
 
-Every connector authenticates a webhook before parsing it, turns the provider's payload into a
-Rasa `UserMessage`, and hands it to `channels.layer` (deduplication, rate limit, fast ack,
-per-conversation ordering, outbound retry). See docs/channels.md.
+Two processes: the webhook gateway (`channels/gateway/`: Telegram and Twilio webhooks are
+authenticated, deduplicated, rate-limited and acknowledged there, then forwarded as an
+`Envelope`) and the Rasa server (`<provider>_turns.py`, `socketio.py`, `rest.py`: turns run on
+the channel layer's turn thread, replies sent with timeout, retry and dead-letter log). Both
+admit messages through one `Intake` (channels/intake.py). See docs/channels.md.
 """

@@ -164,11 +164,6 @@ class TelegramInput(InputChannel):
         self._bots = PerLoop(lambda: make_bot(self.access_token, self.api_base_url))
         self._initialized: set = set()
 
-    @property
-    def bot(self) -> Any:
-        """This event loop's Bot (not yet initialised: parsing updates needs no network)."""
-        return self._bots.get()
-
     async def ready_bot(self) -> Any:
         bot = self._bots.get()
         if id(bot) not in self._initialized:

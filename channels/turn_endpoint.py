@@ -1,9 +1,10 @@
-"""POST /webhooks/<channel>/turn on the Rasa server: run one turn handed over by the gateway.
+"""POST /webhooks/<channel>/turn on the Rasa server: run one turn the gateway forwarded.
 
 Why: provider webhooks are answered by the gateway process (channels/gateway), which imports
 neither Rasa nor TensorFlow, so acknowledgements never wait for the GIL or the CPU the turns
-use. The gateway then hands each message here and waits; this route answers once the turn has
-run and its replies went out, so the gateway can send the citizen's next message in order.
+use. The gateway then forwards each message (an `Envelope`) here and waits; this route answers
+once the turn has run and its replies went out, so the gateway can send the citizen's next
+message in order.
 
 Only the gateway may call it: Bearer LAYANI_TURN_TOKEN, its own secret (the admin API and outbound
 tokens are refused), so nobody who can reach the Rasa port can speak for a citizen. Answers: 200
@@ -54,6 +55,6 @@ def add_turn_route(bp: Blueprint, make_job: Callable[[Envelope], Job | None]) ->
         except Busy:  # the turn queue is full: nothing ran, the gateway retries a 503
             return response.json({"error": "busy"}, status=503)
         except Exception as exc:
-            logger.exception("Turn handed over by the gateway failed")
+            logger.exception("Turn forwarded by the gateway failed")
             return response.json({"error": type(exc).__name__}, status=500)
         return response.json({"status": "done"})

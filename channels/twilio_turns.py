@@ -42,15 +42,7 @@ from sanic.response import HTTPResponse
 from twilio.http.async_http_client import AsyncTwilioHttpClient
 
 from channels.envelope import SAY, Envelope
-from channels.gateway.twilio_webhook import (  # noqa: F401  (re-exported: tests, older imports)
-    EMPTY_TWIML,
-    WHATSAPP_PREFIX,
-    candidate_urls,
-    form_params,
-    location_from,
-    media_from,
-    split_address,
-)
+from channels.gateway.twilio_webhook import WHATSAPP_PREFIX
 from channels.layer import drain_on_stop, get_layer
 from channels.layer.outbound import SendError, status_error
 from channels.layer.turns import PerLoop
@@ -300,7 +292,7 @@ class TwilioInput(InputChannel):
                 **{MESSAGE_ARGUMENTS[name]: value for name, value in data.items()}
             )
         except TwilioRestException as exc:
-            error = status_error(exc.status, exc.msg)
+            error = status_error(exc.status, f"Twilio error {exc.code}: {exc.msg}")
             error.code = exc.code  # type: ignore[attr-defined]
             raise error from exc
         return {"sid": message.sid, "status": message.status}

@@ -17,9 +17,9 @@ The gateway imports neither Rasa nor TensorFlow. Per delivery it only:
        too-long reply instead of a turn
     6. queues it behind the sender's earlier messages, within the queue bounds (past them: one
        "sedang sibuk" notice, message dropped), and answers the provider 200 at once
-A background forwarder (`handoff.py`) hands each queued message to the Rasa server
-(`POST /webhooks/<channel>/turn`, `Authorization: Bearer` LAYANI_TURN_TOKEN, a secret for this
-hand-off only) and waits until that turn has run and its replies were sent, then sends the
+A background forwarder (`forwarding.py`) forwards each queued message, an `Envelope`, to the Rasa
+server (`POST /webhooks/<channel>/turn`, `Authorization: Bearer` LAYANI_TURN_TOKEN, a secret for
+this forwarding only) and waits until that turn has run and its replies were sent, then sends the
 sender's next message: order per citizen is kept whichever Rasa worker or replica runs the turn.
 
 What it keeps (the Redis journal, the dead-letter file) is sealed with the personal-data key;
@@ -27,4 +27,8 @@ only masked text is readable (journal.py, channels/layer/outbound.py).
 
 Run: python -m channels.gateway [--port 5007]   (layani/run.py starts it with the rest)
      python -m channels.gateway.dead_letters list|replay   (see and redeliver dead letters)
+
+Modules: app.py (routes, `Gateway`), telegram_webhook.py and twilio_webhook.py (authenticate
+and read one delivery), forwarding.py (per-citizen queues, bounds, forwarding), journal.py
+(Redis), dead_letters.py (the operator's command).
 """

@@ -24,7 +24,7 @@ def main(argv: list[str] | None = None) -> None:
 
     app = build_app(settings)
     logging.getLogger("channels.gateway").info(
-        "Webhook gateway on http://%s:%s, turns handed to %s",
+        "Webhook gateway on http://%s:%s, turns forwarded to %s",
         args.host,
         args.port,
         settings.rasa_url,

@@ -127,7 +127,7 @@ def enabled_channels(settings: Settings) -> dict[str, Any]:
 def build_app(settings: Settings | None = None) -> Sanic:
     settings = settings or load()
     if not settings.turn_token:
-        raise SystemExit("LAYANI_TURN_TOKEN is not set: the gateway cannot hand turns to Rasa")
+        raise SystemExit("LAYANI_TURN_TOKEN is not set: the gateway cannot forward turns to Rasa")
     app = Sanic("layani_webhooks", configure_logging=False)
     app.config.KEEP_ALIVE_TIMEOUT = 75  # providers reuse connections
     # Bodies are read before they can be authenticated: keep what a stranger can make us hold

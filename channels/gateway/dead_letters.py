@@ -1,11 +1,11 @@
 """python -m channels.gateway.dead_letters: see and redeliver dead letters.
 
     list                      what the file shows in clear (masked), one line per record
-    replay [--message-id ID]  hand inbound dead letters (citizens' messages the assistant never
+    replay [--message-id ID]  forward inbound dead letters (citizens' messages the assistant never
                               took) to RASA_URL again, once each; the redelivered ones leave
                               the file, the others stay
 
-Why a command and not automatic: an inbound message is dead-lettered when its hand-off may
+Why a command and not automatic: an inbound message is dead-lettered when its forwarding may
 have reached the assistant (timeout, 5xx), so running it again may answer the citizen twice;
 an operator decides after fixing the cause. Records are sealed (channels/layer/outbound.py), so
 this needs the same LAYANI_PII_KEY (or the embedded profile's var/pii.key) as the writer.
@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Layani dead letters")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("list", help="masked records")
-    again = sub.add_parser("replay", help="hand inbound dead letters to the assistant again")
+    again = sub.add_parser("replay", help="forward inbound dead letters to the assistant again")
     again.add_argument("--message-id")
     args = parser.parse_args(argv)
     settings = load()

@@ -1,8 +1,8 @@
-"""A Redis journal of acknowledged messages not yet handed to the assistant (production).
+"""A Redis journal of acknowledged messages not yet forwarded to the assistant (production).
 
 Why: the gateway answers the provider *before* the turn runs, so from then on the message is
 ours to keep. With REDIS_URL set, each queued message is written to a sorted set (score = arrival
-order) before the webhook answers, and removed once the hand-off finished (turn run, or
+order) before the webhook answers, and removed once the forwarding finished (turn run, or
 dead-lettered). A gateway that crashed or was killed re-queues what is left when it starts, in
 arrival order, so per-citizen order holds. Delivery is at least once: a message whose turn ran
 just before a crash can run again after the restart. Without Redis (embedded profile) the queue

@@ -25,7 +25,7 @@ import base64
 import binascii
 import re
 from typing import Any
-from urllib.parse import parse_qs, parse_qsl, urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from channels.envelope import TURN, Envelope
 
@@ -35,15 +35,10 @@ E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 
 
 class Params(dict):
-    """parse_qs output (name -> list of values) with the `getlist` RequestValidator expects."""
+    """A decoded form (name -> list of values) with the `getlist` RequestValidator expects."""
 
     def getlist(self, name: str) -> list[str]:
         return self[name]
-
-
-def form_params(body: bytes) -> Params:
-    """The webhook form with blank fields kept (see module docstring)."""
-    return Params(parse_qs(body.decode("utf-8", errors="replace"), keep_blank_values=True))
 
 
 class Rejected(Exception):
@@ -173,9 +168,7 @@ class TwilioWebhook:
             raise Rejected(403, "invalid signature")
         return params
 
-    def authentic(self, request: Any, params: Params, signature: str | None = None) -> bool:
-        if signature is None:
-            signature = request.headers.get("x-twilio-signature", "")
+    def authentic(self, request: Any, params: Params, signature: str) -> bool:
         return bool(signature) and any(
             self.validator.validate(url, params, signature)
             for url in candidate_urls(request, self.public_base_url)

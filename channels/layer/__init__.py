@@ -1,7 +1,7 @@
 """The channel layer inside the Rasa server process.
 
     web chat (socket.io) -> ChannelLayer.accept(message) -> rate limit -> bounded queue per sender
-    gateway hand-off (POST /webhooks/<channel>/turn) -> ChannelLayer.run(sender, job)
+    gateway forwarding (POST /webhooks/<channel>/turn) -> ChannelLayer.run(sender, job)
     turn thread: agent.handle_message(message) -> OutputChannel -> ChannelLayer.deliver(...)
 
 The queue is bounded (LAYANI_MAX_QUEUED_TURNS in all, LAYANI_MAX_QUEUED_PER_SENDER per

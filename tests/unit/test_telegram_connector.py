@@ -6,7 +6,12 @@ from dataclasses import replace
 
 from channels import layer as layer_module
 from channels.layer import ChannelLayer
-from channels.telegram_turns import MAX_CALLBACK_BYTES, MAX_MESSAGE_CHARS, TelegramOutput, split_text
+from channels.telegram_turns import (
+    MAX_CALLBACK_BYTES,
+    MAX_MESSAGE_CHARS,
+    TelegramOutput,
+    split_text,
+)
 from layani.settings import load
 
 
