@@ -205,6 +205,23 @@ def use_write_ahead_log(engine: Any) -> None:
     engine.dispose()  # connections opened before the listener get the pragmas too
 
 
+def keep_sqlite_connection(engine: Any) -> Any:
+    """The same SQLite database behind a pool that keeps its connection open between turns.
+
+    Why: SQLAlchemy 1.4 gives a file SQLite database a `NullPool`, so every turn opened a
+    connection (and re-ran the WAL pragmas) and closed it after the commit. Closing the last
+    connection of a WAL database checkpoints the log into the database file and deletes it: under
+    20 concurrent citizens that close was 10 % of the Rasa server's busy time and the commit 8 %
+    (py-spy, docs/performance.md). The Rasa server saves turns from its one event-loop thread, so
+    one kept connection per thread is enough; other processes (the console) open their own.
+    """
+    url = engine.url
+    engine.dispose()
+    return sa.create_engine(
+        url, poolclass=sa.pool.SingletonThreadPool, connect_args={"check_same_thread": False}
+    )
+
+
 class PrivateSQLTrackerStore(SQLTrackerStore):
     """`SQLTrackerStore` that masks messages, seals personal slots and honours erasure."""
 
@@ -213,6 +230,8 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
         self.cipher = load_cipher()
         super().__init__(*args, **kwargs)
         if self.engine.dialect.name == "sqlite":
+            self.engine = keep_sqlite_connection(self.engine)
+            self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
             use_write_ahead_log(self.engine)
 
     async def save(self, tracker: DialogueStateTracker) -> None:

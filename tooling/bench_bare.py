@@ -253,10 +253,7 @@ def bare_bot(bare_dir: Path | None) -> tuple[Path, Path]:
     return folder, sorted((folder / "models").glob("*.tar.gz"))[-1]
 
 
-def start_bare(folder: Path, model: Path) -> Target:
-    from support.stack import free_port
-
-    port = free_port()
+def start_bare(folder: Path, model: Path, port: int) -> Target:
     rasa = Path(sys.executable).with_name("rasa")
     log = open(folder / "bench-rasa.log", "w")
     proc = subprocess.Popen(
@@ -276,8 +273,8 @@ def start_bare(folder: Path, model: Path) -> Target:
     return Target("bare rasa init", url, {}, {"rasa": proc.pid}, stop=stop)
 
 
-def start_layani(model: Path) -> Target:
-    from support.stack import free_port, start_stack
+def start_layani(model: Path, port_base: int) -> Target:
+    from support.stack import start_stack
 
     workdir = Path(tempfile.mkdtemp(prefix="layani-bench-bare-"))
     token = secrets.token_urlsafe(16)
@@ -287,7 +284,11 @@ def start_layani(model: Path) -> Target:
         "LAYANI_REST_RATE_LIMIT": "0",  # every bench citizen shares one address
         "LAYANI_RATE_LIMIT": "1000/60",  # the long conversation sends 300 messages in minutes
         "LOG_LEVEL": "WARNING",
-        "CONSOLE_PORT": str(free_port()),
+        # Fixed ports from --port-base (shared machines hand each user a range).
+        "RASA_PORT": str(port_base),
+        "ACTION_PORT": str(port_base + 1),
+        "WEBHOOK_PORT": str(port_base + 2),
+        "CONSOLE_PORT": str(port_base + 3),
     }
     stack = start_stack(model, workdir, extra_env=env, ready_timeout=900)
     from layani.run import commands as launcher_commands
@@ -379,6 +380,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", help="Layani model (default: train if stale)")
     parser.add_argument("--bare-dir", type=Path, help="reuse a trained `rasa init` folder")
     parser.add_argument("--json", help="also write the figures to this JSON file")
+    parser.add_argument(
+        "--port-base", type=int, default=7600, help="Layani uses 4 ports from here, bare the 5th"
+    )
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT / "tests"))
 
@@ -391,11 +395,11 @@ def main(argv: list[str] | None = None) -> int:
     folder, bare_model = bare_bot(args.bare_dir)
 
     print(f"Starting Layani ({model.name}) and the bare bot ...", flush=True)
-    layani_target = start_layani(model)
+    layani_target = start_layani(model, args.port_base)
     bare_target = None
     rounds: dict[str, list[dict[str, float]]] = {"layani": [], "bare": []}
     try:
-        bare_target = start_bare(folder, bare_model)
+        bare_target = start_bare(folder, bare_model, args.port_base + 4)
         for number in range(1, args.rounds + 1):
             print(f"Round {number}/{args.rounds}: Layani ...", flush=True)
             layani = asyncio.run(measure(layani_target, args, None))
