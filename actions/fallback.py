@@ -1,9 +1,17 @@
-"""Two-stage fallback for messages the NLU could not classify (intent `nlu_fallback`).
+"""Three-stage fallback for messages the NLU could not classify (intent `nlu_fallback`).
 
-Why two stages: a first misunderstanding is usually a wording problem, so the citizen is asked
-to rephrase. A second one in a row means rephrasing is not working; repeating the request would
-frustrate them, so the assistant offers the menu or an officer, and starts the human handoff when
-the handoff concern is installed (its `action_handoff_start` is in the domain).
+Why stages: a first misunderstanding is usually a wording problem, so the citizen is asked to
+rephrase. A second one in a row means rephrasing is not working, so the assistant offers a
+choice: the menu or an officer (`utter_fallback_menu_or_human`, buttons on chat, "balas MENU
+atau PETUGAS" on SMS). A choice offered must be honoured, so the offer waits for the reply
+instead of starting the handoff at once (which made the bot silent while the citizen typed
+"menu"): bot/rules/core.yml reads the reply after the offer (yes -> officer, no -> polite close;
+menu, "petugas", goodbye or a new request go through their own rules). A third misunderstanding
+in a row hands the conversation to an officer and says so: a public-service assistant must not
+leave a citizen going round in circles.
+
+The offer is run as its own action (`FollowupAction`), so the rules can name it as the bot turn
+the reply answers; the first stage's "please rephrase" stays inside this action.
 
 The streak lives in the `fallback_streak` slot (bot/domain/core.yml). This action increments it;
 the slot's `from_intent` mapping resets it to 0 whenever a message is understood, so "in a row"
@@ -25,9 +33,12 @@ from actions.emergency import emergency_response, reports_emergency
 from actions.faq.actions import LAST_TOPIC_SLOT
 
 STREAK_SLOT = "fallback_streak"
+OFFER_RESPONSE = "utter_fallback_menu_or_human"
+HANDOVER_RESPONSE = "utter_fallback_handover"
 HANDOFF_ACTION = "action_handoff_start"
 HANDOFF_REASON_SLOT = "handoff_reason"
 HANDOFF_REASON = "nlu_fallback"
+HANDOVER_STREAK = 3
 
 
 def next_streak(tracker: Tracker) -> int:
@@ -40,7 +51,7 @@ def next_streak(tracker: Tracker) -> int:
 
 
 class ActionLayaniFallback(Action):
-    """First fallback: `utter_ask_rephrase`. Second in a row and later: menu or officer."""
+    """1st fallback: rephrase. 2nd in a row: offer menu or officer. 3rd: hand over, saying so."""
 
     def name(self) -> str:
         return "action_layani_fallback"
@@ -61,10 +72,12 @@ class ActionLayaniFallback(Action):
         if streak == 1:
             dispatcher.utter_message(response="utter_ask_rephrase")
             return events
+        can_hand_over = HANDOFF_ACTION in (domain.get("actions") or [])
+        if streak < HANDOVER_STREAK or not can_hand_over:
+            # The offer is its own bot turn, so the rules can read the reply as an answer to it.
+            return events + [FollowupAction(OFFER_RESPONSE)]
 
-        dispatcher.utter_message(response="utter_fallback_menu_or_human")
-        if HANDOFF_ACTION in (domain.get("actions") or []):
-            if HANDOFF_REASON_SLOT in (domain.get("slots") or {}):
-                events.append(SlotSet(HANDOFF_REASON_SLOT, HANDOFF_REASON))
-            events.append(FollowupAction(HANDOFF_ACTION))
-        return events
+        dispatcher.utter_message(response=HANDOVER_RESPONSE)
+        if HANDOFF_REASON_SLOT in (domain.get("slots") or {}):
+            events.append(SlotSet(HANDOFF_REASON_SLOT, HANDOFF_REASON))
+        return events + [FollowupAction(HANDOFF_ACTION)]

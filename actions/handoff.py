@@ -1,7 +1,8 @@
 """Human handoff actions: put the conversation in an officer's queue, and take it back.
 
-`action_handoff_start` is reached four ways: the `request_human` intent (rule), two fallbacks
-in a row (the fallback action returns `FollowupAction("action_handoff_start")`), a form that
+`action_handoff_start` is reached four ways: the `request_human` intent (rule), the fallback
+(a yes to its "menu or officer?" offer, or a third misunderstanding in a row, when
+`action_layani_fallback` returns `FollowupAction("action_handoff_start")`), a form that
 gave up after repeated failed answers (same follow-up, optionally after setting the
 `handoff_reason` slot to "form"), and a sensitive topic (rule for the intent, HandoffPolicy for
 keywords). It tells the citizen roughly when an officer will answer and their queue number;
@@ -41,7 +42,11 @@ FALLBACK_ACTIONS = (
     "action_default_fallback",
     "action_layani_fallback",
     "action_two_stage_fallback",
+    # The "menu or officer?" offer after two misunderstandings: a yes to it is a fallback handoff.
+    "utter_fallback_menu_or_human",
 )
+# Actions Rasa runs around every message; they say nothing about why the citizen is handed over.
+_BOOKKEEPING_ACTIONS = ("action_handoff_start", "action_listen", "action_extract_slots")
 
 
 # Values other flows put in the `handoff_reason` slot that name a reason code, not a note.
@@ -63,7 +68,7 @@ def handoff_reason(tracker: Tracker, settings: HandoffConfig) -> tuple[str, str 
     if settings.is_sensitive(intent, latest.get("text")):
         return "sensitive", note
     executed = [e.get("name") for e in tracker.events if e.get("event") == "action"]
-    previous = next((n for n in reversed(executed) if n != "action_handoff_start"), None)
+    previous = next((n for n in reversed(executed) if n not in _BOOKKEEPING_ACTIONS), None)
     if code == "fallback" or intent == "nlu_fallback" or previous in FALLBACK_ACTIONS:
         return "fallback", note
     if intent == "request_human":

@@ -13,6 +13,12 @@ tracker store (`layani.tracker_store`) sees `action_erase_my_data` followed by `
 the turn's new events and deletes every stored event of the conversation instead of saving
 them. The next message starts a new, empty conversation. The database part (handoff rows,
 expired identity numbers, the audit entry) is `storage.erasure`.
+
+Replies the NLU does not read as yes or no (`action_privacy_answer`): a citizen who answers the
+question by repeating the request ("iya hapus data saya") gets the `delete_my_data` intent, and
+"jangan dihapus" gets it too. At the question, the language layer decides: a reply opening with
+a no, a cancel or a "jangan" keeps the data; the delete request opening with a yes confirms; a
+bare repeat ("hapus data saya") asks again, because erasing cannot be undone.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.channel import channel_of, owner_of
+from layani.language.replies import asks_question, is_no, is_yes, starts_with
 from layani.pii import mask_text
 from storage import erasure
 
@@ -35,6 +42,11 @@ logger = logging.getLogger(__name__)
 
 ERASE_ACTION = "action_erase_my_data"
 CONFIRM_RESPONSE = "utter_privacy_confirm"
+KEPT_RESPONSE = "utter_privacy_kept"
+FALLBACK_ACTION = "action_layani_fallback"
+DELETE_INTENT = "delete_my_data"
+# Intents that only ever end the question (the data stays): "makasih, ga usah", "udah dadah".
+CLOSING_INTENTS = ("thanks", "goodbye")
 
 
 def confirmed_after_question(tracker: Tracker) -> bool:
@@ -110,3 +122,48 @@ class ActionPrivacyLeaveForm(Action):
         if requested and requested in (domain.get("slots") or {}):
             events.insert(0, SlotSet(requested, None))
         return events
+
+
+def keeps_data(text: str) -> bool:
+    """The reply opens with a no, a cancel or a "don't" ("enggak usah dihapus", "jangan")."""
+    return is_no(text) or starts_with(text, "reply_cancel") or starts_with(text, "reply_keep_data")
+
+
+def answer_to_question(intent: str | None, text: str) -> str:
+    """What a reply to the deletion question means: "erase", "keep", "ask" or "fallback".
+
+    Rules send here only the replies whose intent is not a plain yes or no (bot/rules/privacy.yml).
+    Erasing needs a yes that is not a question; everything unsure either asks again (a repeated
+    request) or goes to the fallback (not understood), which also keeps the emergency net.
+    """
+    if keeps_data(text):
+        return "keep"
+    says_yes = is_yes(text) and not asks_question(text)
+    if intent == DELETE_INTENT:
+        return "erase" if says_yes else "ask"
+    if intent in CLOSING_INTENTS:
+        return "keep"
+    return "erase" if says_yes else "fallback"
+
+
+class ActionPrivacyAnswer(Action):
+    """Read a reply to the deletion question that the NLU did not classify as yes or no."""
+
+    def name(self) -> str:
+        return "action_privacy_answer"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        latest = tracker.latest_message or {}
+        intent = (latest.get("intent") or {}).get("name")
+        match answer_to_question(intent, latest.get("text") or ""):
+            case "erase":
+                # action_erase_my_data checks again that this reply answers the question.
+                return [FollowupAction(ERASE_ACTION)]
+            case "keep":
+                return [FollowupAction(KEPT_RESPONSE)]
+            case "ask":
+                return [FollowupAction(CONFIRM_RESPONSE)]
+            case _:
+                return [FollowupAction(FALLBACK_ACTION)]

@@ -222,3 +222,20 @@ async def test_database_down_is_told_not_crashed(tmp_path, monkeypatch, office_o
     dispose_engines()
     assert [m["response"] for m in messages] == ["utter_handoff_unavailable"]
     assert SlotSet("handoff_active", True) not in events
+
+
+async def test_yes_to_the_fallback_offer_is_queued_as_a_fallback(database, office_open):
+    """ "iya" after "Mau saya sambungkan dengan petugas?" tells the officer the bot failed."""
+    offer = [
+        {"event": "action", "name": "utter_fallback_menu_or_human"},
+        {"event": "action", "name": "action_listen"},
+    ]
+    await run(
+        handoff_actions.ActionHandoffStart(),
+        make_tracker("iya boleh", "affirm", sender="k", events=offer),
+    )
+    await run(handoff_actions.ActionHandoffStart(), make_tracker("iya boleh", "affirm", sender="l"))
+    with session_scope(database) as session:
+        rows = {r.sender_id: r for r in queue.list_open(session)}
+    assert rows["k"].reason == "fallback"
+    assert rows["l"].reason == "other"

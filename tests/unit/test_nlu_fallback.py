@@ -1,4 +1,4 @@
-"""Two-stage fallback (actions/fallback.py) and the slot mapping that resets its streak."""
+"""Three-stage fallback (actions/fallback.py) and the slot mapping that resets its streak."""
 
 from __future__ import annotations
 
@@ -45,21 +45,56 @@ async def test_unset_streak_counts_as_zero() -> None:
     assert events == [SlotSet("fallback_streak", 1.0)]
 
 
-async def test_second_fallback_offers_menu_or_human_and_starts_handoff() -> None:
-    domain = {"actions": ["action_handoff_start"], "slots": {"handoff_reason": {}}}
-    responses, events = await _run(1.0, domain)
-    assert responses == ["utter_fallback_menu_or_human"]
+HANDOFF_DOMAIN = {"actions": ["action_handoff_start"], "slots": {"handoff_reason": {}}}
+
+
+async def test_second_fallback_offers_menu_or_human_and_waits_for_the_choice() -> None:
+    """The offer is its own bot turn (so rules can read the reply) and no handoff starts yet:
+    before, the handoff started at once and the citizen's "menu" got no answer."""
+    responses, events = await _run(1.0, HANDOFF_DOMAIN)
+    assert responses == []  # the follow-up action says it
     assert events == [
         SlotSet("fallback_streak", 2.0),
+        FollowupAction("utter_fallback_menu_or_human"),
+    ]
+
+
+async def test_third_fallback_in_a_row_hands_over_and_says_so() -> None:
+    responses, events = await _run(2.0, HANDOFF_DOMAIN)
+    assert responses == ["utter_fallback_handover"]
+    assert events == [
+        SlotSet("fallback_streak", 3.0),
         SlotSet("handoff_reason", "nlu_fallback"),
         FollowupAction("action_handoff_start"),
     ]
 
 
-async def test_second_fallback_without_handoff_concern_only_offers() -> None:
-    responses, events = await _run(1.0, {"actions": ["action_layani_fallback"]})
-    assert responses == ["utter_fallback_menu_or_human"]
-    assert events == [SlotSet("fallback_streak", 2.0)]
+async def test_without_handoff_concern_the_offer_is_repeated() -> None:
+    for streak in (1.0, 2.0):
+        responses, events = await _run(streak, {"actions": ["action_layani_fallback"]})
+        assert responses == []
+        assert events[-1] == FollowupAction("utter_fallback_menu_or_human")
+
+
+def test_offer_reply_rules_honour_the_choice() -> None:
+    """Yes to "Mau saya sambungkan dengan petugas?" -> officer; no / cancel -> polite close."""
+    rules = yaml.safe_load((ROOT / "bot/rules/core.yml").read_text(encoding="utf-8"))["rules"]
+    after_offer = {
+        rule["steps"][1]["intent"]: rule["steps"][2]["action"]
+        for rule in rules
+        if rule["steps"][0] == {"action": "utter_fallback_menu_or_human"}
+    }
+    assert after_offer == {
+        "affirm": "action_handoff_start",
+        "deny": "utter_fallback_offer_declined",
+        "cancel": "utter_fallback_offer_declined",
+    }
+
+
+def test_sms_offer_names_the_words_to_reply() -> None:
+    core = yaml.safe_load((DOMAIN_DIR / "core.yml").read_text(encoding="utf-8"))
+    (sms,) = [v for v in core["responses"]["utter_fallback_menu_or_human"] if v.get("channel")]
+    assert "buttons" not in sms and "MENU" in sms["text"] and "PETUGAS" in sms["text"]
 
 
 def test_streak_resets_on_every_recognised_intent() -> None:
