@@ -214,9 +214,8 @@ def build_app(settings: Settings | None = None) -> Sanic:
             outcome, key, envelope = twilio.envelope(params)
             if outcome == "bad_request":
                 return response.json({"error": "MessageSid and From are required"}, status=400)
-            if key and not await g.intake.first_time(key):
-                pass  # a redelivery: counted, answered like the first
-            elif envelope is not None:
+            first = key is None or await g.intake.first_time(key)  # a redelivery is counted
+            if first and envelope is not None:
                 await g.accept(envelope, envelope.mode)
             return response.text(EMPTY_TWIML, content_type="text/xml")
 
