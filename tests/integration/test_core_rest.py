@@ -53,8 +53,13 @@ def test_colloquial_and_sms_core_messages(rasa_stack) -> None:
     assert rasa_stack.texts(_sender(), "udh dl y min, dadah") == [_default_text("utter_goodbye")]
 
 
-def test_two_stage_fallback_then_reset(rasa_stack) -> None:
-    """Rephrase first; menu-or-officer second in a row; an understood message resets the streak."""
+def _actions(tracker: dict) -> list[str]:
+    return [e.get("name") for e in tracker["events"] if e.get("event") == "action"]
+
+
+def test_fallback_rephrase_then_offer_then_reset(rasa_stack) -> None:
+    """Rephrase first; menu-or-officer second in a row, and the offer waits for the choice:
+    "menu" then shows the menu (before, the handoff started at once and "menu" got silence)."""
     sender = _sender()
     gibberish = "qwxz vbnm plkj"
     assert rasa_stack.parse(gibberish)["intent"]["name"] == "nlu_fallback"
@@ -66,15 +71,30 @@ def test_two_stage_fallback_then_reset(rasa_stack) -> None:
     assert rasa_stack.texts(sender, gibberish) == [_default_text("utter_ask_rephrase")]
 
     second = rasa_stack.rest(sender, gibberish)
-    assert second[0]["text"] == _default_text("utter_fallback_menu_or_human")
+    assert [m["text"] for m in second] == [_default_text("utter_fallback_menu_or_human")]
     assert [b["payload"] for b in second[0]["buttons"]] == ["/help", "/request_human"]
-    slots = rasa_stack.tracker(sender)["slots"]
-    assert slots["fallback_streak"] == 2.0
-    if "action_handoff_start" in CORE.get("actions", []) or (DOMAIN_DIR / "handoff.yml").exists():
-        # The handoff concern is installed: the second fallback hands over to an officer.
-        events = [
-            e.get("name")
-            for e in rasa_stack.tracker(sender)["events"]
-            if e.get("event") == "action"
-        ]
-        assert "action_handoff_start" in events
+    tracker = rasa_stack.tracker(sender)
+    assert tracker["slots"]["fallback_streak"] == 2.0
+    assert "action_handoff_start" not in _actions(tracker)
+
+    assert rasa_stack.texts(sender, "menu") == [_default_text("utter_help")]
+
+
+def test_fallback_offer_declined_closes_politely(rasa_stack) -> None:
+    sender = _sender()
+    for _ in range(2):
+        rasa_stack.texts(sender, "qwxz vbnm plkj")
+    assert rasa_stack.texts(sender, "ga usah") == [_default_text("utter_fallback_offer_declined")]
+    assert "action_handoff_start" not in _actions(rasa_stack.tracker(sender))
+
+
+def test_third_misunderstanding_hands_over_to_an_officer(rasa_stack) -> None:
+    sender = _sender()
+    for _ in range(2):
+        rasa_stack.texts(sender, "qwxz vbnm plkj")
+    third = rasa_stack.texts(sender, "plkj qwxz vbnm")
+    assert third[0] == _default_text("utter_fallback_handover")
+    assert len(third) == 2  # then the queue place (or the next opening hours)
+    tracker = rasa_stack.tracker(sender)
+    assert "action_handoff_start" in _actions(tracker)
+    assert tracker["slots"]["handoff_active"] is True

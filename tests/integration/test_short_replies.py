@@ -68,6 +68,21 @@ def test_cancel_and_no_after_the_delete_question(rasa_stack) -> None:
     assert rasa_stack.texts(sender, "tidak") == list(_texts("utter_goodbye"))
 
 
+def test_the_delete_request_repeated_with_a_yes_confirms(rasa_stack) -> None:
+    """ "iya hapus data saya" at "Lanjutkan menghapus?" is the yes it reads as (before: the
+    question again); "jangan dihapus" has the same intent and keeps the data."""
+    sender = _sender()
+    rasa_stack.texts(sender, "hapus data saya")
+    erased = rasa_stack.texts(sender, "iya hapus data saya")
+    assert erased == list(_texts("utter_privacy_erased", "privacy.yml"))
+
+    other = _sender()
+    rasa_stack.texts(other, "hapus data saya")
+    assert rasa_stack.texts(other, "jangan dihapus") == list(
+        _texts("utter_privacy_kept", "privacy.yml")
+    )
+
+
 def test_cancel_while_describing_a_complaint_leaves_the_form(rasa_stack) -> None:
     sender = _sender()
     rasa_stack.texts(sender, "saya mau lapor")
