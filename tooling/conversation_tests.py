@@ -6,8 +6,10 @@ predicted action against the story; any mistake fails `make test`.
 
 from __future__ import annotations
 
+import argparse
 import subprocess
 import sys
+from pathlib import Path
 
 from layani.paths import ROOT
 from tooling.train import train
@@ -16,11 +18,22 @@ TESTS_DIR = ROOT / "tests" / "conversations"
 OUT_DIR = ROOT / "reports" / "conversations"
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--model",
+        type=Path,
+        help="test this model file instead of the current one (trained first if stale)",
+    )
+    args = parser.parse_args(argv)
     if not any(TESTS_DIR.glob("*.yml")):
         print("No conversation tests found in tests/conversations", file=sys.stderr)
         return 1
-    model = train(if_stale=True)
+    if args.model is not None and not args.model.is_file():
+        print(f"No model at {args.model}", file=sys.stderr)
+        return 2
+    # Without --model the current sources' model is used, trained first when it is stale.
+    model = args.model or train(if_stale=True)
     cmd = [
         sys.executable,
         "-m",
