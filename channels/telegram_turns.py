@@ -21,17 +21,15 @@ from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
-from sanic import Blueprint, response
-from sanic.request import Request
-from sanic.response import HTTPResponse
+from sanic import Blueprint
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.request import HTTPXRequest
 
 from channels.envelope import SAY, Envelope
-from channels.layer import drain_on_stop, get_layer
+from channels.layer import get_layer
 from channels.layer.turns import PerLoop
 from channels.limits import clean_text
-from channels.turn_endpoint import add_turn_route
+from channels.turn_endpoint import forwarded_turns_blueprint
 from layani.settings import load as load_settings
 
 logger = logging.getLogger(__name__)
@@ -179,15 +177,9 @@ class TelegramInput(InputChannel):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """Health and `/turn` (forwarded by the gateway); the webhook is the gateway's."""
-        bp = Blueprint("layani_telegram_webhook", __name__)
-        drain_on_stop(bp)
-
-        @bp.route("/", methods=["GET"])
-        async def health(_: Request) -> HTTPResponse:
-            return response.json({"status": "ok"})
-
-        add_turn_route(bp, lambda envelope: self.turn_job(envelope, on_new_message))
-        return bp
+        return forwarded_turns_blueprint(
+            "layani_telegram_webhook", lambda envelope: self.turn_job(envelope, on_new_message)
+        )
 
     def turn_job(
         self, envelope: Envelope, on_new_message: Callable[[UserMessage], Awaitable[Any]]

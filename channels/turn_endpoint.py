@@ -24,7 +24,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from channels.envelope import Envelope
-from channels.layer import Busy, get_layer
+from channels.layer import Busy, drain_on_stop, get_layer
 from layani.bearer import check_bearer
 
 logger = logging.getLogger(__name__)
@@ -58,3 +58,21 @@ def add_turn_route(bp: Blueprint, make_job: Callable[[Envelope], Job | None]) ->
             logger.exception("Turn forwarded by the gateway failed")
             return response.json({"error": type(exc).__name__}, status=500)
         return response.json({"status": "done"})
+
+
+def forwarded_turns_blueprint(name: str, make_job: Callable[[Envelope], Job | None]) -> Blueprint:
+    """A provider connector's blueprint on the Rasa server: health and `/turn` only.
+
+    The provider's webhook itself is the gateway's (channels/gateway); what reaches the Rasa
+    server is the gateway's forwarded envelope, so both Telegram and Twilio mount the same two
+    routes and drain their turns on stop.
+    """
+    bp = Blueprint(name, __name__)
+    drain_on_stop(bp)
+
+    @bp.route("/", methods=["GET"])
+    async def health(_: Request) -> HTTPResponse:
+        return response.json({"status": "ok"})
+
+    add_turn_route(bp, make_job)
+    return bp

@@ -36,18 +36,16 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
-from sanic import Blueprint, response
-from sanic.request import Request
-from sanic.response import HTTPResponse
+from sanic import Blueprint
 from twilio.http.async_http_client import AsyncTwilioHttpClient
 
 from channels.envelope import SAY, Envelope
 from channels.gateway.twilio_webhook import WHATSAPP_PREFIX
-from channels.layer import drain_on_stop, get_layer
+from channels.layer import get_layer
 from channels.layer.outbound import SendError, status_error
 from channels.layer.turns import PerLoop
 from channels.limits import clean_text
-from channels.turn_endpoint import add_turn_route
+from channels.turn_endpoint import forwarded_turns_blueprint
 from layani import sms
 from layani.settings import load as load_settings
 
@@ -315,15 +313,9 @@ class TwilioInput(InputChannel):
     # --- inbound (the webhook itself is the gateway's: channels/gateway/twilio_webhook.py) ---
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """Health and `/turn` (forwarded by the gateway)."""
-        bp = Blueprint("layani_twilio_webhook", __name__)
-        drain_on_stop(bp)
-
-        @bp.route("/", methods=["GET"])
-        async def health(_: Request) -> HTTPResponse:
-            return response.json({"status": "ok"})
-
-        add_turn_route(bp, lambda envelope: self.turn_job(envelope, on_new_message))
-        return bp
+        return forwarded_turns_blueprint(
+            "layani_twilio_webhook", lambda envelope: self.turn_job(envelope, on_new_message)
+        )
 
     def turn_job(
         self, envelope: Envelope, on_new_message: Callable[[UserMessage], Awaitable[Any]]
