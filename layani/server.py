@@ -266,9 +266,10 @@ def main(argv: list[str] | None = None) -> None:
     from rasa.utils.tensorflow.environment import setup_tf_environment
 
     setup_tf_environment()
-    from layani import rasa_speedups
+    from layani import parse_cache, rasa_speedups
 
     rasa_speedups.install()
+    parse_cache.install(conf.parse_cache_size)
     app, endpoints = build_app(args)
     workers = rasa.core.utils.number_of_sanic_workers(endpoints.lock_store if endpoints else None)
     logger.info(

@@ -85,6 +85,7 @@ class Settings:
     # --- Webhook gateway (docs/channels.md, "Bounds": what one request or a burst may cost) ---
     turn_timeout: float  # seconds the gateway waits for one turn on the Rasa server
     handoff_patience: float  # seconds it keeps retrying while Rasa is down or loading
+    parse_cache_size: int  # short digit-free messages whose NLU result the Rasa server reuses
     gateway_id: str  # one per replica (its Redis journal)
     twilio_max_body: int  # bytes of one Twilio form post (real ones are a few KB)
     twilio_max_fields: int  # fields of one Twilio form post (real ones have about 20-40)
@@ -177,6 +178,7 @@ def _build(r: _Reader) -> Settings:
         max_queued_per_sender=int(r.text("LAYANI_MAX_QUEUED_PER_SENDER", "5")),
         turn_timeout=float(r.text("LAYANI_TURN_TIMEOUT", "300")),
         handoff_patience=float(r.text("LAYANI_HANDOFF_PATIENCE", "900")),
+        parse_cache_size=int(r.text("LAYANI_PARSE_CACHE_SIZE", "4096")),
         gateway_id=r.text("LAYANI_GATEWAY_ID", "default"),
         twilio_max_body=int(r.text("LAYANI_TWILIO_MAX_BODY", str(64 * 1024))),
         twilio_max_fields=int(r.text("LAYANI_TWILIO_MAX_FIELDS", "200")),

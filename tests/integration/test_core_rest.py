@@ -98,3 +98,13 @@ def test_third_misunderstanding_hands_over_to_an_officer(rasa_stack) -> None:
     tracker = rasa_stack.tracker(sender)
     assert "action_handoff_start" in _actions(tracker)
     assert tracker["slots"]["handoff_active"] is True
+
+
+def test_a_repeated_message_gets_the_same_understanding_as_the_first_time(rasa_stack) -> None:
+    """The parse cache (layani/parse_cache.py) must not change what the bot understands: the
+    second and third citizens who type the same words get the same intent, FAQ topic ranking
+    and entities as the first."""
+    for text in ("apa saja syarat membuat SKCK?", "halo min", "saya mau lapor jalan rusak"):
+        first, second, third = (rasa_stack.parse(text) for _ in range(3))
+        assert first["intent"]["name"] in ("faq/skck", "faq", "greet", "start_complaint")
+        assert first == second == third
