@@ -273,7 +273,7 @@ def start_bare(folder: Path, model: Path, port: int) -> Target:
     return Target("bare rasa init", url, {}, {"rasa": proc.pid}, stop=stop)
 
 
-def start_layani(model: Path, port_base: int) -> Target:
+def start_layani(model: Path, port_base: int, parse_cache: int | None = None) -> Target:
     from support.stack import start_stack
 
     workdir = Path(tempfile.mkdtemp(prefix="layani-bench-bare-"))
@@ -290,6 +290,8 @@ def start_layani(model: Path, port_base: int) -> Target:
         "WEBHOOK_PORT": str(port_base + 2),
         "CONSOLE_PORT": str(port_base + 3),
     }
+    if parse_cache is not None:  # Layani's default otherwise (layani/parse_cache.py)
+        env["LAYANI_PARSE_CACHE_SIZE"] = str(parse_cache)
     stack = start_stack(model, workdir, extra_env=env, ready_timeout=900)
     from layani.run import commands as launcher_commands
 
@@ -383,6 +385,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--port-base", type=int, default=7600, help="Layani uses 4 ports from here, bare the 5th"
     )
+    parser.add_argument(
+        "--parse-cache",
+        type=int,
+        help="Layani's NLU parse cache size (0: off, every message parsed as if all were new)",
+    )
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT / "tests"))
 
@@ -395,7 +402,7 @@ def main(argv: list[str] | None = None) -> int:
     folder, bare_model = bare_bot(args.bare_dir)
 
     print(f"Starting Layani ({model.name}) and the bare bot ...", flush=True)
-    layani_target = start_layani(model, args.port_base)
+    layani_target = start_layani(model, args.port_base, args.parse_cache)
     bare_target = None
     rounds: dict[str, list[dict[str, float]]] = {"layani": [], "bare": []}
     try:
