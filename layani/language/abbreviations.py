@@ -14,6 +14,9 @@ words the assistant knows by its *consonant skeleton*:
 A token is expanded only when
 - it is unknown (not a known word; the caller passes the known vocabulary),
 - it has at least three letters, only letters, and at least two consonants,
+- it cannot be read as an Indonesian word (`looks_abbreviated`): a pronounceable unknown token
+  ("lahan", "pesen", "berjam", "persia") is a word the training data never used, and rewriting
+  it to the nearest training word ("lahiran", "persen") invents evidence,
 - a known word starts with the same letter, contains the token's letters in order, and has the
   same skeleton or the skeleton with one consonant dropped (never the first one),
 - and that word is clearly the most frequent such candidate (`dominance` times the runner-up),
@@ -25,6 +28,7 @@ vocabulary per token), and only a few words share one skeleton.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Mapping
 
@@ -36,6 +40,55 @@ MIN_CONSONANTS = 2
 MIN_DROPPED = 1
 # Longer tokens are sentences without spaces or noise, not abbreviations.
 MAX_TOKEN = 16
+
+
+# Consonant pairs that begin Indonesian words (mostly loanwords: "produk", "klinik", "status").
+ONSET_CLUSTERS = frozenset(
+    {
+        "pr",
+        "tr",
+        "kr",
+        "br",
+        "gr",
+        "dr",
+        "fr",
+        "pl",
+        "kl",
+        "bl",
+        "fl",
+        "gl",
+        "sl",
+        "sp",
+        "st",
+        "sk",
+        "sw",
+    }
+)
+# Digraphs that spell one consonant sound.
+DIGRAPHS = (("ng", "N"), ("ny", "Y"), ("kh", "K"), ("sy", "S"))
+
+
+def looks_abbreviated(token: str) -> bool:
+    """True when `token` cannot be an Indonesian word as written, so it must be shortened.
+
+    Indonesian syllables are (C)(C)V(C): a word ends in at most one consonant, starts with at
+    most one (or a loanword cluster such as "pr", "st"), and never has three consonants in a
+    row. Dropping vowels breaks this at once ("ptgs", "mnu", "lpr", "skrg", "bntuan"), while a
+    word the training data simply never used keeps it ("lahan", "pesen", "ding").
+    """
+    t = token
+    for digraph, single in DIGRAPHS:
+        t = t.replace(digraph, single)
+    runs = [(m.start(), m.end()) for m in re.finditer(r"[^aeiou]+", t)]
+    for start, end in runs:
+        length = end - start
+        if length >= 3:
+            return True
+        if length == 2 and end == len(t):
+            return True
+        if length == 2 and start == 0 and t[:2] not in ONSET_CLUSTERS:
+            return True
+    return False
 
 
 def skeleton(word: str) -> str:
@@ -73,7 +126,7 @@ class AbbreviationIndex:
         if not (MIN_TOKEN <= len(token) <= MAX_TOKEN) or not token.isalpha():
             return None
         skel = skeleton(token)
-        if len(skel) < MIN_CONSONANTS:
+        if len(skel) < MIN_CONSONANTS or not looks_abbreviated(token):
             return None
         found = self._best(token, self._exact.get(skel, ()))
         if found is None and len(skel) >= 3:

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import time
 
-from layani.language.abbreviations import AbbreviationIndex, is_subsequence, skeleton
+from layani.language.abbreviations import (
+    AbbreviationIndex,
+    is_subsequence,
+    looks_abbreviated,
+    skeleton,
+)
 
 COUNTS = {
     "petugas": 65,
@@ -77,3 +82,22 @@ def test_work_per_token_does_not_grow_with_the_vocabulary_scan():
         idx.expand("zzzzzzzzzzzz")
     # A scan of 50,000 words per token would take seconds; the skeleton lookup takes ms.
     assert time.perf_counter() - started < 1.0
+
+
+def test_unknown_words_that_read_as_indonesian_are_not_rewritten():
+    # "lahan" (land) is not "lahiran" (birth), "pesen" (to order) is not "persen": a
+    # pronounceable token the training data never used is a word, not an abbreviation.
+    idx = AbbreviationIndex({**COUNTS, "lahiran": 9, "persen": 5, "berjamur": 3})
+    assert idx.expand("lahan") is None
+    assert idx.expand("pesen") is None
+    assert idx.expand("berjam") is None
+    # ... while the vowel-dropped forms of the same words are still expanded.
+    assert idx.expand("lhrn") == "lahiran"
+    assert idx.expand("prsn") == "persen"
+
+
+def test_abbreviated_shapes_are_recognised_by_their_consonant_runs():
+    for token in ("ptgs", "mnu", "lpr", "skrg", "sttus", "lyanan", "kelurahn", "cekny"):
+        assert looks_abbreviated(token), token
+    for token in ("lahan", "pesen", "ding", "persia", "dilempar", "produk", "sampah", "tong"):
+        assert not looks_abbreviated(token), token
