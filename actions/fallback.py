@@ -19,6 +19,11 @@ needs no extra bookkeeping here.
 
 A message that is not understood but reports danger ("banjir sudah masuk rumah, kami terjebak")
 gets the emergency numbers instead of a request to rephrase (actions/emergency.py).
+
+A short acknowledgement the NLU did not place ("baik, saya mengerti", "oh ngono") right after
+an understood turn needs no rephrasing either: it gets the "nothing pending" answer
+(`utter_ack_nothing_pending`). After a misunderstanding (streak > 0) it is read as usual, so a
+"ya" to the officer offer is never swallowed here.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.emergency import emergency_response, reports_emergency
 from actions.faq.actions import LAST_TOPIC_SLOT
+from layani.language.replies import acknowledges
 
 STREAK_SLOT = "fallback_streak"
 OFFER_RESPONSE = "utter_fallback_menu_or_human"
@@ -39,6 +45,7 @@ HANDOFF_ACTION = "action_handoff_start"
 HANDOFF_REASON_SLOT = "handoff_reason"
 HANDOFF_REASON = "nlu_fallback"
 HANDOVER_STREAK = 3
+ACK_RESPONSE = "utter_ack_nothing_pending"
 
 
 def next_streak(tracker: Tracker) -> int:
@@ -68,6 +75,11 @@ class ActionLayaniFallback(Action):
             dispatcher.utter_message(response=emergency)
             return [SlotSet(STREAK_SLOT, 0.0), SlotSet(LAST_TOPIC_SLOT, "darurat")]
         streak = next_streak(tracker)
+        text = (tracker.latest_message or {}).get("text") or ""
+        if streak == 1 and not tracker.active_loop_name and acknowledges(text):
+            # "oh gitu" / "baik, saya mengerti" after an answer: nothing to rephrase.
+            dispatcher.utter_message(response=ACK_RESPONSE)
+            return [SlotSet(STREAK_SLOT, 0.0)]
         events: list[EventType] = [SlotSet(STREAK_SLOT, float(streak))]
         if streak == 1:
             dispatcher.utter_message(response="utter_ask_rephrase")

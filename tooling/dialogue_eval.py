@@ -291,9 +291,11 @@ def _turn_from_events(events: list[dict[str, Any]]) -> Turn:
 class Driver:
     """A trained model in process, talking to a real action server subprocess."""
 
-    def __init__(self, model: Path, workdir: Path) -> None:
+    def __init__(self, model: Path, workdir: Path, port: int = 0) -> None:
         self.model = model
         self.workdir = workdir
+        # 0 = any free port; a fixed one keeps parallel sessions inside their own port range.
+        self.port = port
         self.proc: subprocess.Popen | None = None
         self.agent: Any = None
 
@@ -306,7 +308,7 @@ class Driver:
         from layani.run import build_env, process_env
 
         env = build_env("embedded", dict(os.environ))
-        port = _free_port()
+        port = self.port or _free_port()
         token = secrets.token_urlsafe(16)
         env.update(
             {
@@ -474,6 +476,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("sets", nargs="*", help="dialogue sets (default: eval/dialogue/*.yml)")
     parser.add_argument("--out", default=str(REPORTS_DIR))
     parser.add_argument(
+        "--action-port",
+        type=int,
+        default=int(os.environ.get("LAYANI_DIALOGUE_ACTION_PORT", "0")),
+        help="port of the action server it starts (default: any free port)",
+    )
+    parser.add_argument(
         "--errors",
         action="store_true",
         help="list every wrong reply (only for your own dev set: blind sets are for measuring)",
@@ -502,7 +510,7 @@ def main(argv: list[str] | None = None) -> int:
     # A stopped run must still stop its action server (the finally below).
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     with tempfile.TemporaryDirectory(prefix="layani-dialogue-") as tmp:
-        driver = Driver(model, Path(tmp))
+        driver = Driver(model, Path(tmp), args.action_port)
         driver.start()
         try:
             results = asyncio.run(run(driver, replies))

@@ -43,7 +43,7 @@ from actions.complaints.text import tokens
 from actions.emergency import emergency_response, reports_emergency
 from actions.faq.in_form import faq_response, is_faq_question
 from layani.language.normalise import load_mapping
-from layani.language.replies import asks_question, is_no, is_yes, starts_with
+from layani.language.replies import asks_for_help, asks_question, is_no, is_yes, starts_with
 from layani.language.vocabulary import DATA_DIR, word_set
 
 logger = logging.getLogger(__name__)
@@ -73,6 +73,16 @@ INTERRUPTING_INTENTS = {
     "check_status",
     "list_my_reports",
     "delete_my_data",
+}
+# What the bot says when the citizen asks how to answer the step ("bantuan", "harus nulis apa?"):
+# the step's own explanation, after which the form asks the same question again.
+STEP_HELP = {
+    "complaint_description": "utter_complaint_description_help",
+    "complaint_category": "utter_complaint_category_help",
+    "complaint_location": "utter_complaint_location_help",
+    "complaint_photo": "utter_complaint_photo_hint",
+    "complaint_contact": "utter_complaint_contact_hint",
+    "complaint_confirm": "utter_complaint_confirm_help",
 }
 # Opening phrases of start_complaint that carry no detail ("saya mau lapor", "pengaduan min").
 _TRIGGER = re.compile(
@@ -394,6 +404,11 @@ class ValidateComplaintForm(Action):
             cleared["requested_slot"] = None
             return _events(cleared)
 
+        if requested in STEP_HELP and _wants_help(text, tracker):
+            dispatcher.utter_message(response=STEP_HELP[requested])
+            slots[requested] = None
+            return _events(slots)
+
         if (
             intent in INTERRUPTING_INTENTS
             and (message.get("intent") or {}).get("confidence", 0) >= 0.8
@@ -465,6 +480,21 @@ def _looks_like_answer(text: str) -> bool:
         or raw in classifier.load_model().categories
         or (bool(words) and words[0] in ("ubah", "ganti", "edit", "koreksi"))
     )
+
+
+def _wants_help(text: str, tracker: Tracker) -> bool:
+    """The reply asks how to answer the step instead of answering it.
+
+    Why: "bantuan" at the description step was kept as a too-short description, and the
+    citizen who did not know what to write was told to write more. A form answer ("lewati",
+    "kirim", a category) is never a help request; the NLU's help intent counts only for a
+    reply of a few words, as a longer one may be the answer itself."""
+    if not text or _looks_like_answer(text):
+        return False
+    if asks_for_help(text):
+        return True
+    asked_help = _said(tracker, "help") or _said(tracker, "help_topics")
+    return asked_help and len(tokens(text)) <= 3
 
 
 def _guess(description: str) -> dict[str, Any]:

@@ -64,3 +64,46 @@ def asks_question(text: str) -> bool:
     if starts_with(text, "question_words_form"):
         return True
     return any("syarat" in words for words in _readings(text))
+
+
+# A one-word help entry ("bantuan", "menu") counts only in a reply this short; a longer phrase
+# ("harus nulis apa") in a reply up to HELP_MAX_WORDS words.
+HELP_SHORT_WORDS = 3
+HELP_MAX_WORDS = 8
+
+
+def _contains(words: list[str], phrase: tuple[str, ...]) -> bool:
+    n = len(phrase)
+    return any(tuple(words[i : i + n]) == phrase for i in range(len(words) - n + 1))
+
+
+def asks_for_help(text: str) -> bool:
+    """A reply at a form step that asks how to answer it ("bantuan", "bingung nulisnya", "aku
+    harus nulis apa?") rather than answering it.
+
+    Why word counts: the same words open real answers ("bantuan sosial belum cair sejak
+    Maret" is a complaint), so a single help word only counts in a reply of a few words, and
+    no phrase counts in a long reply."""
+    for words in _readings(text):
+        if not words or len(words) > HELP_MAX_WORDS:
+            continue
+        for phrase in _phrases("reply_help"):
+            if len(phrase) == 1 and len(words) > HELP_SHORT_WORDS:
+                continue
+            if _contains(words, phrase):
+                return True
+    return False
+
+
+ACK_MAX_WORDS = 5
+
+
+def acknowledges(text: str) -> bool:
+    """A short reply that only takes note of what the bot said ("oh gitu", "baik, saya
+    mengerti", "ok paham") and asks nothing: it needs no rephrasing, just the next step."""
+    if "?" in (text or ""):
+        return False
+    words = _words(text)
+    if not words or len(words) > ACK_MAX_WORDS:
+        return False
+    return starts_with(text, "reply_ack") or is_yes(text)

@@ -572,3 +572,42 @@ def test_a_complaint_that_reports_an_emergency_gets_the_numbers_first(database):
     assert "utter_faq/darurat" not in _open_form(
         "ada pohon tumbang menutup jalan di depan rumah", "complaint_description"
     )
+
+
+@pytest.mark.parametrize(
+    ("reply", "intent"),
+    [
+        ("bantuan", "help"),
+        ("bantuan", "inform"),
+        ("maksudnya gimana? aku harus nulis apa", "faq"),
+        ("what should I write?", "inform"),
+        ("menu", "help"),
+    ],
+)
+def test_asking_for_help_at_the_description_step_explains_it(database, reply, intent):
+    """ "bantuan" used to be kept as a too-short description ("jelaskan lebih lengkap")."""
+    chat = Conversation()
+    chat.say("mau lapor", intent="start_complaint")
+    said = chat.say(reply, intent=intent, confidence=0.6)
+    assert said == ["utter_complaint_description_help", "utter_ask_complaint_description"]
+    assert not chat.slots.get("complaint_draft")
+    # The next real answer is the description, not glued to "bantuan".
+    chat.say("lampu jalan di gang kami mati sudah seminggu")
+    assert chat.slots["complaint_description"] == "lampu jalan di gang kami mati sudah seminggu"
+
+
+def test_a_description_with_a_help_word_is_still_the_description(database):
+    chat = Conversation()
+    chat.say("mau lapor", intent="start_complaint")
+    said = chat.say("bantuan sosial keluarga kami belum cair sejak Maret", intent="help")
+    assert "utter_complaint_description_help" not in said
+    assert chat.slots["complaint_description"].startswith("bantuan sosial")
+
+
+def test_help_at_later_steps_gets_that_steps_explanation(database):
+    chat = Conversation()
+    chat.say("pohon tumbang di jalan Dago depan masjid", intent="start_complaint")
+    chat.say("ya")
+    assert chat.slots["requested_slot"] == "complaint_photo"
+    assert chat.say("bingung", intent="help")[0] == "utter_complaint_photo_hint"
+    assert chat.say("lewati")[-1] == "utter_ask_complaint_contact"

@@ -183,3 +183,23 @@ async def test_without_the_umum_pack_the_short_emergency_answer_is_used() -> Non
     domain = {"responses": {"utter_handoff_emergency": [{"text": "112"}]}}
     await ActionLayaniFallback().run(dispatcher, tracker, domain)
     assert [m["response"] for m in dispatcher.messages] == ["utter_handoff_emergency"]
+
+
+@pytest.mark.parametrize("text", ["Baik, saya mengerti.", "oh ngono, yo wis", "ok paham"])
+async def test_a_not_understood_acknowledgement_is_not_asked_to_rephrase(text: str) -> None:
+    """After the bot explained something, "baik, saya mengerti" used to get "please rephrase"."""
+    responses, events = await _run_text(text)
+    assert responses == ["utter_ack_nothing_pending"]
+    assert events == [SlotSet("fallback_streak", 0.0)]
+
+
+async def test_an_acknowledgement_after_a_misunderstanding_goes_on_with_the_offer() -> None:
+    responses, events = await _run_text("oke", streak=1.0)
+    assert responses == []
+    assert events[-1] == FollowupAction("utter_fallback_menu_or_human")
+
+
+@pytest.mark.parametrize("text", ["oh kenapa begitu?", "oh iya saya mau tanya soal tanah warisan"])
+async def test_a_question_or_a_long_message_is_not_an_acknowledgement(text: str) -> None:
+    responses, _ = await _run_text(text)
+    assert responses == ["utter_ask_rephrase"]
