@@ -173,6 +173,8 @@ def category_from_answer(text: str, guess: str | None, affirmed: bool = False) -
             return category
     predicted, score = classifier.classify_with_score(text)
     if predicted != classifier.FALLBACK and score >= 2:
+        if predicted == guess and guess_shown(guess) and declines_guess(text):
+            return None  # "salah, bukan jalan rusak" names the guess to turn it down
         return predicted
     if guess_shown(guess):
         # "iya bener", "betul itu", "leres" (or the NLU's affirm): the guess; "bukan": none.

@@ -253,6 +253,13 @@ def test_cancel_by_intent(database):
     assert chat.say("gak jadi deh", intent="cancel") == ["utter_complaint_cancelled"]
 
 
+@pytest.mark.parametrize("reply", ["mboten sios", "Mboten sios."])
+def test_javanese_krama_not_going_ahead_cancels(database, reply):
+    chat = Conversation()
+    chat.say("mau lapor", intent="start_complaint")
+    assert chat.say(reply, intent="deny") == ["utter_complaint_cancelled"]
+
+
 def test_faq_in_the_middle_is_answered_and_form_goes_on(database):
     chat = Conversation()
     chat.say("pohon tumbang di jalan Dago depan masjid", intent="start_complaint")
@@ -357,6 +364,17 @@ def test_turning_the_guess_down_shows_the_list_of_categories(database, reply, in
     assert chat.slots["complaint_category"] is None
     assert chat.say("banjir") == ["utter_ask_complaint_photo"]  # the place came with the text
     assert chat.slots["complaint_category"] == "banjir_drainase"
+
+
+@pytest.mark.parametrize(
+    "reply", ["salah, bukan sampah", "bukan masalah sampah", "dudu sampah", "lain, bukan sampah"]
+)
+def test_naming_the_guess_to_turn_it_down_shows_the_list(database, reply):
+    """ "salah, bukan jalan rusak" used to keep the guess because it names the category."""
+    chat = _at_category_guess()
+    said = chat.say(reply, intent="deny")
+    assert said == ["utter_complaint_category_choose", "utter_ask_complaint_category"]
+    assert chat.slots["complaint_category"] is None
 
 
 def test_after_the_plain_list_lain_is_the_category_lainnya(database):

@@ -185,7 +185,9 @@ async def test_without_the_umum_pack_the_short_emergency_answer_is_used() -> Non
     assert [m["response"] for m in dispatcher.messages] == ["utter_handoff_emergency"]
 
 
-@pytest.mark.parametrize("text", ["Baik, saya mengerti.", "oh ngono, yo wis", "ok paham"])
+@pytest.mark.parametrize(
+    "text", ["Baik, saya mengerti.", "oh ngono, yo wis", "ok paham", "gpp, lanjut aja"]
+)
 async def test_a_not_understood_acknowledgement_is_not_asked_to_rephrase(text: str) -> None:
     """After the bot explained something, "baik, saya mengerti" used to get "please rephrase"."""
     responses, events = await _run_text(text)
