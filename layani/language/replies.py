@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
+from layani.language.abbreviations import is_subsequence, looks_abbreviated, skeleton
 from layani.language.normalise import normalise_text
 from layani.language.vocabulary import word_tuple
 
@@ -38,12 +39,35 @@ def _readings(text: str) -> list[list[str]]:
     return [_words(text), _words(normalise_text(text or ""))]
 
 
+def _same_word(typed: str, listed: str) -> bool:
+    """`typed` is `listed`, or its SMS abbreviation ("lwti" lewati, "btl" batal, "pham" paham).
+
+    Why: SMS replies drop vowels, and a list cannot hold every shortening. An abbreviation
+    counts only when it cannot be an Indonesian word as written (`looks_abbreviated`), keeps
+    the first letter and has exactly the listed word's consonants in order, so a real word
+    ("lewat", "tapi") is never stretched to another one."""
+    if typed == listed:
+        return True
+    return (
+        len(typed) >= 3
+        and typed[0] == listed[0]
+        and len(listed) > len(typed)
+        and skeleton(typed) == skeleton(listed)
+        and is_subsequence(typed, listed)
+        and looks_abbreviated(typed)
+    )
+
+
+def _same_words(typed: list[str] | tuple[str, ...], phrase: tuple[str, ...]) -> bool:
+    return len(typed) == len(phrase) and all(map(_same_word, typed, phrase))
+
+
 def starts_with(text: str, name: str) -> bool:
     """True when the reply opens with an entry of list `name` ("ya, tapi nama salah" opens
-    with a yes)."""
+    with a yes; "lwti" opens with "lewati")."""
     for words in _readings(text):
         for phrase in _phrases(name):
-            if tuple(words[: len(phrase)]) == phrase:
+            if _same_words(words[: len(phrase)], phrase):
                 return True
     return False
 
@@ -74,7 +98,7 @@ HELP_MAX_WORDS = 8
 
 def _contains(words: list[str], phrase: tuple[str, ...]) -> bool:
     n = len(phrase)
-    return any(tuple(words[i : i + n]) == phrase for i in range(len(words) - n + 1))
+    return any(_same_words(words[i : i + n], phrase) for i in range(len(words) - n + 1))
 
 
 def asks_for_help(text: str) -> bool:
