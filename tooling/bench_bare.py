@@ -64,6 +64,26 @@ MESSAGE_MIX = [
 ]
 
 
+# Marks the tokenisers of both bots drop (no letter or digit): a message plus a different run of
+# them is a different text with the same words. `--distinct` uses them so that no text repeats
+# and Layani's NLU parse cache (layani/parse_cache.py) never answers from memory.
+_MARKS = (".", ",", ";")
+_distinct_count = 0
+
+
+def as_sent(text: str, distinct: bool) -> str:
+    """`text`, or with `distinct` a never-repeated variant of it (same words, same NLU input)."""
+    global _distinct_count
+    if not distinct:
+        return text
+    _distinct_count += 1
+    number, marks = _distinct_count, []
+    while number:
+        number, digit = divmod(number, len(_MARKS))
+        marks.append(_MARKS[digit])
+    return f"{text} {' '.join(marks)}"
+
+
 def rss_mb(pid: int) -> float:
     """RSS of one process in MB (0 if it is gone)."""
     try:
@@ -103,6 +123,10 @@ class Target:
     headers: dict[str, str]
     pids: dict[str, int]
     empty_replies: int = 0
+    distinct: bool = False
+    seen: set = field(default_factory=set)  # texts sent so far
+    repeats: int = 0  # messages whose exact text was sent before (parse-cache hits, Layani)
+    sent: int = 0
     stop: object = None
     figures: dict[str, float] = field(default_factory=dict)
 
@@ -112,6 +136,10 @@ class Target:
 
 async def send(session, target: Target, sender: str, text: str) -> float:
     """One REST turn; the reply is the HTTP response. Returns seconds; raises on failure."""
+    text = as_sent(text, target.distinct)
+    target.sent += 1
+    target.repeats += text in target.seen
+    target.seen.add(text)
     started = time.monotonic()
     async with session.post(
         f"{target.url}/webhooks/rest/webhook",
@@ -211,6 +239,9 @@ async def measure(target: Target, args, saturation: float | None) -> dict[str, f
             figures["long_at10_p50_ms"] = percentile(at10, 50) * 1000
             figures["long_at300_p50_ms"] = percentile(long[-10:], 50) * 1000
     figures["empty_replies"] = target.empty_replies
+    # Every mix text is short and digit-free, and the mix fits the cache: a repeated text is a
+    # hit of Layani's parse cache when it is on (layani/parse_cache.py).
+    figures["repeated_text_share"] = target.repeats / max(1, target.sent)
     rss = target.rss()
     figures.update({f"rss_{name}_mb": value for name, value in rss.items()})
     figures["rss_total_mb"] = sum(rss.values())
@@ -359,6 +390,11 @@ def report(bare: dict, layani: dict, args) -> str:
             f"bare {growth(bare):.2f}x, Layani {growth(layani):.2f}x (target <= 1.5x)"
         )
     lines.append(f"Layani RSS, all processes: {layani['rss_total_mb']:.0f} MB (target <= 1500 MB)")
+    lines.append(
+        f"Messages whose exact text was sent before: {100 * layani['repeated_text_share']:.1f} % "
+        f"({'--distinct' if args.distinct else 'citizen mix'}; the parse cache's hit rate when "
+        f"it is on, parse cache size {'default' if args.parse_cache is None else args.parse_cache})"
+    )
     return "\n".join(lines)
 
 
@@ -390,6 +426,11 @@ def main(argv: list[str] | None = None) -> int:
         type=int,
         help="Layani's NLU parse cache size (0: off, every message parsed as if all were new)",
     )
+    parser.add_argument(
+        "--distinct",
+        action="store_true",
+        help="no text sent twice: each message gets its own run of punctuation marks (same words)",
+    )
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT / "tests"))
 
@@ -407,6 +448,7 @@ def main(argv: list[str] | None = None) -> int:
     rounds: dict[str, list[dict[str, float]]] = {"layani": [], "bare": []}
     try:
         bare_target = start_bare(folder, bare_model, args.port_base + 4)
+        layani_target.distinct = bare_target.distinct = args.distinct
         for number in range(1, args.rounds + 1):
             print(f"Round {number}/{args.rounds}: Layani ...", flush=True)
             layani = asyncio.run(measure(layani_target, args, None))
