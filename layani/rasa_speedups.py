@@ -19,6 +19,10 @@ every one of them was in the checkpoint) and then traces prediction exactly as R
 predictions are the same numbers (tests/unit/test_rasa_speedups.py). Fine-tuning keeps Rasa's
 load, which needs the optimizer state.
 
+Third, the prediction of one message: `install()` also installs `layani.fast_inference` (the
+lean path through DIET and the ResponseSelector, same numbers) and `layani.parse_thread` (the
+NLU on its own thread, so TensorFlow overlaps the other turns' Python).
+
 `install()` is called once by the Rasa server (layani/server.py) before the agent loads.
 """
 
@@ -58,6 +62,41 @@ def validate_action_result(self: Any, result: dict[str, Any]) -> bool:
         raise error
 
 
+_EVENT_TYPES: dict[str, Any] = {}  # type name -> Event class, emptied when one is defined
+
+
+def resolve_event_type(type_name: str, default: Any = None) -> Any:
+    """`Event.resolve_by_type` without walking every Event subclass for every stored event.
+
+    Rasa walks the whole class tree (`all_subclasses`, `inspect.isabstract` on each) to turn
+    the type name of each event it reads back from the conversation store into a class: 2.4 %
+    of the Rasa server's samples under load (docs/performance.md). The answer only changes
+    when an Event subclass is defined, which empties the memo (`_forget_event_types`)."""
+    found = _EVENT_TYPES.get(type_name)
+    if found is None:
+        found = _RASA_RESOLVE(type_name, None if type_name == "topic" else _NO_CLASS)
+        _EVENT_TYPES[type_name] = found
+    if found is _NO_CLASS:
+        if default is not None:
+            return default
+        raise ValueError(f"Unknown event name '{type_name}'.")
+    return found
+
+
+class _NoClass:
+    """Memo marker: no Event class has this type name."""
+
+
+_NO_CLASS: Any = _NoClass
+_RASA_RESOLVE: Any = None
+
+
+def _forget_event_types(cls: Any, **kwargs: Any) -> None:
+    _EVENT_TYPES.clear()
+    super(_EVENT_BASE, cls).__init_subclass__(**kwargs)
+
+
+_EVENT_BASE: Any = None
 _RASA_LOAD: Any = None
 
 
@@ -101,13 +140,21 @@ def load_for_inference(
 
 def install() -> None:
     """Replace the slow methods on Rasa's classes (idempotent)."""
-    global _INSTALLED, _RASA_LOAD
+    global _INSTALLED, _RASA_LOAD, _RASA_RESOLVE, _EVENT_BASE
     if _INSTALLED:
         return
     from rasa.core.actions.action import RemoteAction
+    from rasa.shared.core.events import Event
     from rasa.utils.tensorflow.models import RasaModel
 
+    from layani import fast_inference, parse_thread
+
     RemoteAction._validate_action_result = validate_action_result
+    _RASA_RESOLVE, _EVENT_BASE = Event.resolve_by_type, Event
+    Event.resolve_by_type = staticmethod(resolve_event_type)
+    Event.__init_subclass__ = classmethod(_forget_event_types)
     _RASA_LOAD = RasaModel.__dict__["load"]
     RasaModel.load = classmethod(load_for_inference)
+    fast_inference.install()
+    parse_thread.install()
     _INSTALLED = True

@@ -186,3 +186,35 @@ def test_inference_load_holds_no_optimizer_state(
         assert model.train_function is None
         optimizer = getattr(model, "optimizer", None)
         assert optimizer is None or not optimizer.variables()
+
+
+def test_event_types_resolve_as_rasa_resolves_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Stored conversations read back into the same events, also for an event class defined
+    after the first lookups, and an unknown type still fails as in Rasa."""
+    from rasa.shared.core.events import Event, SlotSet, UserUttered
+
+    from layani import rasa_speedups
+
+    rasa_resolve = Event.resolve_by_type
+    names = ["user", "bot", "slot", "action", "restart", "session_started", "active_loop"]
+    expected = [rasa_resolve(name) for name in names]
+    monkeypatch.setattr(rasa_speedups, "_RASA_RESOLVE", rasa_resolve)
+    monkeypatch.setattr(rasa_speedups, "_EVENT_BASE", Event)
+    monkeypatch.setattr(Event, "resolve_by_type", staticmethod(rasa_speedups.resolve_event_type))
+    monkeypatch.setattr(
+        Event, "__init_subclass__", classmethod(rasa_speedups._forget_event_types), raising=False
+    )
+    monkeypatch.setattr(rasa_speedups, "_EVENT_TYPES", {})
+
+    assert [Event.resolve_by_type(name) for name in names] == expected
+    assert [Event.resolve_by_type(name) for name in names] == expected  # from the memo
+    assert expected[0] is UserUttered and expected[2] is SlotSet
+    assert Event.resolve_by_type("topic") is None
+    assert Event.resolve_by_type("no_such_event", SlotSet) is SlotSet
+    with pytest.raises(ValueError, match="Unknown event name"):
+        Event.resolve_by_type("no_such_event")
+
+    class CitizenNote(UserUttered):
+        type_name = "no_such_event"
+
+    assert Event.resolve_by_type("no_such_event") is CitizenNote
