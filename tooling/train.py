@@ -8,8 +8,10 @@ hash. The result is a normal Rasa model in Rasa's default `models/`, loadable wi
 `rasa.core.agent.Agent.load`.
 
 Faster paths (docs/performance.md, "Training"):
-- Rasa's training cache: components whose config and inputs did not change are reused, so a
-  change to responses, rules or stories retrains only the policies. Rasa fingerprints a
+- Rasa's training cache: components whose config and inputs did not change are reused. A
+  change to a response text reuses the featurisers and DIET but retrains the ResponseSelector
+  (the domain is one of its inputs) and the policies: about half the CPU time of a full
+  training (docs/performance.md, "Training"). Rasa fingerprints a
   component's config and data but not its code, so the cache folder is named by the hash of
   Layani's own component code (`layani.model_files.component_hash`): changed code, fresh cache.
 - `--finetune`: when a pack changed its NLU examples but added no intent or FAQ topic, continue
