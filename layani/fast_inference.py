@@ -76,11 +76,12 @@ def _concrete(model: Any, batch: tuple) -> Any:
 
 def run_one(model: Any, model_data: Any) -> dict[str, Any]:
     """`RasaModel.run_inference(model_data)` for model data of exactly one example."""
-    import tensorflow as tf
-    from keras.utils import tf_utils
+    # TensorFlow and Keras through Rasa's module: Rasa pins them, Layani does not depend on them.
     from rasa.shared.constants import DIAGNOSTIC_DATA
+    from rasa.utils.tensorflow import models as rasa_models
     from rasa.utils.tensorflow.data_generator import RasaDataGenerator
-    from rasa.utils.tensorflow.models import RasaModel
+
+    tf, tf_utils, RasaModel = rasa_models.tf, rasa_models.tf_utils, rasa_models.RasaModel
 
     if model._run_eagerly or not model.prepared_for_prediction:
         return model.run_inference(model_data)
