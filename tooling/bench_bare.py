@@ -114,6 +114,15 @@ def tree_pids(pid: int) -> list[int]:
     return found
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of one process so far (0 if it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @dataclass
 class Target:
     """One running bot: where to post, how to authenticate, which processes it holds."""
@@ -129,6 +138,12 @@ class Target:
     sent: int = 0
     stop: object = None
     figures: dict[str, float] = field(default_factory=dict)
+
+    def cpu(self) -> dict[str, float]:
+        """CPU seconds used so far by each process of the bot (with its children)."""
+        return {
+            name: sum(cpu_seconds(p) for p in tree_pids(pid)) for name, pid in self.pids.items()
+        }
 
     def rss(self) -> dict[str, float]:
         return {name: sum(rss_mb(p) for p in tree_pids(pid)) for name, pid in self.pids.items()}
@@ -214,12 +229,21 @@ async def measure(target: Target, args, saturation: float | None) -> dict[str, f
     async with aiohttp.ClientSession(connector=connector) as session:
         await one_citizen(session, target, 10, run + "w")  # warm-up (first-turn compilation)
         solo = await one_citizen(session, target, args.solo, run)
+        cpu_before = target.cpu()
         times, throughput = await concurrent(session, target, args.citizens, args.messages, run)
+        cpu_used = {name: used - cpu_before.get(name, 0.0) for name, used in target.cpu().items()}
         figures = {
             "solo_p50_ms": percentile(solo, 50) * 1000,
             "solo_p99_ms": percentile(solo, 99) * 1000,
             "throughput_per_s": throughput,
             "concurrent_p50_ms": percentile(times, 50) * 1000,
+            # CPU the bot's processes spent per reply: the work of a turn, whatever share of
+            # the shared machine the bot got while it was measured.
+            "cpu_ms_per_reply": 1000 * sum(cpu_used.values()) / len(times),
+            **{
+                f"cpu_{name}_ms_per_reply": 1000 * used / len(times)
+                for name, used in cpu_used.items()
+            },
         }
         rate = 0.4 * (saturation or throughput)
         paced = await open_loop(session, target, rate, args.paced_seconds, run)
@@ -353,6 +377,8 @@ ROWS = [
     ("solo_p99_ms", "one citizen, reply p99 (ms)", "lower"),
     ("throughput_per_s", "N concurrent citizens, replies/s", "higher"),
     ("concurrent_p50_ms", "N concurrent citizens, reply p50 (ms)", "lower"),
+    ("cpu_ms_per_reply", "  CPU per reply, all processes of the bot (ms)", "lower"),
+    ("cpu_rasa_ms_per_reply", "  CPU per reply, Rasa server (ms)", "lower"),
     ("paced_rate_per_s", "offered at 40 % of Layani's saturation (msg/s)", ""),
     ("paced_p50_ms", "  reply p50 at that load (ms)", "lower"),
     ("paced_p99_ms", "  reply p99 at that load (ms)", "lower"),
