@@ -171,10 +171,12 @@ def category_from_answer(text: str, guess: str | None, affirmed: bool = False) -
     for category in categories:
         if answer and answer == norm(label("category", category)):
             return category
+    if guess_shown(guess) and declines_guess(text):
+        # "salah, bukan jalan rusak", "bukan, itu saluran mampet": after a no, a category named
+        # may be the one turned down or the correction; the list lets the citizen choose.
+        return None
     predicted, score = classifier.classify_with_score(text)
     if predicted != classifier.FALLBACK and score >= 2:
-        if predicted == guess and guess_shown(guess) and declines_guess(text):
-            return None  # "salah, bukan jalan rusak" names the guess to turn it down
         return predicted
     if guess_shown(guess):
         # "iya bener", "betul itu", "leres" (or the NLU's affirm): the guess; "bukan": none.

@@ -367,7 +367,8 @@ def test_turning_the_guess_down_shows_the_list_of_categories(database, reply, in
 
 
 @pytest.mark.parametrize(
-    "reply", ["salah, bukan sampah", "bukan masalah sampah", "dudu sampah", "lain, bukan sampah"]
+    "reply",
+    ["salah, bukan sampah", "dudu sampah", "salah, bukan jalan rusak", "bukan, itu got mampet"],
 )
 def test_naming_the_guess_to_turn_it_down_shows_the_list(database, reply):
     """ "salah, bukan jalan rusak" used to keep the guess because it names the category."""
