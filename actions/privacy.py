@@ -79,6 +79,11 @@ class ActionEraseMyData(Action):
         if not confirmed_after_question(tracker):
             dispatcher.utter_message(response=CONFIRM_RESPONSE)
             return []
+        # The NLU may read a regional "don't" as a yes ("jan dihapuih", Minang): erasing cannot
+        # be undone, so the words of the reply are checked too, whatever the intent said.
+        if keeps_data(str((tracker.latest_message or {}).get("text") or "")):
+            dispatcher.utter_message(response=KEPT_RESPONSE)
+            return []
         try:
             report = await asyncio.to_thread(
                 erasure.erase_citizen_data,

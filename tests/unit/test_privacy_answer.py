@@ -33,6 +33,8 @@ def test_the_request_opening_with_a_yes_confirms(text: str) -> None:
         "ga jadi hapus",
         "batal hapus data",
         "ojo dihapus",  # Javanese
+        "jan dihapuih",  # Minang
+        "usah dihapus",
         "simpan aja datanya",
     ],
 )
@@ -86,6 +88,33 @@ async def test_the_action_hands_on_to_the_step_the_reply_means(
     events = await ActionPrivacyAnswer().run(dispatcher, _tracker(text, intent), {})
     assert events == [FollowupAction(followup)]
     assert dispatcher.messages == []  # the follow-up step speaks, so rules see it as the bot turn
+
+
+@pytest.mark.parametrize("text", ["jan dihapuih", "jangan dihapus ya", "ndak usah dihapus"])
+async def test_a_dont_read_as_yes_by_the_nlu_still_erases_nothing(text: str) -> None:
+    from rasa_sdk.events import ActionExecuted, BotUttered, UserUttered
+
+    from actions.privacy import ActionEraseMyData
+
+    events = [
+        ActionExecuted("utter_privacy_confirm"),
+        BotUttered("Lanjutkan menghapus?"),
+        ActionExecuted("action_listen"),
+        UserUttered(text, {"intent": {"name": "affirm", "confidence": 0.9}}),
+    ]
+    tracker = Tracker(
+        "web-1",
+        {},
+        {"text": text, "intent": {"name": "affirm", "confidence": 0.9}},
+        events,
+        False,
+        None,
+        {},
+        "action_listen",
+    )
+    dispatcher = CollectingDispatcher()
+    assert await ActionEraseMyData().run(dispatcher, tracker, {}) == []
+    assert [m["response"] for m in dispatcher.messages] == ["utter_privacy_kept"]
 
 
 def test_rules_send_these_intents_at_the_question_to_the_action() -> None:
