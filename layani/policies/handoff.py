@@ -31,6 +31,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from layani.language.emergency import reports_emergency
 from layani.policies.handoff_config import HandoffConfig, HandoffConfigError, load_config
 
 logger = logging.getLogger(__name__)
@@ -51,6 +52,24 @@ class HandoffPolicy(Policy):
             "start_action": "action_handoff_start",
             "end_action": "action_handoff_end",
             "settings_file": None,  # default: LAYANI_HANDOFF_CONFIG or the bundled handoff.yml
+            # A message with a word of danger read as one of these intents gets the emergency
+            # numbers instead ("kakek saya sesak napas, tolong" -> help -> the menu, before).
+            # Not-understood messages and new complaints show the numbers in their own actions
+            # (actions/emergency.py); an FAQ question keeps its answer.
+            "emergency_intents": [
+                "greet",
+                "help",
+                "thanks",
+                "goodbye",
+                "affirm",
+                "deny",
+                "cancel",
+                "bot_challenge",
+                "out_of_scope",
+                "faq_followup",
+            ],
+            # The umum pack's emergency answer; the handoff concern's short one without it.
+            "emergency_answers": ["utter_faq/darurat", "utter_handoff_emergency"],
         }
 
     def __init__(
@@ -112,7 +131,21 @@ class HandoffPolicy(Policy):
                 return None
             if sensitive:
                 return self._known(domain, self.config["start_action"])
+            if self._reports_danger(tracker, intent, text):
+                return next(
+                    (a for a in self.config["emergency_answers"] if self._known(domain, a)), None
+                )
+        if tracker.latest_action_name in self.config["emergency_answers"]:
+            return ACTION_LISTEN_NAME  # only this policy runs them as actions: the turn ends
         return None
+
+    def _reports_danger(self, tracker: DialogueStateTracker, intent: str | None, text: str) -> bool:
+        """A conversational intent outside a form, on a message holding a word of danger."""
+        return (
+            tracker.active_loop_name is None
+            and intent in self.config["emergency_intents"]
+            and reports_emergency(text or "")
+        )
 
     @staticmethod
     def _known(domain: Domain, action: str) -> str | None:

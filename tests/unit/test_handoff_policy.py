@@ -10,7 +10,7 @@ from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
+from rasa.shared.core.events import ActionExecuted, ActiveLoop, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from layani.paths import DOMAIN_DIR
@@ -94,3 +94,37 @@ def test_policy_wins_over_a_rule_and_an_active_form(policy, domain):
         best = DefaultPolicyPredictionEnsemble._pick_best_policy([other, ours])
         assert best.policy_name == "HandoffPolicy"
         assert domain.action_names_or_texts[best.max_confidence_index] == ACTION_LISTEN_NAME
+
+
+@pytest.fixture(scope="module")
+def domain_with_emergency(domain: Domain) -> Domain:
+    return domain.merge(Domain.from_dict({"responses": {"utter_faq/darurat": [{"text": "112"}]}}))
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("kakek saya sesak napas, tolong", "help"),
+        ("halo, ada yang pingsan di pasar", "greet"),
+        ("rumah tetangga kebakaran", "out_of_scope"),
+    ],
+)
+def test_a_cry_for_help_read_as_small_talk_gets_the_emergency_numbers(
+    policy, domain_with_emergency, text, intent
+):
+    trk = tracker(domain_with_emergency, False, text, intent)
+    assert predicted(policy, domain_with_emergency, trk) == "utter_faq/darurat"
+    trk.update(ActionExecuted("utter_faq/darurat"))
+    assert predicted(policy, domain_with_emergency, trk) == ACTION_LISTEN_NAME
+
+
+def test_without_danger_or_inside_a_form_the_other_policies_decide(policy, domain_with_emergency):
+    assert (
+        predicted(
+            policy, domain_with_emergency, tracker(domain_with_emergency, False, "tolong", "help")
+        )
+        is None
+    )
+    trk = tracker(domain_with_emergency, False, "tolong ada yang pingsan", "help")
+    trk.update(ActiveLoop("complaint_form"))
+    assert predicted(policy, domain_with_emergency, trk) is None
