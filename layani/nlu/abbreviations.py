@@ -26,6 +26,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from layani.language.abbreviations import AbbreviationIndex
 from layani.language.normalise import default_normaliser
+from layani.nlu.normaliser import rewrite_tokens
 from layani.nlu.stored_component import JsonStoredComponent
 
 
@@ -58,13 +59,7 @@ class AbbreviationExpander(JsonStoredComponent):
         return training_data
 
     def process(self, messages: list[Message]) -> list[Message]:
-        for message in messages:
-            for token in message.get(TOKENS_NAMES[TEXT]) or []:
-                expanded = self.expand(token.text)
-                if expanded is not None:
-                    token.text = expanded
-                    token.lemma = expanded
-        return messages
+        return rewrite_tokens(messages, self.expand)
 
     def expand(self, word: str) -> str | None:
         """The training word `word` abbreviates, or None when it is known or no match is sure."""

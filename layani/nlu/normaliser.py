@@ -13,6 +13,7 @@ Config:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -25,6 +26,21 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from layani.language.normalise import Normaliser, default_normaliser, indonesian_lemmas
+
+
+def rewrite_tokens(messages: list[Message], rewrite: Callable[[str], str | None]) -> list[Message]:
+    """Give every token the text (and lemma) `rewrite` returns for it; None keeps the token.
+
+    Offsets (start/end) stay, so entities and regex features still point into the original
+    message text. Shared by the components that rewrite words before the featurisers.
+    """
+    for message in messages:
+        for token in message.get(TOKENS_NAMES[TEXT]) or []:
+            new = rewrite(token.text)
+            if new is not None:
+                token.text = new
+                token.lemma = new
+    return messages
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
@@ -54,12 +70,7 @@ class TextNormaliser(GraphComponent):
         return training_data
 
     def process(self, messages: list[Message]) -> list[Message]:
-        for message in messages:
-            for token in message.get(TOKENS_NAMES[TEXT]) or []:
-                normal = self.normal_form(token.text)
-                token.text = normal
-                token.lemma = normal
-        return messages
+        return rewrite_tokens(messages, self.normal_form)
 
     def normal_form(self, word: str) -> str:
         normal = self._normaliser.normalise_token(word) or word.lower()
