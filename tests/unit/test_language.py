@@ -28,6 +28,7 @@ ALLOWED = {
     ("layani/validators/dates.py", "month and weekday names the date validator parses"),
     ("layani/lock_store.py", "Redis connection option names"),
     ("layani/policies/handoff_config.py", "weekday keys of handoff.yml office hours"),
+    ("layani/policies/handoff.py", "intent names after which the emergency net answers"),
     ("actions/complaints/classifier.py", "keys of the evaluation report"),
     ("actions/complaints/location.py", "region kind ids -> display labels"),
     ("actions/applications/services.py", "service catalogue keywords (catalogue data)"),
