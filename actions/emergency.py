@@ -17,10 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from layani.language.emergency import reports_emergency
-
-# The umum pack's emergency answer; the handoff concern's short one if that pack is disabled.
-EMERGENCY_RESPONSES = ("utter_faq/darurat", "utter_handoff_emergency")
+from layani.language.emergency import EMERGENCY_RESPONSES, reports_emergency
 
 __all__ = ["EMERGENCY_RESPONSES", "emergency_response", "reports_emergency"]
 

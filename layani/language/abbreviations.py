@@ -102,6 +102,17 @@ def is_subsequence(short: str, long: str) -> bool:
     return all(ch in letters for ch in short)
 
 
+def shortens(token: str, word: str) -> bool:
+    """`token` is `word` with letters dropped: same first letter, at least MIN_DROPPED letters
+    shorter, the rest in order ("ptgs" petugas, "lwti" lewati). The skeleton and the
+    `looks_abbreviated` tests are the caller's (the index finds words by skeleton)."""
+    return (
+        token[:1] == word[:1]
+        and len(word) >= len(token) + MIN_DROPPED
+        and is_subsequence(token, word)
+    )
+
+
 class AbbreviationIndex:
     """Known words by skeleton, with their frequencies; `expand(token)` finds the word."""
 
@@ -135,13 +146,7 @@ class AbbreviationIndex:
 
     def _best(self, token: str, words) -> str | None:
         candidates = sorted(
-            (
-                (self.counts[w], w)
-                for w in words
-                if w[0] == token[0]
-                and len(w) >= len(token) + MIN_DROPPED
-                and is_subsequence(token, w)
-            ),
+            ((self.counts[w], w) for w in words if shortens(token, w)),
             reverse=True,
         )
         if not candidates:

@@ -17,6 +17,9 @@ from layani.language.normalise import normalise_text
 from layani.language.vocabulary import word_tuple
 
 EMERGENCY_TERMS = word_tuple("emergency_terms")
+# The answers to an emergency, best first: the umum pack's numbers, or the handoff concern's
+# short ones when that pack is disabled. The actions and the handoff policy pick from these.
+EMERGENCY_RESPONSES = ("utter_faq/darurat", "utter_handoff_emergency")
 
 _PATTERN = re.compile(r"\b(?:" + "|".join(re.escape(t) for t in EMERGENCY_TERMS) + r")\b")
 

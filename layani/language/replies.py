@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from layani.language.abbreviations import is_subsequence, looks_abbreviated, skeleton
+from layani.language.abbreviations import MIN_TOKEN, looks_abbreviated, shortens, skeleton
 from layani.language.normalise import normalise_text
 from layani.language.vocabulary import word_tuple
 
@@ -49,11 +49,9 @@ def _same_word(typed: str, listed: str) -> bool:
     if typed == listed:
         return True
     return (
-        len(typed) >= 3
-        and typed[0] == listed[0]
-        and len(listed) > len(typed)
+        len(typed) >= MIN_TOKEN
         and skeleton(typed) == skeleton(listed)
-        and is_subsequence(typed, listed)
+        and shortens(typed, listed)
         and looks_abbreviated(typed)
     )
 

@@ -31,7 +31,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from layani.language.emergency import reports_emergency
+from layani.language.emergency import EMERGENCY_RESPONSES, reports_emergency
 from layani.policies.handoff_config import HandoffConfig, HandoffConfigError, load_config
 
 logger = logging.getLogger(__name__)
@@ -68,8 +68,7 @@ class HandoffPolicy(Policy):
                 "out_of_scope",
                 "faq_followup",
             ],
-            # The umum pack's emergency answer; the handoff concern's short one without it.
-            "emergency_answers": ["utter_faq/darurat", "utter_handoff_emergency"],
+            "emergency_answers": list(EMERGENCY_RESPONSES),
         }
 
     def __init__(
