@@ -25,7 +25,10 @@ from hypothesis import strategies as st
 from actions.complaints import classifier, location
 from actions.complaints import text as complaint_text
 from actions.emergency import reports_emergency
+from actions.privacy import keeps_data
 from layani import gsm7, sms
+from layani.language.abbreviations import AbbreviationIndex
+from layani.language.replies import acknowledges, asks_for_help, is_yes
 from layani.nlu.normalise import default_normaliser, normalise_text
 from layani.nlu.tokenizer import split_words
 from layani.pii import mask_id_number, mask_phone, mask_text
@@ -43,6 +46,12 @@ from layani.validators.nik import validate_nik, validate_parent_nik
 from layani.validators.phone import validate_phone
 
 TODAY = dt.date(2026, 12, 4)
+# The abbreviation expander's index over a realistic vocabulary size (the model's is ~3,000
+# words); the NLU component runs `expand` on every token of a message.
+_ABBREVIATIONS = AbbreviationIndex(
+    {f"{a}e{b}a{c}an": 1 for a in "bdgkmpst" for b in "lmnrst" for c in "dgklmnprst"}
+    | {"petugas": 65, "pengaduan": 40, "sekarang": 20}
+)
 SHORT_BUDGET = 0.5  # seconds for one call on a message of up to a few hundred characters
 LONG_BUDGET = 2.0  # seconds for one call on any 10,000-character message
 # Seconds for one call on a 10,000-character shape that every function reads in one linear pass
@@ -80,6 +89,12 @@ FUNCTIONS: dict[str, Callable[[str], object]] = {
     "mask_text": mask_text,
     "mask_id_number": mask_id_number,
     "mask_phone": mask_phone,
+    # Short replies inside forms and at the deletion question (issue 16, this session).
+    "asks_for_help": asks_for_help,
+    "acknowledges": acknowledges,
+    "is_yes": is_yes,
+    "keeps_data": keeps_data,
+    "expand_abbreviations": lambda t: [_ABBREVIATIONS.expand(w) for w in t.lower().split()],
 }
 
 ARABIC = "مرحبا كيف حالك، بطاقتي ضاعت"
