@@ -14,6 +14,9 @@ What is cached, and what never is:
   data lives (NIK, KK and phone numbers, ticket ids, dates); such messages are rarely repeated
   anyway, and they must not sit in a process-wide memory. Long messages are stories, not
   repeats.
+- only parses restricted to the model's output properties (`only_output_properties`, what the
+  server asks for): the full message data also holds the sender's message id and metadata,
+  which must never be handed to another citizen.
 - one cache per `MessageProcessor`, so a new model (Rasa builds a new processor) starts empty.
 - at most `size` entries, least recently used out first; `size` 0 turns the cache off
   (`LAYANI_PARSE_CACHE_SIZE`, layani/settings.py).
@@ -39,15 +42,15 @@ def cacheable(text: str | None) -> bool:
 
 
 class ParseCache:
-    """A bounded least-recently-used map from (text, output flag) to parse data."""
+    """A bounded least-recently-used map from message text to parse data."""
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self._entries: OrderedDict[tuple[str, bool], dict[str, Any]] = OrderedDict()
+        self._entries: OrderedDict[str, dict[str, Any]] = OrderedDict()
         self.hits = 0
         self.lookups = 0
 
-    def get(self, key: tuple[str, bool]) -> dict[str, Any] | None:
+    def get(self, key: str) -> dict[str, Any] | None:
         self.lookups += 1
         if self.lookups % REPORT_EVERY == 0:
             logger.info("NLU parse cache: %d of %d lookups were hits", self.hits, self.lookups)
@@ -58,7 +61,7 @@ class ParseCache:
         self._entries.move_to_end(key)
         return copy.deepcopy(found)
 
-    def put(self, key: tuple[str, bool], parse_data: dict[str, Any]) -> None:
+    def put(self, key: str, parse_data: dict[str, Any]) -> None:
         self._entries[key] = copy.deepcopy(parse_data)
         self._entries.move_to_end(key)
         while len(self._entries) > self.size:
@@ -77,17 +80,16 @@ def cached_parse(
 ) -> dict[str, Any]:
     """`MessageProcessor._parse_message_with_graph`, answered from the cache when it can be."""
     text = getattr(message, "text", None)
-    if not _INSTALLED_SIZE or not cacheable(text):
+    if not _INSTALLED_SIZE or not only_output_properties or not cacheable(text):
         return _RASA_PARSE(processor, message, tracker, only_output_properties)
     cache = processor.__dict__.get("_layani_parse_cache")
     if cache is None:
         cache = processor.__dict__["_layani_parse_cache"] = ParseCache(_INSTALLED_SIZE)
-    key = (text, bool(only_output_properties))
-    found = cache.get(key)
+    found = cache.get(text)
     if found is not None:
         return found
     parse_data = _RASA_PARSE(processor, message, tracker, only_output_properties)
-    cache.put(key, parse_data)
+    cache.put(text, parse_data)
     return parse_data
 
 

@@ -23,15 +23,19 @@ def pipeline(monkeypatch):
 
     def run_pipeline(processor, message, tracker, only_output_properties=True):
         calls.append(message.text)
-        return {"text": message.text, "intent": {"name": "greet", "confidence": 0.9}}
+        parsed = {"text": message.text, "intent": {"name": "greet", "confidence": 0.9}}
+        if not only_output_properties:  # Rasa's full message data: the sender's id and metadata
+            parsed["message_id"] = message.message_id
+        return parsed
 
     monkeypatch.setattr(parse_cache, "_RASA_PARSE", run_pipeline)
     monkeypatch.setattr(parse_cache, "_INSTALLED_SIZE", 2)
     return calls
 
 
-def parse(processor, text: str) -> dict:
-    return parse_cache.cached_parse(processor, SimpleNamespace(text=text), tracker=None)
+def parse(processor, text: str, message_id: str = "m1", output_only: bool = True) -> dict:
+    message = SimpleNamespace(text=text, message_id=message_id)
+    return parse_cache.cached_parse(processor, message, None, output_only)
 
 
 def test_a_repeated_short_message_runs_the_pipeline_once(pipeline):
@@ -66,6 +70,14 @@ def test_the_oldest_entry_leaves_first_and_a_new_model_starts_empty(pipeline):
     assert pipeline == ["halo", "menu", "batal", "halo"]
     parse(FakeProcessor(), "batal")  # another processor (a newly loaded model) has its own
     assert pipeline[-1] == "batal"
+
+
+def test_full_message_data_is_never_served_to_another_sender(pipeline):
+    processor = FakeProcessor()
+    parse(processor, "halo", message_id="citizen-a", output_only=False)
+    other = parse(processor, "halo", message_id="citizen-b", output_only=False)
+    assert other["message_id"] == "citizen-b"
+    assert pipeline == ["halo", "halo"]
 
 
 def test_size_zero_turns_the_cache_off(pipeline, monkeypatch):
