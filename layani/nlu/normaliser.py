@@ -2,8 +2,9 @@
 
 Placed after the tokenizer and before every featuriser in config.yml, so word and character
 n-gram features, DIET and the ResponseSelector all see "saya" for sy/aq/gw and "bagaimana" for
-gmn/gimana/piye. Token offsets (start/end) are kept, so entity spans and RegexFeaturizer matches
-still refer to the original message text. The rules themselves live in `layani.language.normalise`.
+gmn/gimana/piye, and "angkahp" for any phone number (`layani.nlu.number_shapes`). Token
+offsets (start/end) are kept, so entity spans and RegexFeaturizer matches still refer to the
+original message text. The rules themselves live in `layani.language.normalise`.
 
 Config:
 - `lemmatize` (default False): also replace each word by its spaCy lookup lemma
@@ -26,6 +27,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from layani.language.normalise import Normaliser, default_normaliser, indonesian_lemmas
+from layani.nlu.number_shapes import number_shape
 
 
 def rewrite_tokens(messages: list[Message], rewrite: Callable[[str], str | None]) -> list[Message]:
@@ -73,6 +75,9 @@ class TextNormaliser(GraphComponent):
         return rewrite_tokens(messages, self.normal_form)
 
     def normal_form(self, word: str) -> str:
+        shape = number_shape(word)
+        if shape is not None:
+            return shape
         normal = self._normaliser.normalise_token(word) or word.lower()
         if self._lemmas is not None:
             normal = " ".join(self._lemmas.get(part, part) for part in normal.split())
