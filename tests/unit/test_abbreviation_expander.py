@@ -56,7 +56,9 @@ def test_unlisted_sms_forms_become_the_words_the_model_was_trained_on(expander):
 def test_known_words_and_entity_offsets_are_untouched(expander):
     message = expander.process(_prepare(["cek status ADU-7K2M-9QXD ptgs"]))[0]
     tokens = message.get(TOKENS_NAMES[TEXT])
-    assert [t.text.upper() for t in tokens][:3] == ["CEK", "STATUS", "ADU-7K2M-9QXD"]
+    # The normaliser gives the ticket id its shape; the expander leaves that word alone.
+    assert [t.text.upper() for t in tokens][:3] == ["CEK", "STATUS", "NOMORTIKET"]
+    assert "cek status ADU-7K2M-9QXD ptgs"[tokens[2].start : tokens[2].end] == "ADU-7K2M-9QXD"
     last = tokens[-1]
     assert last.text == "petugas"
     assert "cek status ADU-7K2M-9QXD ptgs"[last.start : last.end] == "ptgs"
