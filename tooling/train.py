@@ -14,6 +14,9 @@ Faster paths (docs/performance.md, "Training"):
   training (docs/performance.md, "Training"). Rasa fingerprints a
   component's config and data but not its code, so the cache folder is named by the hash of
   Layani's own component code (`layani.model_files.component_hash`): changed code, fresh cache.
+- Parallel training (`layani/training_runner.py`, on by default): the ResponseSelector trains in
+  a child process while DIET trains in this one, so both cores work. `--sequential` (or the
+  environment variable LAYANI_SEQUENTIAL_TRAINING=1) keeps Rasa's one-node-at-a-time runner.
 - `--finetune`: when a pack changed its NLU examples but added no intent or FAQ topic, continue
   training the latest model for a fraction of the epochs (Rasa's fine-tuning) instead of
   training from scratch. Rasa refuses when labels changed; then train normally.
@@ -41,6 +44,7 @@ def train(
     name: str | None = None,
     finetune_from: Path | None = None,
     epoch_fraction: float = 0.3,
+    parallel: bool = True,
 ) -> Path:
     """Train (or reuse) the model for the current sources and return its path."""
     models_dir.mkdir(parents=True, exist_ok=True)
@@ -60,6 +64,10 @@ def train(
         os.environ.setdefault("RASA_MAX_CACHE_SIZE", "3000")  # MB; one model's parts are ~500
         import rasa.api
 
+        if parallel:
+            from layani import training_runner
+
+            training_runner.install()
         from layani.importer import domain_files, training_files
 
         print(f"Training {target.name} (this takes a few minutes on 2 cores)...", flush=True)
@@ -91,6 +99,12 @@ def main(argv: list | None = None) -> int:
         help="continue training MODEL (default: the newest in --out) on the changed data",
     )
     parser.add_argument("--epoch-fraction", type=float, default=0.3, help="with --finetune")
+    parser.add_argument(
+        "--sequential",
+        action="store_true",
+        help="train the graph one node at a time (Rasa's runner) instead of DIET beside the "
+        "ResponseSelector",
+    )
     args = parser.parse_args(argv)
     finetune_from = None
     if args.finetune:
@@ -105,6 +119,7 @@ def main(argv: list | None = None) -> int:
         if_stale=args.if_stale,
         finetune_from=finetune_from,
         epoch_fraction=args.epoch_fraction,
+        parallel=not args.sequential,
     )
     return 0
 
