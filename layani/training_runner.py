@@ -27,6 +27,7 @@ import importlib
 import logging
 import multiprocessing
 import os
+import pickle
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Any
 
@@ -53,8 +54,9 @@ def _warm_up(modules: list[str]) -> int:
     return os.getpid()
 
 
-def _run_without_hooks(node: GraphNode, args: tuple[Any, ...]) -> tuple[str, Any]:
+def _run_pickled(payload: bytes) -> tuple[str, Any]:
     """Run one node in the child: build the component and call its function."""
+    node, args = pickle.loads(payload)
     return node(*args)
 
 
@@ -143,8 +145,11 @@ class ParallelTrainingRunner(DaskGraphRunner):
         hook_outputs = node._run_before_hooks(kwargs)
         bare = copy.copy(node)
         bare._hooks = []
+        # Serialise here, not in the pool's feeder thread: the parent goes on training and fills
+        # lazy caches of the shared training data (a dict changing size under the pickler).
+        payload = pickle.dumps((bare, args), protocol=pickle.HIGHEST_PROTOCOL)
         logger.info(f"Training node '{name}' in a child process, beside the other nodes.")
-        return pool.submit(_run_without_hooks, bare, args), hook_outputs
+        return pool.submit(_run_pickled, payload), hook_outputs
 
 
 def install() -> None:

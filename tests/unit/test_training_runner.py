@@ -61,11 +61,19 @@ class ChildTrainer(Provider):
             overlapped = _await(folder / "parent-started")
         else:
             overlapped = None
-        return {"value": data["value"] * 2, "pid": os.getpid(), "overlapped": overlapped}
+        return {
+            "value": data["value"] * 2,
+            "pid": os.getpid(),
+            "overlapped": overlapped,
+            "saw_parent_cache": any(key.startswith("cache-") for key in data),
+        }
 
 
 class ParentTrainer(Provider):
     def train(self, data: dict[str, Any]) -> dict[str, Any]:
+        # Rasa's components fill lazy caches on their shared inputs while the child starts.
+        for index in range(10_000):
+            data[f"cache-{index}"] = index
         folder = Path(data["dir"])
         if folder.name == "concurrent":
             (folder / "parent-started").touch()
@@ -134,6 +142,8 @@ def test_offloaded_node_trains_in_a_child_while_the_parent_trains(tmp_path, offl
     # Each trainer saw the other one start: they ran at the same time.
     assert child["overlapped"] and parent["overlapped"]
     assert (child["value"], parent["value"]) == (42, 22)
+    # The child got the inputs as they were when it started, not the parent's later changes.
+    assert child["saw_parent_cache"] is False
 
     # The training cache's hooks ran in the parent, before and after every node.
     assert {(c[0], c[1]) for c in hook.calls} == {
@@ -150,7 +160,9 @@ def test_results_match_rasas_sequential_runner(tmp_path, offload_child_trainer):
     rasa = _run(DaskGraphRunner, folder, RecordingHook())
 
     def without_pid(results):
-        return {name: {**out, "pid": None} for name, out in results.items()}
+        return {
+            name: {**out, "pid": None, "saw_parent_cache": None} for name, out in results.items()
+        }
 
     assert without_pid(parallel) == without_pid(rasa)
 
