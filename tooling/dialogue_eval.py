@@ -450,6 +450,9 @@ def report(results: list[Result], show_errors: bool) -> dict[str, Any]:
         ("file", lambda r: r.source),
         ("context", lambda r: r.context),
         ("meaning", lambda r: r.meaning),
+        # Which way a context fails matters: "jangan" read as yes at the delete question erases
+        # data, "iya" read as no only asks again.
+        ("context and meaning", lambda r: f"{r.context} / {r.meaning}"),
         ("register", lambda r: r.register),
         ("variety", lambda r: r.variety),
     ):
@@ -466,6 +469,16 @@ def report(results: list[Result], show_errors: bool) -> dict[str, Any]:
                     f"    {r.reply.context} | {r.reply.meaning} | {r.reply.text!r} -> "
                     f"{r.intent}, {r.responses}"
                 )
+    # The one error that cannot be undone: a "no" at the delete question that erased the data.
+    erased_on_no = [
+        r
+        for r in scored
+        if r.reply.context == "delete_data_confirm"
+        and r.reply.meaning != "affirm"
+        and any(name.startswith("utter_privacy_erased") for name in r.responses)
+    ]
+    print(f"  data erased after a reply that did not mean yes: {len(erased_on_no)}")
+    data["erased_on_no"] = len(erased_on_no)
     data["unreached"] = len(missed)
     return data
 
@@ -480,6 +493,11 @@ def main(argv: list[str] | None = None) -> int:
         type=int,
         default=int(os.environ.get("LAYANI_DIALOGUE_ACTION_PORT", "0")),
         help="port of the action server it starts (default: any free port)",
+    )
+    parser.add_argument(
+        "--context",
+        action="append",
+        help="only the replies of this context (repeatable), e.g. delete_data_confirm",
     )
     parser.add_argument(
         "--errors",
@@ -497,6 +515,8 @@ def main(argv: list[str] | None = None) -> int:
     configure_structlog(logging.WARNING)
     paths = [Path(p) for p in args.sets] or sorted(DIALOGUE_DIR.glob("*.yml"))
     replies = load_sets(paths)
+    if args.context:
+        replies = [r for r in replies if r.context in args.context]
     if not replies:
         print("No dialogue sets found in eval/dialogue/", file=sys.stderr)
         return 1
