@@ -34,7 +34,7 @@ from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.channel import channel_of, owner_of
-from layani.language.replies import asks_question, is_no, is_yes, starts_with
+from layani.language.replies import asks_question, is_no, is_yes, mentions, starts_with
 from layani.pii import mask_text
 from storage import erasure
 
@@ -44,6 +44,8 @@ ERASE_ACTION = "action_erase_my_data"
 CONFIRM_RESPONSE = "utter_privacy_confirm"
 KEPT_RESPONSE = "utter_privacy_kept"
 FALLBACK_ACTION = "action_layani_fallback"
+# Replies that are a question of their own rather than an answer get their usual answer.
+OWN_ANSWER = {"faq": "action_faq_answer", "out_of_scope": "utter_out_of_scope"}
 DELETE_INTENT = "delete_my_data"
 # Intents that only ever end the question (the data stays): "makasih, ga usah", "udah dadah".
 CLOSING_INTENTS = ("thanks", "goodbye")
@@ -81,8 +83,13 @@ class ActionEraseMyData(Action):
             return []
         # The NLU may read a regional "don't" as a yes ("jan dihapuih", Minang): erasing cannot
         # be undone, so the words of the reply are checked too, whatever the intent said.
-        if keeps_data(str((tracker.latest_message or {}).get("text") or "")):
+        text = str((tracker.latest_message or {}).get("text") or "")
+        if keeps_data(text):
             dispatcher.utter_message(response=KEPT_RESPONSE)
+            return []
+        if mentions_no(text):
+            # "iya, ga usah": a yes and a no in one reply. Ask again rather than guess.
+            dispatcher.utter_message(response=CONFIRM_RESPONSE)
             return []
         try:
             report = await asyncio.to_thread(
@@ -134,8 +141,14 @@ def keeps_data(text: str) -> bool:
     return is_no(text) or starts_with(text, "reply_cancel") or starts_with(text, "reply_keep_data")
 
 
+def mentions_no(text: str) -> bool:
+    """A no, a cancel or a "don't" anywhere in the reply, not only at its start."""
+    return any(mentions(text, name) for name in ("reply_no", "reply_cancel", "reply_keep_data"))
+
+
 def answer_to_question(intent: str | None, text: str) -> str:
-    """What a reply to the deletion question means: "erase", "keep", "ask" or "fallback".
+    """What a reply to the deletion question means: "erase", "keep", "ask", "own" (its
+    usual answer) or "fallback".
 
     Rules send here only the replies whose intent is not a plain yes or no (bot/rules/privacy.yml).
     Erasing needs a yes that is not a question; everything unsure either asks again (a repeated
@@ -144,11 +157,17 @@ def answer_to_question(intent: str | None, text: str) -> str:
     if keeps_data(text):
         return "keep"
     says_yes = is_yes(text) and not asks_question(text)
+    if says_yes and mentions_no(text):
+        # "iya, ga usah" is "yeah, no need" as often as it is a yes: ask again, never erase.
+        return "ask"
     if intent == DELETE_INTENT:
         return "erase" if says_yes else "ask"
     if intent in CLOSING_INTENTS:
         return "keep"
-    return "erase" if says_yes else "fallback"
+    if says_yes:
+        return "erase"
+    # A real question instead of an answer ("syarat skck apa?"): answer it; the data stays.
+    return "own" if intent in OWN_ANSWER else "fallback"
 
 
 class ActionPrivacyAnswer(Action):
@@ -170,5 +189,7 @@ class ActionPrivacyAnswer(Action):
                 return [FollowupAction(KEPT_RESPONSE)]
             case "ask":
                 return [FollowupAction(CONFIRM_RESPONSE)]
+            case "own":
+                return [FollowupAction(OWN_ANSWER[intent])]
             case _:
                 return [FollowupAction(FALLBACK_ACTION)]

@@ -36,7 +36,17 @@ def _phrases(name: str) -> tuple[tuple[str, ...], ...]:
 
 
 def _readings(text: str) -> list[list[str]]:
-    return [_words(text), _words(normalise_text(text or ""))]
+    """The reply's words as written and normalised, each also without an opening interjection
+    ("eh jangan deh" opens with "jangan")."""
+    readings = [_words(text), _words(normalise_text(text or ""))]
+    openers = _openers()
+    readings += [words[1:] for words in readings if len(words) > 1 and words[0] in openers]
+    return readings
+
+
+@cache
+def _openers() -> frozenset[str]:
+    return frozenset(entry for entry in word_tuple("reply_openers"))
 
 
 def _same_word(typed: str, listed: str) -> bool:
@@ -97,6 +107,11 @@ HELP_MAX_WORDS = 8
 def _contains(words: list[str], phrase: tuple[str, ...]) -> bool:
     n = len(phrase)
     return any(_same_words(words[i : i + n], phrase) for i in range(len(words) - n + 1))
+
+
+def mentions(text: str, name: str) -> bool:
+    """An entry of list `name` appears anywhere in the reply ("iya, ga usah" mentions a no)."""
+    return any(_contains(words, phrase) for words in _readings(text) for phrase in _phrases(name))
 
 
 def asks_for_help(text: str) -> bool:

@@ -90,31 +90,33 @@ async def test_the_action_hands_on_to_the_step_the_reply_means(
     assert dispatcher.messages == []  # the follow-up step speaks, so rules see it as the bot turn
 
 
-@pytest.mark.parametrize("text", ["jan dihapuih", "jangan dihapus ya", "ndak usah dihapus"])
-async def test_a_dont_read_as_yes_by_the_nlu_still_erases_nothing(text: str) -> None:
+async def _erase_after_affirm(text: str) -> list[str]:
+    """Run the erase action on `text` read as `affirm` right after the deletion question."""
     from rasa_sdk.events import ActionExecuted, BotUttered, UserUttered
 
     from actions.privacy import ActionEraseMyData
 
+    parse = {"text": text, "intent": {"name": "affirm", "confidence": 0.9}}
     events = [
         ActionExecuted("utter_privacy_confirm"),
         BotUttered("Lanjutkan menghapus?"),
         ActionExecuted("action_listen"),
-        UserUttered(text, {"intent": {"name": "affirm", "confidence": 0.9}}),
+        UserUttered(text, parse["intent"]),
     ]
-    tracker = Tracker(
-        "web-1",
-        {},
-        {"text": text, "intent": {"name": "affirm", "confidence": 0.9}},
-        events,
-        False,
-        None,
-        {},
-        "action_listen",
-    )
+    tracker = Tracker("web-1", {}, parse, events, False, None, {}, "action_listen")
     dispatcher = CollectingDispatcher()
     assert await ActionEraseMyData().run(dispatcher, tracker, {}) == []
-    assert [m["response"] for m in dispatcher.messages] == ["utter_privacy_kept"]
+    return [m["response"] for m in dispatcher.messages]
+
+
+@pytest.mark.parametrize("text", ["jan dihapuih", "jangan dihapus ya", "ndak usah dihapus"])
+async def test_a_dont_read_as_yes_by_the_nlu_still_erases_nothing(text: str) -> None:
+    assert await _erase_after_affirm(text) == ["utter_privacy_kept"]
+
+
+@pytest.mark.parametrize("text", ["iya, ga usah", "ya tapi jangan dulu"])
+async def test_a_yes_with_a_no_read_as_yes_by_the_nlu_asks_again(text: str) -> None:
+    assert await _erase_after_affirm(text) == ["utter_privacy_confirm"]
 
 
 def test_rules_send_these_intents_at_the_question_to_the_action() -> None:
@@ -126,5 +128,23 @@ def test_rules_send_these_intents_at_the_question_to_the_action() -> None:
     }
     assert after_question["affirm"] == "action_erase_my_data"
     assert after_question["deny"] == after_question["cancel"] == "utter_privacy_kept"
-    for intent in ("delete_my_data", "nlu_fallback", "thanks", "goodbye"):
+    for intent in ("delete_my_data", "nlu_fallback", "thanks", "goodbye", "faq", "out_of_scope"):
         assert after_question[intent] == "action_privacy_answer"
+
+
+@pytest.mark.parametrize("text", ["eh jangan deh, masih perlu", "oh enggak usah", "waduh, jangan"])
+def test_a_no_after_an_interjection_keeps_the_data(text: str) -> None:
+    assert answer_to_question("correct_application_field", text) == "keep"
+    assert answer_to_question("faq", text) == "keep"
+
+
+@pytest.mark.parametrize("text", ["iya, ga usah", "ya tapi jangan dulu", "oh iya, nggak jadi deh"])
+def test_a_yes_and_a_no_in_one_reply_asks_again(text: str) -> None:
+    assert answer_to_question("nlu_fallback", text) == "ask"
+    assert answer_to_question("delete_my_data", text) == "ask"
+
+
+def test_a_question_of_its_own_gets_its_usual_answer_and_the_data_stays() -> None:
+    assert answer_to_question("faq", "syarat bikin skck apa aja?") == "own"
+    assert answer_to_question("out_of_scope", "harga emas hari ini berapa") == "own"
+    assert answer_to_question("faq", "no, keep it") == "keep"
