@@ -129,7 +129,20 @@ def asks_for_help(text: str) -> bool:
                 continue
             if _contains(words, phrase):
                 return True
-    return False
+    return _asks_what_to_write(text)
+
+
+def _asks_what_to_write(text: str) -> bool:
+    """A short question about writing ("Apa yang harus saya tuliskan?", "ceritanya harus
+    panjang?"): no phrase list can hold every way to ask it, but a question word or a "?" plus
+    a word about writing, in a few words, is not a complaint."""
+    question = "?" in (text or "") or mentions(text, "question_words_anywhere")
+    return question and any(
+        len(words) <= HELP_MAX_WORDS and _contains(words, phrase)
+        for words in _readings(text)
+        if words
+        for phrase in _phrases("reply_help_writing")
+    )
 
 
 ACK_MAX_WORDS = 5

@@ -39,10 +39,31 @@ def test_help_requests(text: str) -> None:
         "bantuan sosial belum cair sejak Maret",
         "tolong jalan di depan rumah rusak parah sekali sejak minggu lalu",
         "lampu jalan mati",
+        "saya sudah isi formulir tapi ditolak kenapa?",
+        "keterangan domisili saya ditolak, kenapa?",
+        "kenapa laporan yang saya tulis bulan lalu belum ditanggapi sama sekali oleh dinas?",
     ],
 )
 def test_answers_that_contain_a_help_word_are_answers(text: str) -> None:
     assert not asks_for_help(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Apa yang harus saya tuliskan?",
+        "aye kudu ngetik apaan",
+        "ceritanya harus panjang?",
+        "Mohon penjelasan, apa yang dibutuhkan?",
+    ],
+)
+def test_a_short_question_about_writing_asks_for_help(text: str) -> None:
+    assert asks_for_help(text)
+
+
+@pytest.mark.parametrize("text", ["eh iya", "oh ya boleh", "waduh, tidak"])
+def test_an_opening_interjection_does_not_hide_the_answer(text: str) -> None:
+    assert is_yes(text) or is_no(text)
 
 
 @pytest.mark.parametrize("text", ["oh gitu, sip", "Baik, saya mengerti.", "ok pham", "gpp lanjut"])
