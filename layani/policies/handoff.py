@@ -55,10 +55,14 @@ class HandoffPolicy(Policy):
             # A message with a word of danger read as one of these intents gets the emergency
             # numbers instead ("kakek saya sesak napas, tolong" -> help -> the menu, before).
             # Not-understood messages and new complaints show the numbers in their own actions
-            # (actions/emergency.py); an FAQ question keeps its answer.
+            # (actions/emergency.py); an FAQ question keeps its answer. An application is here
+            # too: "kakek saya sesak napas, tolong" once opened the application form, and the
+            # cost is lopsided (a "surat keterangan kecelakaan" request sees the numbers first,
+            # then is asked again; a person in danger must never get a form).
             "emergency_intents": [
                 "greet",
                 "help",
+                "start_application",
                 "thanks",
                 "goodbye",
                 "affirm",

@@ -107,6 +107,8 @@ def domain_with_emergency(domain: Domain) -> Domain:
         ("kakek saya sesak napas, tolong", "help"),
         ("halo, ada yang pingsan di pasar", "greet"),
         ("rumah tetangga kebakaran", "out_of_scope"),
+        # read as an application once: the form must never be a person in danger's answer
+        ("kakek saya sesak napas, tolong", "start_application"),
     ],
 )
 def test_a_cry_for_help_read_as_small_talk_gets_the_emergency_numbers(
