@@ -120,7 +120,7 @@ def main(argv: list | None = None) -> int:
         if_stale=args.if_stale,
         finetune_from=finetune_from,
         epoch_fraction=args.epoch_fraction,
-        parallel=not args.sequential,
+        parallel=not (args.sequential or os.environ.get("LAYANI_SEQUENTIAL_TRAINING")),
     )
     return 0
 

@@ -26,6 +26,7 @@ CODE_SHAPE = "kodenomor"
 # Layani's own ids keep a shape of their own: DIET learns the `ticket_id` entity on it, and a
 # vehicle plate or another office's code must not become a Layani ticket.
 TICKET_SHAPE = "nomortiket"
+NUMBER_SHAPES = frozenset({NIK_SHAPE, PHONE_SHAPE, NUMBER_SHAPE, CODE_SHAPE, TICKET_SHAPE})
 
 _DIGITS = re.compile(r"\+?\d+")
 _PHONE = re.compile(r"(?:\+?62|0)8\d{7,11}")

@@ -35,12 +35,17 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from layani.nlu.number_shapes import NUMBER_SHAPES
 from layani.nlu.stored_component import JsonStoredComponent
 
 
 def is_word(token_text: str) -> bool:
     """Alphabetic tokens are evidence; tokens with digits (NIK, ids, menu numbers) are not."""
-    return any(ch.isalpha() for ch in token_text) and not any(ch.isdigit() for ch in token_text)
+    return (
+        any(ch.isalpha() for ch in token_text)
+        and not any(ch.isdigit() for ch in token_text)
+        and token_text not in NUMBER_SHAPES  # a number the normaliser renamed is still a number
+    )
 
 
 def message_words(message: Message, keep=is_word) -> list[str]:
