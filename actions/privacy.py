@@ -34,7 +34,7 @@ from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.channel import channel_of, owner_of
-from layani.language.replies import asks_question, is_no, is_yes, mentions, starts_with
+from layani.language.replies import asks_question, is_yes, mentions, starts_with
 from layani.pii import mask_text
 from storage import erasure
 
@@ -136,14 +136,19 @@ class ActionPrivacyLeaveForm(Action):
         return events
 
 
+# The word lists of a no, a cancel and a "don't" ("enggak", "batal", "jangan"), read at the start
+# of a reply (keeps the data) or anywhere in it (a yes beside one asks again).
+NO_LISTS = ("reply_no", "reply_cancel", "reply_keep_data")
+
+
 def keeps_data(text: str) -> bool:
     """The reply opens with a no, a cancel or a "don't" ("enggak usah dihapus", "jangan")."""
-    return is_no(text) or starts_with(text, "reply_cancel") or starts_with(text, "reply_keep_data")
+    return any(starts_with(text, name) for name in NO_LISTS)
 
 
 def mentions_no(text: str) -> bool:
     """A no, a cancel or a "don't" anywhere in the reply, not only at its start."""
-    return any(mentions(text, name) for name in ("reply_no", "reply_cancel", "reply_keep_data"))
+    return any(mentions(text, name) for name in NO_LISTS)
 
 
 def answer_to_question(intent: str | None, text: str) -> str:

@@ -16,7 +16,7 @@ from functools import cache
 
 from layani.language.abbreviations import MIN_TOKEN, looks_abbreviated, shortens, skeleton
 from layani.language.normalise import normalise_text
-from layani.language.vocabulary import word_tuple
+from layani.language.vocabulary import word_set, word_tuple
 
 _WORD = re.compile(r"[\w'-]+")
 
@@ -46,7 +46,7 @@ def _readings(text: str) -> list[list[str]]:
 
 @cache
 def _openers() -> frozenset[str]:
-    return frozenset(entry for entry in word_tuple("reply_openers"))
+    return word_set("reply_openers")
 
 
 def _same_word(typed: str, listed: str) -> bool:
