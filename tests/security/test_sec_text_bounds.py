@@ -25,11 +25,12 @@ from hypothesis import strategies as st
 from actions.complaints import classifier, location
 from actions.complaints import text as complaint_text
 from actions.emergency import reports_emergency
-from actions.privacy import keeps_data
+from actions.privacy import answer_to_question, keeps_data, mentions_no
 from layani import gsm7, sms
 from layani.language.abbreviations import AbbreviationIndex
 from layani.language.replies import acknowledges, asks_for_help, is_yes
 from layani.nlu.normalise import default_normaliser, normalise_text
+from layani.nlu.number_shapes import number_shape
 from layani.nlu.tokenizer import split_words
 from layani.pii import mask_id_number, mask_phone, mask_text
 from layani.validators.address import validate_address
@@ -94,6 +95,10 @@ FUNCTIONS: dict[str, Callable[[str], object]] = {
     "acknowledges": acknowledges,
     "is_yes": is_yes,
     "keeps_data": keeps_data,
+    # This session: a yes/no anywhere in the reply, the delete question's reading, number shapes.
+    "mentions_no": mentions_no,
+    "answer_to_question": lambda t: answer_to_question("faq", t),
+    "number_shapes": lambda t: [number_shape(w) for w in t.split()],
     "expand_abbreviations": lambda t: [_ABBREVIATIONS.expand(w) for w in t.lower().split()],
 }
 
