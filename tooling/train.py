@@ -65,6 +65,9 @@ def train(
         os.environ.setdefault("RASA_MAX_CACHE_SIZE", "3000")  # MB; one model's parts are ~500
         import rasa.api
 
+        from layani import training_fingerprints
+
+        training_fingerprints.install()
         if parallel:
             from layani import training_runner
 
