@@ -10,8 +10,10 @@ left as Rasa does it).
 
 `fingerprint` below hashes the same things (type, origin, attribute and the matrix's shape,
 dtype, coordinates and values, in the same COO order Rasa's text walks) as bytes: the same
-matrix gives the same key, a different one a different key. The keys differ from Rasa's own: an
-entry Rasa's text fingerprint wrote is simply not found (one full training), never misread.
+matrix gives the same key, a different one a different key. Dense features are keyed by their
+shape and dtype too (Rasa's key reads only their bytes, so a 3 x 4 and a 4 x 3 matrix shared it).
+The keys differ from Rasa's own: an entry Rasa's text fingerprint wrote is simply not found (one
+full training), never misread.
 """
 
 from __future__ import annotations
@@ -21,35 +23,33 @@ import hashlib
 from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.utils.io import deep_container_fingerprint
 
-_INSTALLED = False
 
-
-def sparse_digest(matrix) -> str:
-    """A hex digest of a scipy sparse matrix: shape, dtype, COO coordinates and values."""
-    coo = matrix.tocoo()
+def _digest(shape: tuple, dtype, *arrays) -> str:
+    """A hex digest of an array's shape and dtype and the bytes of its parts."""
     digest = hashlib.blake2b(digest_size=32)
-    digest.update(repr((coo.shape, str(coo.dtype))).encode())
-    for array in (coo.row, coo.col, coo.data):
+    digest.update(repr((tuple(shape), str(dtype))).encode())
+    for array in arrays:
         digest.update(array.tobytes())
     return digest.hexdigest()
 
 
+def feature_digest(features: Features) -> str:
+    """Digest of a feature matrix: dense as its values, sparse as its COO coordinates and values."""
+    if features.is_dense():
+        return _digest(features.features.shape, features.features.dtype, features.features)
+    coo = features.features.tocoo()
+    return _digest(coo.shape, coo.dtype, coo.row, coo.col, coo.data)
+
+
 def fingerprint(self: Features) -> str:
-    """`Features.fingerprint` with the sparse matrix hashed as bytes (same inputs, same key)."""
+    """`Features.fingerprint` with the matrix hashed as bytes (same inputs, same key)."""
     if self._cached_fingerprint is None:
-        if self.is_dense():
-            content = hashlib.blake2b(self.features.tobytes(), digest_size=32).hexdigest()
-        else:
-            content = sparse_digest(self.features)
         self._cached_fingerprint = deep_container_fingerprint(
-            [self.type, self.origin, self.attribute, content]
+            [self.type, self.origin, self.attribute, feature_digest(self)]
         )
     return self._cached_fingerprint
 
 
 def install() -> None:
-    """Use the byte-hash fingerprint in this process (called by `tooling/train.py`)."""
-    global _INSTALLED
-    if not _INSTALLED:
-        Features.fingerprint = fingerprint
-        _INSTALLED = True
+    """Use the byte-hash fingerprint in this process (called by `tooling/train.py`; idempotent)."""
+    Features.fingerprint = fingerprint

@@ -55,3 +55,9 @@ def test_dense_features_are_keyed_by_their_values():
     changed[2, 3] = -1
     assert fingerprint(_features(dense)) == fingerprint(_features(dense.copy()))
     assert fingerprint(_features(dense)) != fingerprint(_features(changed))
+
+
+def test_dense_features_of_another_shape_get_another_key():
+    dense = np.arange(12, dtype=np.float32)
+    wide, tall = dense.reshape(3, 4), dense.reshape(4, 3)
+    assert fingerprint(_features(wide)) != fingerprint(_features(tall))
