@@ -45,6 +45,15 @@ OFFLOADED_COMPONENTS = ("ResponseSelector",)
 HEAVY_COMPONENTS = ("DIETClassifier", "TEDPolicy")
 # Environment switch to fall back to Rasa's sequential runner (e.g. to compare timings).
 DISABLE_ENV = "LAYANI_SEQUENTIAL_TRAINING"
+# Modules whose `install()` patched Rasa in the parent; the spawned child imports Rasa afresh, so
+# it calls them too before it trains (e.g. `layani.lean_checkpoints`). Filled by `install()`.
+CHILD_INSTALLS: list[str] = []
+
+
+def _set_up_child(installs: tuple[str, ...]) -> None:
+    """Apply in the child the same training patches as in the parent."""
+    for module in installs:
+        importlib.import_module(module).install()
 
 
 def _warm_up(modules: list[str]) -> int:
@@ -102,7 +111,12 @@ class ParallelTrainingRunner(DaskGraphRunner):
             results[input_name] = (input_name, input_value)
 
         context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+        with ProcessPoolExecutor(
+            max_workers=1,
+            mp_context=context,
+            initializer=_set_up_child,
+            initargs=(tuple(CHILD_INSTALLS),),
+        ) as pool:
             modules = {self._instantiated_nodes[n]._component_class.__module__ for n in offloaded}
             pool.submit(_warm_up, sorted(modules))
             pending: dict[Future, tuple[str, list[dict]]] = {}
@@ -152,8 +166,10 @@ class ParallelTrainingRunner(DaskGraphRunner):
         return pool.submit(_run_pickled, payload), hook_outputs
 
 
-def install() -> None:
-    """Make Rasa's model training use `ParallelTrainingRunner` (this process only)."""
+def install(child_installs: tuple[str, ...] = ()) -> None:
+    """Make Rasa's model training use `ParallelTrainingRunner`; `child_installs` names the
+    modules whose `install()` the child process must call as the parent did."""
     import rasa.model_training
 
+    CHILD_INSTALLS[:] = child_installs
     rasa.model_training.DaskGraphRunner = ParallelTrainingRunner

@@ -65,13 +65,14 @@ def train(
         os.environ.setdefault("RASA_MAX_CACHE_SIZE", "3000")  # MB; one model's parts are ~500
         import rasa.api
 
-        from layani import training_fingerprints
+        from layani import lean_checkpoints, training_fingerprints
 
         training_fingerprints.install()
+        lean_checkpoints.install()
         if parallel:
             from layani import training_runner
 
-            training_runner.install()
+            training_runner.install(child_installs=("layani.lean_checkpoints",))
         from layani.importer import domain_files, training_files
 
         print(f"Training {target.name} (this takes a few minutes on 2 cores)...", flush=True)

@@ -26,6 +26,7 @@ from rasa.engine.storage.local_model_storage import LocalModelStorage
 
 from layani import training_runner
 from layani.training_runner import ParallelTrainingRunner
+from tests.unit import child_install_probe
 
 WAIT_SECONDS = 120
 
@@ -66,6 +67,7 @@ class ChildTrainer(Provider):
             "pid": os.getpid(),
             "overlapped": overlapped,
             "saw_parent_cache": any(key.startswith("cache-") for key in data),
+            "patched_by": os.environ.get(child_install_probe.MARK_ENV),
         }
 
 
@@ -190,3 +192,15 @@ def test_install_makes_rasa_training_use_the_parallel_runner(monkeypatch):
     monkeypatch.setattr(rasa.model_training, "DaskGraphRunner", DaskGraphRunner)
     training_runner.install()
     assert rasa.model_training.DaskGraphRunner is ParallelTrainingRunner
+
+
+def test_the_child_applies_the_training_patches_the_parent_installed(
+    tmp_path, offload_child_trainer, monkeypatch
+):
+    """The ResponseSelector's process must save its model as the parent would (lean_checkpoints)."""
+    monkeypatch.setattr(training_runner, "CHILD_INSTALLS", ["tests.unit.child_install_probe"])
+    monkeypatch.delenv(child_install_probe.MARK_ENV, raising=False)
+    folder = tmp_path / "patched"
+    folder.mkdir()
+    child = _run(ParallelTrainingRunner, folder, RecordingHook())["train_child"]
+    assert child["patched_by"] == str(child["pid"]) != str(os.getpid())
