@@ -38,6 +38,10 @@ EMBEDDED_DEFAULTS = {
     # pool threads spin; on a small machine that CPU is better left to the webhook gateway.
     "TF_INTRA_OP_PARALLELISM_THREADS": "1",
     "TF_INTER_OP_PARALLELISM_THREADS": "1",
+    # TensorFlow's oneDNN kernels: on these machines' AVX-512 CPUs they held 165 MB more of the
+    # Rasa server's memory and parsed no faster; the same intents and confidences without them
+    # (docs/performance.md, "Memory on an AVX-512 host").
+    "TF_ENABLE_ONEDNN_OPTS": "0",
     "RASA_TRACKER_DB": str(VAR_DIR / "tracker.db"),
     "DATABASE_URL": f"sqlite:///{VAR_DIR / 'layani.db'}",
 }
