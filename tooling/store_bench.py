@@ -46,7 +46,7 @@ def faq_turn(index: int) -> list:
         UserUttered(text, parse["intent"], [], parse_data=parse),
         ActionExecuted("action_faq_answer"),
         BotUttered("Untuk SKCK, bawa KTP-el dan KK ke Polres. " * 5),
-        SlotSet("last_faq_topic", "skck"),
+        SlotSet("faq_topic", "skck"),
         ActionExecuted("action_listen"),
     ]
 
