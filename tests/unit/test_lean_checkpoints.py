@@ -10,31 +10,11 @@ with `layani.lean_checkpoints`; both archives are loaded with Rasa's own load (t
 from __future__ import annotations
 
 import tarfile
-import textwrap
 from pathlib import Path
 
 import pytest
 
-from tests.unit.test_rasa_speedups import CONFIG, DOMAIN, NLU, STORIES, _answers
-
-
-def _train(root: Path, name: str) -> Path:
-    import rasa.api
-
-    (root / "config.yml").write_text(CONFIG)
-    (root / "domain.yml").write_text(DOMAIN)
-    (root / "nlu.yml").write_text(textwrap.dedent(NLU))
-    (root / "stories.yml").write_text(STORIES)
-    result = rasa.api.train(
-        domain=str(root / "domain.yml"),
-        config=str(root / "config.yml"),
-        training_files=[str(root / "nlu.yml"), str(root / "stories.yml")],
-        output=str(root / "models"),
-        fixed_model_name=name,
-        force_training=True,
-    )
-    assert result.code == 0, f"{name} did not train"
-    return Path(result.model)
+from tests.unit.test_rasa_speedups import _answers, train_tiny_project
 
 
 def _checkpoint_bytes(model: Path) -> dict[str, int]:
@@ -53,10 +33,10 @@ def full_and_lean(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]
 
     from layani.lean_checkpoints import save_without_optimizer
 
-    full = _train(tmp_path_factory.mktemp("full"), "full")
+    full = train_tiny_project(tmp_path_factory.mktemp("full"), "full")
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(RasaModel, "save", save_without_optimizer)
-        lean = _train(tmp_path_factory.mktemp("lean"), "lean")
+        lean = train_tiny_project(tmp_path_factory.mktemp("lean"), "lean")
     return full, lean
 
 

@@ -91,11 +91,10 @@ stories:
 MESSAGES = ["halo", "makasih banyak", "syarat bikin ktp", "skck dimana", "zzz qwerty"]
 
 
-@pytest.fixture(scope="module")
-def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def train_tiny_project(root: Path, name: str) -> Path:
+    """Write the tiny project into `root` and train it (always, not from a cache) as `name`."""
     import rasa.api
 
-    root = tmp_path_factory.mktemp("tiny")
     (root / "config.yml").write_text(CONFIG)
     (root / "domain.yml").write_text(DOMAIN)
     (root / "nlu.yml").write_text(textwrap.dedent(NLU))
@@ -105,10 +104,16 @@ def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
         config=str(root / "config.yml"),
         training_files=[str(root / "nlu.yml"), str(root / "stories.yml")],
         output=str(root / "models"),
-        fixed_model_name="tiny",
+        fixed_model_name=name,
+        force_training=True,
     )
-    assert result.code == 0, "tiny model did not train"
+    assert result.code == 0, f"{name} did not train"
     return Path(result.model)
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return train_tiny_project(tmp_path_factory.mktemp("tiny"), "tiny")
 
 
 def _answers(model: Path) -> dict[str, Any]:
