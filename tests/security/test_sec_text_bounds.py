@@ -153,7 +153,7 @@ def _warm_up() -> None:
     default_normaliser()
     split_words("halo")
     classifier.load_model()
-    location.recognise_region("Kelurahan Beji, Kecamatan Beji, Kota Depok")
+    location.load_region_tables()
     for answer in ("12 Januari 1990", "sekian"):  # dateparser loads its locales on first use
         validate_birth_date(answer, TODAY)
         validate_appointment_date(answer, TODAY)
