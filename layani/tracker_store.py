@@ -246,12 +246,14 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
         self._create_session_index()
 
     def _create_session_index(self) -> None:
-        """Add `SESSION_INDEX` to Rasa's events table (idempotent; replicas may race at start)."""
+        """Add `SESSION_INDEX` to Rasa's events table (idempotent). It only speeds queries up, so
+        a failure (a replica creating it at the same moment, a database user without the right)
+        is logged and the store works without it."""
         try:
             with self.engine.begin() as connection:
                 connection.execute(SESSION_INDEX)
-        except sa.exc.DBAPIError as error:  # another replica created it at the same moment
-            logger.info("Session index not created here (%s); another process has it", error)
+        except sa.exc.DBAPIError as error:
+            logger.warning("Session index not created (%s); queries stay correct without it", error)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Store the turn's new events in their protected form, or erase the conversation."""
