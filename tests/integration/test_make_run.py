@@ -31,7 +31,10 @@ def launched(model_path, tmp_path_factory):
     )
     for name in ("LAYANI_API_TOKEN", "LAYANI_OUTBOUND_TOKEN", "LAYANI_TURN_TOKEN"):
         env.pop(name, None)
-    log = open(workdir / "run.log", "w+b")
+    # Append mode: the launcher and its children share this file's offset with the reads below
+    # (seek(0) then read); without O_APPEND a child's write after a seek landed at the start and
+    # overwrote the launcher's first line (the secrets-file notice) in a CI run.
+    log = open(workdir / "run.log", "a+b")
     proc = subprocess.Popen(
         [sys.executable, "-m", "layani.run"],
         cwd=ROOT,
