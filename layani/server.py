@@ -201,8 +201,11 @@ def build_app(args: argparse.Namespace) -> Any:
     from rasa.core.run import close_resources, configure_app, load_agent_on_start
     from rasa.core.utils import AvailableEndpoints
 
+    from layani.action_client import ActionServerEndpoint
+
     settings = load_settings()
     endpoints = AvailableEndpoints.read_endpoints(args.endpoints)
+    endpoints.action = ActionServerEndpoint.wrapping(endpoints.action)
     require_tracker_store_class(endpoints.tracker_store)
     require_lock_store_class(endpoints.lock_store)
     input_channels = load_input_channels(Path(args.credentials))
@@ -225,6 +228,12 @@ def build_app(args: argparse.Namespace) -> Any:
         partial(load_agent_on_start, args.model, endpoints, None), "before_server_start"
     )
     app.register_listener(close_resources, "after_server_stop")
+    if endpoints.action is not None:
+
+        async def close_action_session(_app: Any, _loop: Any) -> None:
+            await endpoints.action.close()
+
+        app.register_listener(close_action_session, "after_server_stop")
     del rasa_agent
     return app, endpoints
 

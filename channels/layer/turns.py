@@ -8,9 +8,9 @@ queues and answers, and the GIL hands it the interpreter every few milliseconds 
 turn is busy (TensorFlow releases the GIL during inference anyway).
 
 Everything a turn touches is safe here: the tracker and lock stores are synchronous or
-loop-agnostic, the action server is called with a fresh aiohttp session per request, and the
-connectors keep one HTTP client per event loop. Socket.io emits are handed back to the server's
-loop (see channels/socketio.py).
+loop-agnostic, the action server's client keeps one aiohttp session per event loop
+(layani/action_client.py), and the connectors keep one HTTP client per event loop.
+Socket.io emits are handed back to the server's loop (see channels/socketio.py).
 
 Bounded: turns queued or running are counted (all senders, and per sender) at submit time, on
 the caller's thread, so a flood is refused before it costs memory on the turn loop; the caller
