@@ -21,7 +21,8 @@ load, which needs the optimizer state.
 
 Third, the prediction of one message: `install()` also installs `layani.fast_inference` (the
 lean path through DIET and the ResponseSelector, same numbers) and `layani.parse_thread` (the
-NLU on its own thread, so TensorFlow overlaps the other turns' Python).
+NLU on its own thread, so TensorFlow overlaps the other turns' Python) and
+`layani.sparse_combine` (a message's sparse features joined in one step, the same matrix).
 
 `install()` is called once by the Rasa server (layani/server.py) before the agent loads.
 """
@@ -147,7 +148,7 @@ def install() -> None:
     from rasa.shared.core.events import Event
     from rasa.utils.tensorflow.models import RasaModel
 
-    from layani import fast_inference, parse_thread
+    from layani import fast_inference, parse_thread, sparse_combine
 
     RemoteAction._validate_action_result = validate_action_result
     _RASA_RESOLVE, _EVENT_BASE = Event.resolve_by_type, Event
@@ -157,4 +158,5 @@ def install() -> None:
     RasaModel.load = classmethod(load_for_inference)
     fast_inference.install()
     parse_thread.install()
+    sparse_combine.install()
     _INSTALLED = True
