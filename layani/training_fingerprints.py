@@ -1,4 +1,4 @@
-"""Fingerprint sparse features by hashing their arrays, not by printing them (training only).
+"""Training-cache fingerprints of features and messages, computed in one pass (training only).
 
 Why: Rasa's training cache fingerprints every graph node's output after the node has run, so
 that a later training can reuse what did not change. For the featurisers' output (the training
@@ -14,14 +14,29 @@ matrix gives the same key, a different one a different key. Dense features are k
 shape and dtype too (Rasa's key reads only their bytes, so a 3 x 4 and a 4 x 3 matrix shared it).
 The keys differ from Rasa's own: an entry Rasa's text fingerprint wrote is simply not found (one
 full training), never misread.
+
+Messages: after each NLU node (tokeniser, normaliser, each featuriser) the hook fingerprints the
+node's output, the whole training data, message by message. Rasa's `Message.fingerprint` walks
+the message's data with `deep_container_fingerprint`, which JSON-dumps and MD5-hashes every
+nested level on its own: each token of each message is three dumps and hashes, for every node.
+py-spy of a training (session 13, docs/performance.md): 12.7 s of the parent's time before
+DIET starts. `message_fingerprint` keys the same content (the data dict with keys sorted, lists
+in order, tokens by text, offsets, lemma and data, features by their fingerprint, anything
+else by its type and `str`, as Rasa's falls back to `str`) as one canonical text hashed once.
 """
 
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
+import numpy as np
+from rasa.nlu.tokenizers.tokenizer import Token
 from rasa.shared.nlu.training_data.features import Features
+from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.utils.io import deep_container_fingerprint
+
+_PLAIN = (int, float, bool, type(None))
 
 
 def _digest(shape: tuple, dtype, *arrays) -> str:
@@ -50,6 +65,55 @@ def fingerprint(self: Features) -> str:
     return self._cached_fingerprint
 
 
+def _token(token: Token) -> str:
+    """A token's part of the canonical text (the bulk of a message: inlined for speed)."""
+    text, start, end, lemma = token.text, token.start, token.end, token.lemma
+    if type(text) is str and type(lemma) is str and type(start) is int and type(end) is int:
+        data = canonical(token.data) if token.data else "{}"
+        return f"Token[{text!r},int:{start},int:{end},{lemma!r},{data}]"
+    return "Token" + canonical([text, start, end, lemma, token.data])
+
+
+def canonical(value: Any) -> str:
+    """One text for a message's content: equal content, equal text; any difference shows."""
+    kind = type(value)
+    if kind is str:
+        return repr(value)
+    if kind is Token:
+        return _token(value)
+    if kind in _PLAIN:
+        return f"{kind.__name__}:{value!r}"
+    if isinstance(value, dict):
+        entries = sorted(f"{canonical(k)}:{canonical(v)}" for k, v in value.items())
+        return "{" + ",".join(entries) + "}"
+    if isinstance(value, (list, tuple)):
+        opening = "[" if isinstance(value, list) else "("
+        return opening + ",".join(canonical(item) for item in value) + "]"
+    if isinstance(value, Token):
+        return _token(value)
+    if isinstance(value, np.ndarray):
+        return "ndarray:" + _digest(value.shape, value.dtype, np.ascontiguousarray(value))
+    own = getattr(value, "fingerprint", None)
+    if callable(own):
+        return f"{kind.__name__}<{own()}>"
+    return f"{kind.__name__}:{value!s}"
+
+
+def message_fingerprint(self: Message) -> str:
+    """`Message.fingerprint` from one canonical text (same content, same key; cached as Rasa's)."""
+    if self._cached_fingerprint is None:
+        text = canonical([self.data, self.features])
+        self._cached_fingerprint = hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
+    return self._cached_fingerprint
+
+
+def token_fingerprint(self: Token) -> str:
+    """`Token.fingerprint` from the same canonical text."""
+    return hashlib.md5(canonical(self).encode(), usedforsecurity=False).hexdigest()
+
+
 def install() -> None:
-    """Use the byte-hash fingerprint in this process (called by `tooling/train.py`; idempotent)."""
+    """Use these fingerprints in this process (called by `tooling/train.py`; idempotent)."""
     Features.fingerprint = fingerprint
+    Message.fingerprint = message_fingerprint
+    Token.fingerprint = token_fingerprint

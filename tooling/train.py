@@ -65,14 +65,17 @@ def train(
         os.environ.setdefault("RASA_MAX_CACHE_SIZE", "3000")  # MB; one model's parts are ~500
         import rasa.api
 
-        from layani import lean_checkpoints, training_fingerprints
+        from layani import lean_checkpoints, sparse_combine, training_fingerprints
 
         training_fingerprints.install()
         lean_checkpoints.install()
+        sparse_combine.install()
         if parallel:
             from layani import training_runner
 
-            training_runner.install(child_installs=("layani.lean_checkpoints",))
+            training_runner.install(
+                child_installs=("layani.lean_checkpoints", "layani.sparse_combine")
+            )
         from layani.importer import domain_files, training_files
 
         print(f"Training {target.name} (this takes a few minutes on 2 cores)...", flush=True)

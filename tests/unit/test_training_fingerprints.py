@@ -61,3 +61,46 @@ def test_dense_features_of_another_shape_get_another_key():
     dense = np.arange(12, dtype=np.float32)
     wide, tall = dense.reshape(3, 4), dense.reshape(4, 3)
     assert fingerprint(_features(wide)) != fingerprint(_features(tall))
+
+
+def _message(text="ktp saya hilang", tokens=None, features=None, **data):
+    from rasa.nlu.tokenizers.tokenizer import Token
+    from rasa.shared.nlu.training_data.message import Message
+
+    words = text.split()
+    offsets = [text.index(word) for word in words]
+    message = Message(data={"text": text, "intent": "faq", **data}, features=features or [])
+    message.set("text_tokens", tokens or [Token(w, o) for w, o in zip(words, offsets, strict=True)])
+    return message
+
+
+def test_a_message_key_follows_its_content_and_nothing_else(matrix):
+    from rasa.nlu.tokenizers.tokenizer import Token
+
+    from layani.training_fingerprints import message_fingerprint
+
+    key = message_fingerprint(_message())
+    assert key == message_fingerprint(_message())
+    others = {
+        message_fingerprint(m)
+        for m in (
+            _message("ktp saya hilang lagi"),
+            _message(intent_tokens=["faq"]),
+            _message(tokens=[Token("ktp", 0), Token("aku", 4), Token("hilang", 8)]),
+            _message(tokens=[Token("ktp", 0, lemma="kartu"), Token("saya", 4), Token("hilang", 9)]),
+            _message(tokens=[Token("ktp", 0, data={"pattern": {"x": 1}})]),
+            _message(features=[_features(matrix)]),
+            _message(count=1),
+            _message(count="1"),
+        )
+    }
+    assert key not in others and len(others) == 8
+
+
+def test_a_message_key_changes_when_rasa_sets_new_data():
+    from layani.training_fingerprints import message_fingerprint
+
+    message = _message()
+    before = message_fingerprint(message)
+    message.set("text_tokens_normalised", True)
+    assert message_fingerprint(message) != before
