@@ -23,14 +23,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-import ssl
 import weakref
 from typing import Any
 
 import aiohttp
-from aiohttp import ContentTypeError
 from rasa.core.constants import DEFAULT_REQUEST_TIMEOUT
-from rasa.utils.endpoints import ClientResponseError, EndpointConfig, concat_url
+from rasa.utils.endpoints import EndpointConfig
 
 # Shorter than Sanic's default KEEP_ALIVE_TIMEOUT (5 s) on the action server: the client drops
 # an idle connection before the server would.
@@ -116,35 +114,27 @@ class ActionServerEndpoint(EndpointConfig):
                 asyncio.run_coroutine_threadsafe(session.close(), loop)
         self._sessions.clear()
 
-    async def request(
-        self,
-        method: str = "post",
-        subpath: str | None = None,
-        content_type: str | None = "application/json",
-        compress: bool = False,
-        **kwargs: Any,
-    ) -> Any:
-        """`EndpointConfig.request` on the kept session, the JSON body encoded here."""
-        headers = {"Content-Type": content_type} if content_type else {}
-        headers.update(kwargs.pop("headers", None) or {})
-        headers.update(self.headers)
+    def session(self) -> _Borrowed:
+        """This loop's kept session, lent to Rasa's `EndpointConfig.request` (its `async with`
+        would otherwise close the session after every call)."""
+        return _Borrowed(self._kept_session())
+
+    async def request(self, *args: Any, **kwargs: Any) -> Any:
+        """Rasa's `EndpointConfig.request` (headers, parameters, CA file, errors), with the
+        JSON body encoded here and sent on the kept session."""
         if "json" in kwargs:
             kwargs["data"] = self._encoder.encode(kwargs.pop("json")).encode()
-        ssl_context = ssl.create_default_context(cafile=self.cafile) if self.cafile else None
-        async with self._kept_session().request(
-            method,
-            concat_url(self.url, subpath),
-            headers=headers,
-            params=self.combine_parameters(kwargs),
-            compress=compress,
-            ssl=ssl_context,
-            **kwargs,
-        ) as response:
-            if response.status >= 400:
-                raise ClientResponseError(
-                    response.status, response.reason, await response.content.read()
-                )
-            try:
-                return await response.json()
-            except ContentTypeError:
-                return None
+        return await super().request(*args, **kwargs)
+
+
+class _Borrowed:
+    """`async with` on a session that must stay open: yields it, closes nothing."""
+
+    def __init__(self, session: aiohttp.ClientSession) -> None:
+        self._session = session
+
+    async def __aenter__(self) -> aiohttp.ClientSession:
+        return self._session
+
+    async def __aexit__(self, *exc_info: Any) -> None:
+        return None

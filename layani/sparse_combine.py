@@ -23,6 +23,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from rasa.shared.nlu.training_data.features import Features
 from scipy.sparse import coo_matrix
 from scipy.sparse._sputils import get_index_dtype, upcast
 
@@ -39,8 +40,6 @@ def combine_features(features: list[Any], featurizers: list[str]) -> Any:
         or len({block.shape[0] for block in blocks}) != 1
     ):
         return _RASA_COMBINE(features, featurizers)
-    from rasa.shared.nlu.training_data.features import Features
-
     widths = [block.shape[1] for block in blocks]
     offsets = np.cumsum([0, *widths[:-1]])
     shape = (blocks[0].shape[0], int(sum(widths)))

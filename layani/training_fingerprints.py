@@ -79,7 +79,7 @@ def canonical(value: Any) -> str:
     kind = type(value)
     if kind is str:
         return repr(value)
-    if kind is Token:
+    if isinstance(value, Token):  # the bulk of a message: checked early
         return _token(value)
     if kind in _PLAIN:
         return f"{kind.__name__}:{value!r}"
@@ -89,8 +89,6 @@ def canonical(value: Any) -> str:
     if isinstance(value, (list, tuple)):
         opening = "[" if isinstance(value, list) else "("
         return opening + ",".join(canonical(item) for item in value) + "]"
-    if isinstance(value, Token):
-        return _token(value)
     if isinstance(value, np.ndarray):
         return "ndarray:" + _digest(value.shape, value.dtype, np.ascontiguousarray(value))
     own = getattr(value, "fingerprint", None)
