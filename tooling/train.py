@@ -65,9 +65,10 @@ def train(
         os.environ.setdefault("RASA_MAX_CACHE_SIZE", "3000")  # MB; one model's parts are ~500
         import rasa.api
 
-        from layani import lean_checkpoints, sparse_combine, training_fingerprints
+        from layani import lean_checkpoints, sparse_combine, stored_archive, training_fingerprints
 
         training_fingerprints.install()
+        stored_archive.install()
         lean_checkpoints.install()
         sparse_combine.install()
         if parallel:
