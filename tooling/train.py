@@ -65,17 +65,28 @@ def train(
         os.environ.setdefault("RASA_MAX_CACHE_SIZE", "3000")  # MB; one model's parts are ~500
         import rasa.api
 
-        from layani import lean_checkpoints, sparse_combine, stored_archive, training_fingerprints
+        from layani import (
+            inline_batches,
+            lean_checkpoints,
+            sparse_combine,
+            stored_archive,
+            training_fingerprints,
+        )
 
         training_fingerprints.install()
         stored_archive.install()
+        inline_batches.install()
         lean_checkpoints.install()
         sparse_combine.install()
         if parallel:
             from layani import training_runner
 
             training_runner.install(
-                child_installs=("layani.lean_checkpoints", "layani.sparse_combine")
+                child_installs=(
+                    "layani.lean_checkpoints",
+                    "layani.sparse_combine",
+                    "layani.inline_batches",
+                )
             )
         from layani.importer import domain_files, training_files
 
