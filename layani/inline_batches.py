@@ -4,7 +4,7 @@ Why: Rasa calls Keras's `fit` with its default `workers=1`, so Keras wraps Rasa'
 in a `tf.data` pipeline with `prefetch(1)`: a TensorFlow thread calls back into Python for the
 next batch. At the end of `fit` the pipeline's iterator is destroyed from the main thread, which
 waits for that thread, and the wait stalled for 40-60 s with both processes idle: after the
-ResponseSelector's last epoch in 3 of 4 timed trainings, and after DIET's in 2 of 9 (then the
+ResponseSelector's last epoch in 3 of 7 trainings, and after DIET's in 2 of 10 (then the
 whole training took 4:14 instead of 3:20). docs/performance.md, "Session 14", has the stack
 (`IteratorResource::~IteratorResource` waiting in `UnboundedThreadPool`) and the timings.
 
