@@ -19,6 +19,7 @@ process that trains the ResponseSelector.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 _INLINE = "_layani_inline_batches"
@@ -32,10 +33,10 @@ def install() -> None:
         return
     keras_fit = RasaModel.fit
 
+    @functools.wraps(keras_fit)
     def fit(self: Any, *args: Any, **kwargs: Any) -> Any:
         kwargs.setdefault("workers", 0)
         return keras_fit(self, *args, **kwargs)
 
     setattr(fit, _INLINE, True)
-    fit.__doc__ = keras_fit.__doc__
     RasaModel.fit = fit

@@ -26,17 +26,14 @@ from typing import Any
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.nlu.selectors.response_selector import ResponseSelector
+from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY
 from rasa.shared.nlu.training_data.message import Message
 
 SELECT_FOR_INTENTS = "select_for_intents"
 
 
-@DefaultV1Recipe.register(
-    [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER],
-    is_trainable=True,
-    model_from="TransformerRasaModel",
-)
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class QuestionResponseSelector(ResponseSelector):
     """ResponseSelector whose `process` skips messages no later step reads it for."""
 
@@ -47,7 +44,7 @@ class QuestionResponseSelector(ResponseSelector):
             SELECT_FOR_INTENTS: [
                 "faq",
                 "choose_faq_topic",
-                "nlu_fallback",
+                DEFAULT_NLU_FALLBACK_INTENT_NAME,
                 "faq_followup",
                 "start_application",
             ],

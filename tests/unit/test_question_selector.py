@@ -8,8 +8,6 @@ action reading the ranking.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import yaml
 from rasa.nlu.selectors.response_selector import ResponseSelector
 from rasa.shared.nlu.constants import TEXT
@@ -95,7 +93,7 @@ def test_every_intent_the_topic_guard_settles_is_selected() -> None:
 
 def test_every_intent_whose_rule_reads_the_ranking_is_selected() -> None:
     reading: set[str] = set()
-    for path in sorted(Path(ROOT / "bot" / "rules").glob("*.yml")):
+    for path in sorted((ROOT / "bot" / "rules").glob("*.yml")):
         for rule in yaml.safe_load(path.read_text()).get("rules") or []:
             steps = rule.get("steps") or []
             for before, step in zip(steps, steps[1:], strict=False):
